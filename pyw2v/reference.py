@@ -1,0 +1,552 @@
+"""Readable NumPy twin of the compiled core: word2vec's losses and their gradients.
+
+Everything here is float64 and written to be checked, not to be fast. The
+formulas follow ``MATH.md``; words are rows, so
+
+- ``center_vectors`` is V, shape ``(n_words, dim)``, row ``v_w`` ("input" vectors),
+- ``outside_vectors`` is U, shape ``(n_words, dim)``, row ``u_w`` ("output" vectors).
+
+Every ``*_loss_and_gradient`` function returns ``(loss, grad_..., grad_...)`` with
+the gradients shaped like the arguments they differentiate, so a training step is
+``param -= alpha * grad`` and :func:`gradcheck` can verify any of them.
+"""
+import numpy as np
+
+__all__ = [
+    "sigmoid",
+    "log_sigmoid",
+    "softmax",
+    "naive_softmax_loss_and_gradient",
+    "neg_sampling_loss_and_gradient",
+    "skipgram",
+    "cbow",
+    "gradcheck",
+    "sgd_step",
+    "skipgram_pair_step",
+    "cbow_step",
+    "SplitMix64",
+    "initial_rng_states",
+    "keep_probabilities",
+    "alias_table",
+    "train_reference",
+]
+
+
+# --- elementwise functions ---------------------------------------------------
+
+
+def sigmoid(x):
+    """Logistic function ``1 / (1 + exp(-x))``, elementwise.
+
+    x : float or array of any shape. Returns float64 of the same shape
+    (a NumPy scalar for scalar input).
+
+    Never overflows: it only exponentiates ``-|x|``. Saturates exactly, e.g.
+    ``sigmoid(1000) == 1.0`` and ``sigmoid(-1000) == 0.0``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    # exp(-|x|) lies in (0, 1]; for |x| > ~708 it underflows to a subnormal or 0,
+    # which is the correctly rounded answer, so underflow is not an error here.
+    with np.errstate(under="ignore"):
+        z = np.exp(-np.abs(x))
+        # For x < 0, z / (1 + z) avoids the cancellation in 1 - 1 / (1 + z).
+        out = np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+    return out[()]
+
+
+def log_sigmoid(x):
+    """``log(sigmoid(x))``, elementwise, without overflow or ``-inf``.
+
+    x : float or array of any shape. Returns float64 of the same shape.
+
+    Uses ``log sigma(x) = min(x, 0) - log1p(exp(-|x|))``, so
+    ``-log_sigmoid(-1000) == 1000.0`` where ``-log(sigmoid(-1000))`` is ``inf``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(under="ignore"):  # exp(-|x|) -> 0 is the right limit
+        out = np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
+    return out[()]
+
+
+def softmax(x):
+    """Softmax along the last axis: ``exp(x) / sum(exp(x))``.
+
+    x : array, shape ``(..., n)``. Returns float64, same shape, each slice along
+    the last axis non-negative and summing to 1.
+
+    Subtracting the row maximum first leaves the result unchanged (softmax is
+    shift invariant) and keeps every ``exp`` argument ``<= 0``, so nothing overflows.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    # A score far below the maximum gives exp -> 0 (or x - max -> -inf when the
+    # spread exceeds the float range): both are the correct limit, not an error.
+    with np.errstate(under="ignore", over="ignore"):
+        e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def _log_softmax_at(scores, idx):
+    """``log softmax(scores)[idx]`` for 1-D scores, via log-sum-exp (no log(0))."""
+    shift = np.max(scores)
+    with np.errstate(under="ignore"):
+        log_norm = shift + np.log(np.sum(np.exp(scores - shift)))
+    return scores[idx] - log_norm
+
+
+# --- argument checks ----------------------------------------------------------
+
+
+def _check_vectors(name, vectors):
+    vectors = np.asarray(vectors, dtype=np.float64)
+    if vectors.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array (n_words, dim), got shape {vectors.shape}"
+        )
+    return vectors
+
+
+def _check_vec(name, vec, dim):
+    vec = np.asarray(vec, dtype=np.float64)
+    if vec.shape != (dim,):
+        raise ValueError(
+            f"{name} must have shape ({dim},) to match the vector matrices, "
+            f"got shape {vec.shape}"
+        )
+    return vec
+
+
+def _check_indices(name, indices, n_words, ndim=1):
+    """Integer word ids as an intp array, all in ``[0, n_words)``.
+
+    Checked explicitly because NumPy would silently read a negative id from the
+    end of the matrix.
+    """
+    arr = np.asarray(indices)
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must hold integer word ids, got dtype {arr.dtype}")
+    arr = arr.astype(np.intp, copy=False)
+    if arr.size and (arr.min() < 0 or arr.max() >= n_words):
+        bad = arr[(arr < 0) | (arr >= n_words)].ravel()[0]
+        raise ValueError(
+            f"{name} contains word id {bad}, outside [0, {n_words}); "
+            "ids must index rows of the vector matrices"
+        )
+    return arr
+
+
+# --- one prediction: a center vector scores one outside word ------------------
+
+
+def naive_softmax_loss_and_gradient(center_vec, outside_idx, outside_vectors):
+    """Full-softmax cross-entropy for one (center, outside) pair.
+
+    center_vec : (dim,) float64, ``v_c`` (or CBOW's ``h``).
+    outside_idx : int, the observed outside word ``o``.
+    outside_vectors : (n_words, dim) float64, U.
+
+    Returns ``(loss, grad_center_vec, grad_outside_vectors)``:
+    ``loss = -log softmax(U v_c)[o]`` (float), ``grad_center_vec = U^T (y_hat - y)``
+    of shape (dim,), ``grad_outside_vectors = (y_hat - y) v_c^T`` of shape
+    (n_words, dim), where ``y`` is one-hot at ``o``. Cost O(n_words * dim).
+    """
+    outside_vectors = _check_vectors("outside_vectors", outside_vectors)
+    n_words, dim = outside_vectors.shape
+    center_vec = _check_vec("center_vec", center_vec, dim)
+    (o,) = _check_indices("outside_idx", [outside_idx], n_words)
+
+    scores = outside_vectors @ center_vec  # (n_words,)
+    # -log y_hat_o through log-sum-exp: finite even when y_hat_o underflows to 0.
+    loss = -_log_softmax_at(scores, o)
+
+    delta = softmax(scores)  # y_hat - y, built in place
+    delta[o] -= 1.0
+    grad_center_vec = delta @ outside_vectors  # = U^T (y_hat - y)
+    grad_outside_vectors = np.outer(delta, center_vec)
+    return float(loss), grad_center_vec, grad_outside_vectors
+
+
+def neg_sampling_loss_and_gradient(
+    center_vec, outside_idx, outside_vectors, negative_indices
+):
+    """Negative-sampling loss for one (center, outside) pair and K negatives.
+
+    center_vec : (dim,) float64, ``v_c`` (or CBOW's ``h``).
+    outside_idx : int, the observed outside word ``o``.
+    outside_vectors : (n_words, dim) float64, U.
+    negative_indices : (K,) int, the sampled words ``w_1..w_K``.
+
+    ``loss = -log sigma(u_o . v_c) - sum_s log sigma(-u_{w_s} . v_c)``.
+    Returns ``(loss, grad_center_vec (dim,), grad_outside_vectors (n_words, dim))``;
+    only rows ``o`` and ``w_s`` of the latter are non-zero. Cost O(K * dim).
+
+    Every draw is its own term of the loss, so a word drawn n times gets n times
+    its gradient, and a negative equal to ``o`` simply adds a second term to row
+    ``o``; the gradient is exact in both cases.
+    """
+    outside_vectors = _check_vectors("outside_vectors", outside_vectors)
+    n_words, dim = outside_vectors.shape
+    center_vec = _check_vec("center_vec", center_vec, dim)
+    (o,) = _check_indices("outside_idx", [outside_idx], n_words)
+    negatives = _check_indices("negative_indices", negative_indices, n_words)
+
+    # The K+1 terms share one form, -log sigma(sign * u . v_c), with sign +1 for
+    # the observed word and -1 for each negative (MATH.md's matrix M).
+    rows = np.concatenate(([o], negatives))  # (K+1,)
+    signs = np.ones(rows.size)
+    signs[1:] = -1.0
+    margins = signs * (outside_vectors[rows] @ center_vec)  # (K+1,)
+    loss = -np.sum(log_sigmoid(margins))
+
+    # d/d(u . v_c) of -log sigma(sign * u . v_c) is sign * (sigma(margin) - 1):
+    # sigma(u_o . v_c) - 1 for o, sigma(u_w . v_c) for a negative.
+    coeffs = signs * (sigmoid(margins) - 1.0)  # (K+1,)
+    grad_center_vec = coeffs @ outside_vectors[rows]
+    grad_outside_vectors = np.zeros_like(outside_vectors)
+    # np.add.at accumulates repeated rows; grad[rows] += ... would keep only one.
+    np.add.at(grad_outside_vectors, rows, np.outer(coeffs, center_vec))
+    return float(loss), grad_center_vec, grad_outside_vectors
+
+
+def _pair_loss_and_gradient(center_vec, outside_idx, outside_vectors, negatives):
+    if negatives is None:
+        return naive_softmax_loss_and_gradient(center_vec, outside_idx, outside_vectors)
+    return neg_sampling_loss_and_gradient(
+        center_vec, outside_idx, outside_vectors, negatives
+    )
+
+
+# --- one window: the two word2vec models --------------------------------------
+
+
+def skipgram(center_idx, outside_indices, center_vectors, outside_vectors, negatives=None):
+    """Skip-gram loss for one window: the center word predicts each outside word.
+
+    center_idx : int, the center word ``c``.
+    outside_indices : (n_outside,) int, the words in the window (may repeat).
+    center_vectors : (n_words, dim) float64, V.
+    outside_vectors : (n_words, dim) float64, U.
+    negatives : None for the naive softmax loss, or (n_outside, K) int where
+        ``negatives[j]`` are the K negatives drawn for ``outside_indices[j]``.
+
+    Returns ``(loss, grad_center_vectors, grad_outside_vectors)``: the summed
+    per-pair loss and its gradients w.r.t. the full V and U (each
+    (n_words, dim)). Only row ``c`` of ``grad_center_vectors`` is non-zero.
+    """
+    center_vectors = _check_vectors("center_vectors", center_vectors)
+    outside_vectors = _check_vectors("outside_vectors", outside_vectors)
+    if center_vectors.shape != outside_vectors.shape:
+        raise ValueError(
+            f"center_vectors {center_vectors.shape} and outside_vectors "
+            f"{outside_vectors.shape} must have the same shape"
+        )
+    n_words = center_vectors.shape[0]
+    (c,) = _check_indices("center_idx", [center_idx], n_words)
+    outside = _check_indices("outside_indices", outside_indices, n_words)
+    if negatives is not None and len(negatives) != outside.size:
+        raise ValueError(
+            f"negatives has {len(negatives)} rows but outside_indices has "
+            f"{outside.size} words; pass one row of negatives per outside word"
+        )
+
+    center_vec = center_vectors[c]
+    loss = 0.0
+    grad_center_vec = np.zeros(center_vectors.shape[1])
+    grad_outside_vectors = np.zeros_like(outside_vectors)
+    for j, o in enumerate(outside):
+        negs = None if negatives is None else negatives[j]
+        pair_loss, g_center, g_outside = _pair_loss_and_gradient(
+            center_vec, o, outside_vectors, negs
+        )
+        loss += pair_loss
+        grad_center_vec += g_center
+        grad_outside_vectors += g_outside
+
+    grad_center_vectors = np.zeros_like(center_vectors)
+    grad_center_vectors[c] = grad_center_vec
+    return loss, grad_center_vectors, grad_outside_vectors
+
+
+def cbow(context_indices, center_idx, center_vectors, outside_vectors, negatives=None):
+    """CBOW loss for one window: the mean context vector predicts the center word.
+
+    context_indices : (n_context,) int, n_context >= 1, the words around the
+        center; a word appearing twice counts twice in the mean.
+    center_idx : int, the center word, the one being predicted.
+    center_vectors : (n_words, dim) float64, V (the context words' rows are read).
+    outside_vectors : (n_words, dim) float64, U.
+    negatives : None for the naive softmax loss, or (K,) int, the negatives for
+        this single prediction.
+
+    With ``h = mean(V[context_indices])`` the loss is that of
+    :func:`naive_softmax_loss_and_gradient` / :func:`neg_sampling_loss_and_gradient`
+    at ``(h, center_idx)``. Returns ``(loss, grad_center_vectors,
+    grad_outside_vectors)``, both (n_words, dim), the TRUE gradient: each context
+    occurrence contributes ``(1 / n_context) dJ/dh`` to its row.
+
+    Note: the training step (``sgd_step``) follows word2vec.c and gensim, which
+    move each context row by ``alpha * dJ/dh``, i.e. ``n_context`` times this
+    gradient. The tests check this function against finite differences and
+    ``sgd_step`` against the trainers' convention.
+    """
+    center_vectors = _check_vectors("center_vectors", center_vectors)
+    outside_vectors = _check_vectors("outside_vectors", outside_vectors)
+    if center_vectors.shape != outside_vectors.shape:
+        raise ValueError(
+            f"center_vectors {center_vectors.shape} and outside_vectors "
+            f"{outside_vectors.shape} must have the same shape"
+        )
+    n_words = center_vectors.shape[0]
+    context = _check_indices("context_indices", context_indices, n_words)
+    if context.size == 0:
+        raise ValueError(
+            "context_indices is empty; CBOW needs at least one context word to average"
+        )
+    (c,) = _check_indices("center_idx", [center_idx], n_words)
+
+    h = center_vectors[context].mean(axis=0)  # (dim,)
+    loss, grad_h, grad_outside_vectors = _pair_loss_and_gradient(
+        h, c, outside_vectors, negatives
+    )
+    grad_center_vectors = np.zeros_like(center_vectors)
+    # dh/dv_w = (count of w in the context) / n_context; add.at counts repeats.
+    np.add.at(grad_center_vectors, context, grad_h / context.size)
+    return loss, grad_center_vectors, grad_outside_vectors
+
+
+# --- verification -------------------------------------------------------------
+
+# A central difference of f carries rounding noise of about
+# |f(x)| * 1e-16 / eps per entry (measured: ~2e-10 * |f(x)| at eps = 1e-6), so an
+# entry whose true derivative is much smaller than that cannot be resolved to a
+# relative 1e-6. gradcheck therefore divides by at least
+# GRADCHECK_FLOOR * max(1, |f(x)|): errors are relative for entries above that
+# floor and absolute, on the loss's own scale, for entries that are both ~0.
+GRADCHECK_FLOOR = 1e-2
+
+
+def gradcheck(f, x, eps=1e-6):
+    """Compare an analytic gradient with central finite differences.
+
+    f : callable, ``f(x) -> (loss, grad)`` with ``loss`` a scalar and ``grad`` an
+        array shaped like ``x``.
+    x : float64 array of any shape; it is copied, never modified.
+    eps : float, half the finite-difference step; 1e-6 balances truncation
+        (~eps**2) against rounding (~1e-16 / eps).
+
+    Returns the largest error over all entries ``i`` of ``x``::
+
+        |a_i - n_i| / max(|a_i| + |n_i|, GRADCHECK_FLOOR * max(1, |f(x)|))
+
+    where ``a`` is the analytic gradient at ``x`` and
+    ``n_i = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``. It is 0 for a perfect
+    match (including entries where both are exactly 0), at most 1, and near 1
+    when the two disagree in sign; a correct gradient gives ~1e-8.
+    """
+    x = np.array(x, dtype=np.float64)  # a private copy that we perturb in place
+    loss, analytic = f(x.copy())
+    analytic = np.asarray(analytic, dtype=np.float64)
+    if analytic.shape != x.shape:
+        raise ValueError(
+            f"f returned a gradient of shape {analytic.shape} for x of shape "
+            f"{x.shape}; the gradient must be shaped like x"
+        )
+    floor = GRADCHECK_FLOOR * max(1.0, abs(float(loss)))
+
+    worst = 0.0
+    for i in np.ndindex(x.shape):
+        original = x[i]
+        x[i] = original + eps
+        plus, step_up = f(x.copy())[0], x[i]
+        x[i] = original - eps
+        minus, step_down = f(x.copy())[0], x[i]
+        x[i] = original
+        # Divide by the step actually taken: original +- eps is rounded.
+        numeric = (plus - minus) / (step_up - step_down)
+        a = analytic[i]
+        worst = max(worst, abs(a - numeric) / max(abs(a) + abs(numeric), floor))
+    return float(worst)
+
+
+# --- training (sgd_step, train_reference) below ---
+
+
+def sgd_step(center_vectors, outside_vectors, grad_center_vectors, grad_outside_vectors, alpha):
+    """One simultaneous gradient step, in place: ``V -= alpha dJ/dV``, ``U -= alpha dJ/dU``.
+
+    Both gradients must have been computed from the vectors before this call,
+    which is what makes the step simultaneous (MATH.md).
+    """
+    center_vectors -= alpha * grad_center_vectors
+    outside_vectors -= alpha * grad_outside_vectors
+
+
+def skipgram_pair_step(center_vectors, outside_vectors, center, outside, negatives, alpha):
+    """The trainer's update for one (center, outside) pair; returns the pair's loss.
+
+    Negatives equal to ``outside`` are skipped, as the trainer (and word2vec.c) does.
+    """
+    negatives = [w for w in negatives if w != outside]
+    loss, grad_center_vec, grad_outside = neg_sampling_loss_and_gradient(
+        center_vectors[center], outside, outside_vectors, negatives
+    )
+    grad_center = np.zeros_like(center_vectors)
+    grad_center[center] = grad_center_vec
+    sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha)
+    return loss
+
+
+def cbow_step(center_vectors, outside_vectors, context, center, negatives, alpha):
+    """The trainer's update for one CBOW window; returns its loss.
+
+    Negatives equal to ``center`` are skipped. Each context row moves by
+    ``alpha * dJ/dh`` (word2vec.c's and gensim's convention), which is
+    ``len(context)`` times the true gradient that :func:`cbow` returns.
+    """
+    negatives = [w for w in negatives if w != center]
+    loss, grad_center, grad_outside = cbow(
+        context, center, center_vectors, outside_vectors, negatives
+    )
+    sgd_step(center_vectors, outside_vectors, grad_center * len(context), grad_outside, alpha)
+    return loss
+
+
+# --- the random stream the compiled trainer draws from ---------------------------
+
+_MASK64 = (1 << 64) - 1
+
+
+class SplitMix64:
+    """splitmix64, the compiled core's RNG, with its three ways of using a draw."""
+
+    def __init__(self, state):
+        self.state = int(state) & _MASK64
+
+    def next(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & _MASK64
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+        return z ^ (z >> 31)
+
+    def uniform(self):
+        """Uniform in [0, 1) from the top 53 bits."""
+        return (self.next() >> 11) * 2.0**-53
+
+    def below(self, n):
+        """0..n-1 from the top 32 bits (multiply-shift)."""
+        return ((self.next() >> 32) * n) >> 32
+
+    def noise(self, alias_prob, alias_index):
+        """One draw from an alias table: top 32 bits pick a column, low 32 its coin."""
+        r = self.next()
+        col = ((r >> 32) * len(alias_prob)) >> 32
+        coin = (r & 0xFFFFFFFF) * 2.0**-32
+        return col if coin < alias_prob[col] else int(alias_index[col])
+
+
+def initial_rng_states(seed, threads):
+    """Thread t starts from the (t+1)-th output of splitmix64 seeded with ``seed``."""
+    rng = SplitMix64(seed)
+    return [rng.next() for _ in range(threads)]
+
+
+def keep_probabilities(counts, sample):
+    """word2vec.c's subsampling keep-probability per word (ones when sample == 0)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    if sample <= 0:
+        return np.ones(len(counts))
+    ratio = counts / (sample * counts.sum())
+    return np.minimum(1.0, (np.sqrt(ratio) + 1.0) / ratio)
+
+
+def alias_table(weights):
+    """Vose's alias table for weights (float64): returns (prob, alias)."""
+    weights = np.asarray(weights, dtype=np.float64)
+    n = len(weights)
+    total = np.cumsum(weights)[-1]  # summed left to right, as the core does
+    prob = weights * n / total
+    alias = np.arange(n, dtype=np.int32)
+    small = [i for i in range(n) if prob[i] < 1.0]
+    large = [i for i in range(n) if prob[i] >= 1.0]
+    while small and large:
+        s, g = small.pop(), large.pop()
+        alias[s] = g
+        prob[g] -= 1.0 - prob[s]
+        (small if prob[g] < 1.0 else large).append(g)
+    prob[small + large] = 1.0  # leftovers are 1 up to rounding
+    return prob, alias
+
+
+def train_reference(
+    sentences,
+    center_vectors,
+    outside_vectors,
+    counts,
+    *,
+    model="skipgram",
+    window=5,
+    negative=5,
+    sample=1e-3,
+    alpha=0.025,
+    min_alpha=0.0001,
+    epochs=1,
+    seed=1,
+    publish_every=10000,
+):
+    """Train in place on ``sentences`` (lists of word ids) exactly as one thread of
+    the compiled core does, replaying its random stream. Returns the mean loss per
+    prediction of each epoch.
+
+    counts : (n_words,) corpus counts, for subsampling and the count**0.75 noise.
+    Sentences must already be cut to the core's maximum length. Draw order per
+    sentence: a uniform for each token whose keep-probability is < 1; then per
+    kept position a window shrink, then K negatives per prediction (skip-gram:
+    each context position left to right; CBOW: once per non-empty window). The
+    learning rate decays linearly with words done, refreshed at the start of each
+    epoch (one chunk) and whenever ``publish_every`` words have gone by since the
+    last refresh, counted at sentence starts.
+    """
+    if model not in ("skipgram", "cbow"):
+        raise ValueError(f"model must be 'skipgram' or 'cbow', got {model!r}")
+    keep = keep_probabilities(counts, sample)
+    noise_prob, noise_alias = alias_table(np.asarray(counts, dtype=np.float64) ** 0.75)
+    (state,) = initial_rng_states(seed, 1)
+    rng = SplitMix64(state)
+    total_words = float(epochs * sum(len(s) for s in sentences))
+    words_done = 0
+
+    def learning_rate():
+        a = alpha - (alpha - min_alpha) * (words_done / total_words)
+        return max(a, min_alpha)
+
+    losses = []
+    for _ in range(epochs):
+        epoch_loss, predictions, unpublished = 0.0, 0, 0
+        current_alpha = learning_rate()
+        for sentence in sentences:
+            kept = [w for w in sentence if not (keep[w] < 1.0 and keep[w] < rng.uniform())]
+            unpublished += len(sentence)
+            if unpublished >= publish_every:
+                words_done += unpublished
+                unpublished = 0
+                current_alpha = learning_rate()
+            for pos, word in enumerate(kept):
+                win = window - rng.below(window)
+                around = [kept[j] for j in range(max(0, pos - win), min(len(kept), pos + win + 1))
+                          if j != pos]
+                if model == "skipgram":
+                    for outside in around:
+                        negs = [rng.noise(noise_prob, noise_alias) for _ in range(negative)]
+                        epoch_loss += skipgram_pair_step(
+                            center_vectors, outside_vectors, word, outside, negs, current_alpha)
+                        predictions += 1
+                elif around:
+                    negs = [rng.noise(noise_prob, noise_alias) for _ in range(negative)]
+                    epoch_loss += cbow_step(
+                        center_vectors, outside_vectors, around, word, negs, current_alpha)
+                    predictions += 1
+        words_done += unpublished
+        losses.append(epoch_loss / max(predictions, 1))
+    return losses
