@@ -1,0 +1,21 @@
+"""pyw2v: fast word2vec training with a Cython/OpenMP core and a NumPy reference."""
+from pyw2v import _core
+from pyw2v.model import Progress, TrainingParams, Word2Vec, train
+from pyw2v.vocab import Vocabulary
+
+__version__ = "0.1.0"
+
+
+def openmp_enabled() -> bool:
+    """True when the compiled core was built with OpenMP (multi-threaded training)."""
+    return _core.openmp_enabled()
+
+
+if not openmp_enabled():
+    import warnings
+
+    warnings.warn("pyw2v was built without OpenMP: training runs on one thread",
+                  RuntimeWarning, stacklevel=2)
+
+__all__ = ["Progress", "TrainingParams", "Vocabulary", "Word2Vec", "__version__",
+           "openmp_enabled", "train"]

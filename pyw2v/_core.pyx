@@ -1,0 +1,521 @@
+# cython: language_level=3
+"""Compiled word2vec kernels: skip-gram and CBOW with negative sampling.
+
+Shape of the code
+-----------------
+* `train_chunk` trains on one encoded chunk (token ids + sentence starts). The
+  chunk's sentences are split into one contiguous range per thread; each thread
+  runs `_train_range` inside an OpenMP `prange`, without the GIL, updating the
+  shared matrices V (center_vectors) and U (outside_vectors) with no locks
+  (Hogwild).
+* Per thread: a splitmix64 RNG state, scratch buffers, and a padded slot (one
+  cache line) in the shared `words_done`, `stats` and `rng_states` arrays, so
+  threads never write the same line. Python reads those arrays while the loop
+  runs to draw progress, and sets `stop[0]` to interrupt.
+* Each prediction (a skip-gram pair or a CBOW window) is one simultaneous SGD
+  step, as ../shared/MATH.md defines it: all K+1 scores are computed from the
+  vectors before the step, so a negative drawn twice gets twice the update.
+
+Order of random draws (pyw2v.reference.train_reference replays it exactly)
+----------------------------------------------------------------------------
+For each sentence: one uniform per token whose keep-probability is < 1, in token
+order (subsampling). Then for each kept position: one draw for the window
+shrink, followed by K negative draws per prediction (skip-gram: per context
+position, left to right; CBOW: once per window with a non-empty context). A
+negative equal to the positive word is skipped, as in word2vec.c.
+"""
+import numpy as np
+
+cimport cython
+from cython.parallel cimport prange
+from libc.math cimport exp, log, log1p
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc
+
+cdef extern from "_kernels.h" nogil:
+    int pyw2v_openmp_enabled()
+    int pyw2v_omp_max_threads()
+    float pyw2v_dot(const float *a, const float *b, int n)
+    void pyw2v_axpy(float a, const float *x, float *y, int n)
+    void pyw2v_zero(float *y, int n)
+    void pyw2v_scale(float a, float *y, int n)
+    uint64_t pyw2v_next(uint64_t *state)
+
+cdef enum:
+    PAD = 8                 # per-thread slots are 64 bytes apart: no false sharing
+    SIGMOID_BINS = 1000
+    MAX_SENTENCE = 10000    # the encoder splits longer sentences into segments
+    PUBLISH_EVERY = 10000   # words between progress publications / alpha refreshes
+    STAT_LOSS = 0           # slots of a thread's `stats` row
+    STAT_PREDICTIONS = 1
+    STAT_ALPHA = 2
+
+cdef double MAX_EXP = 6.0
+
+PADDING = PAD
+MAX_SENTENCE_LENGTH = MAX_SENTENCE
+PUBLISH_INTERVAL = PUBLISH_EVERY
+SIGMOID_TABLE_BINS = SIGMOID_BINS
+SIGMOID_MAX_EXP = MAX_EXP
+STATS_LOSS = STAT_LOSS
+STATS_PREDICTIONS = STAT_PREDICTIONS
+STATS_ALPHA = STAT_ALPHA
+
+cdef float SIGMOID_TABLE[SIGMOID_BINS]
+cdef float LOG_SIGMOID_TABLE[SIGMOID_BINS]
+
+
+cdef void _fill_tables() noexcept:
+    # Each bin stores the value at its centre, halving the worst-case error of
+    # word2vec.c's left-edge table.
+    cdef int i
+    cdef double x
+    for i in range(SIGMOID_BINS):
+        x = (2.0 * (i + 0.5) / SIGMOID_BINS - 1.0) * MAX_EXP
+        SIGMOID_TABLE[i] = 1.0 / (1.0 + exp(-x))
+        LOG_SIGMOID_TABLE[i] = -log1p(exp(-x))
+
+
+_fill_tables()
+
+
+def openmp_enabled() -> bool:
+    """True when the extension was compiled with OpenMP."""
+    return bool(pyw2v_openmp_enabled())
+
+
+def omp_max_threads() -> int:
+    """OpenMP's default team size (1 without OpenMP)."""
+    return pyw2v_omp_max_threads()
+
+
+# ---------------------------------------------------------------- primitives
+
+cdef inline double _uniform(uint64_t *rng) noexcept nogil:
+    """Uniform double in [0, 1) from the top 53 bits."""
+    return (pyw2v_next(rng) >> 11) * (1.0 / 9007199254740992.0)
+
+
+cdef inline uint32_t _below(uint64_t r, uint32_t n) noexcept nogil:
+    """Map the top 32 bits of r onto 0..n-1 (multiply-shift, no division)."""
+    return <uint32_t>(((r >> 32) * <uint64_t>n) >> 32)
+
+
+cdef inline int32_t _draw_noise(uint64_t *rng, const double *alias_prob,
+                                const int32_t *alias_index, uint32_t n) noexcept nogil:
+    """One O(1) draw from the alias table: top bits pick a column, low bits flip its coin."""
+    cdef uint64_t r = pyw2v_next(rng)
+    cdef uint32_t col = _below(r, n)
+    cdef double coin = <uint32_t>r * (1.0 / 4294967296.0)
+    if coin < alias_prob[col]:
+        return <int32_t>col
+    return alias_index[col]
+
+
+cdef inline double _sigmoid(float f, bint exact) noexcept nogil:
+    if exact:
+        return 1.0 / (1.0 + exp(-f))
+    if f >= MAX_EXP:
+        return 1.0
+    if f <= -MAX_EXP:
+        return 0.0
+    return SIGMOID_TABLE[<int>((f + MAX_EXP) * (SIGMOID_BINS / (2.0 * MAX_EXP)))]
+
+
+cdef inline double _log_sigmoid(float f, bint exact) noexcept nogil:
+    if exact:
+        if f >= 0:
+            return -log1p(exp(-f))
+        return f - log1p(exp(f))
+    if f >= MAX_EXP:
+        return 0.0
+    if f <= -MAX_EXP:
+        return f
+    return LOG_SIGMOID_TABLE[<int>((f + MAX_EXP) * (SIGMOID_BINS / (2.0 * MAX_EXP)))]
+
+
+cdef inline void _draw_targets(uint64_t *rng, int32_t positive, int32_t *targets,
+                               int negative, const double *alias_prob,
+                               const int32_t *alias_index, uint32_t vocab_size) noexcept nogil:
+    """targets[0] = positive, targets[1..K] = negatives (-1 where a draw hit the positive)."""
+    cdef int k
+    cdef int32_t w
+    targets[0] = positive
+    for k in range(1, negative + 1):
+        w = _draw_noise(rng, alias_prob, alias_index, vocab_size)
+        targets[k] = -1 if w == positive else w
+
+
+cdef double _output_step(const float *x, float *outside, const int32_t *targets,
+                         int n_targets, double alpha, float *neu1e, float *coef,
+                         int dim, bint exact) noexcept nogil:
+    """One negative-sampling step on the output side for input vector x.
+
+    Fills neu1e with -alpha * dJ/dx (to be added to the input rows by the
+    caller), adds -alpha * dJ/du to each target row, and returns the loss J.
+    All scores are taken before any row moves, so the step is simultaneous.
+    """
+    cdef int k
+    cdef int32_t t
+    cdef float f
+    cdef double label, loss = 0.0
+    cdef float *row
+    pyw2v_zero(neu1e, dim)
+    for k in range(n_targets):
+        t = targets[k]
+        if t < 0:
+            continue
+        row = outside + <int64_t>t * dim
+        f = pyw2v_dot(x, row, dim)
+        if k == 0:
+            label = 1.0
+            loss -= _log_sigmoid(f, exact)
+        else:
+            label = 0.0
+            loss -= _log_sigmoid(-f, exact)
+        coef[k] = <float>((label - _sigmoid(f, exact)) * alpha)
+        pyw2v_axpy(coef[k], row, neu1e, dim)
+    for k in range(n_targets):
+        t = targets[k]
+        if t >= 0:
+            pyw2v_axpy(coef[k], x, outside + <int64_t>t * dim, dim)
+    return loss
+
+
+cdef double _cbow_step(float *center, float *outside, const int32_t *context,
+                       int n_context, const int32_t *targets, int n_targets,
+                       double alpha, float *h, float *neu1e, float *coef,
+                       int dim, bint exact) noexcept nogil:
+    """CBOW: h = mean of the context rows predicts targets[0].
+
+    Each context row then moves by the full -alpha * dJ/dh (word2vec.c's and
+    gensim's convention), i.e. |C| times its true gradient.
+    """
+    cdef int j
+    cdef double loss
+    pyw2v_zero(h, dim)
+    for j in range(n_context):
+        pyw2v_axpy(1.0, center + <int64_t>context[j] * dim, h, dim)
+    pyw2v_scale(<float>(1.0 / n_context), h, dim)
+    loss = _output_step(h, outside, targets, n_targets, alpha, neu1e, coef, dim, exact)
+    for j in range(n_context):
+        pyw2v_axpy(1.0, neu1e, center + <int64_t>context[j] * dim, dim)
+    return loss
+
+
+# ---------------------------------------------------------------- the epoch driver
+
+cdef struct Shared:
+    float *center
+    float *outside
+    int dim
+    const uint32_t *tokens
+    const int64_t *sentence_starts
+    const int64_t *thread_sentences     # n_threads + 1 boundaries into sentences
+    const double *keep_prob
+    const double *alias_prob
+    const int32_t *alias_index
+    uint32_t vocab_size
+    int window
+    int negative
+    bint skipgram
+    bint exact
+    double alpha
+    double min_alpha
+    double total_words
+    int n_threads
+    int64_t *words_done                  # [thread * PAD]
+    double *stats                        # [thread * PAD + STAT_*]
+    uint64_t *rng_states                 # [thread * PAD]
+    const int64_t *stop
+
+
+cdef inline double _learning_rate(const Shared *s) noexcept nogil:
+    """Linear decay from alpha to min_alpha over all words of all threads."""
+    cdef int64_t done = 0
+    cdef int t
+    cdef double a
+    for t in range(s.n_threads):
+        done += s.words_done[t * PAD]
+    a = s.alpha - (s.alpha - s.min_alpha) * (done / s.total_words)
+    return a if a > s.min_alpha else s.min_alpha
+
+
+cdef void _train_range(Shared *s, int thread) noexcept nogil:
+    cdef int dim = s.dim, K1 = s.negative + 1
+    cdef uint32_t *kept = <uint32_t *> malloc(MAX_SENTENCE * sizeof(uint32_t))
+    cdef int32_t *context = <int32_t *> malloc(2 * s.window * sizeof(int32_t))
+    cdef int32_t *targets = <int32_t *> malloc(K1 * sizeof(int32_t))
+    cdef float *coef = <float *> malloc(K1 * sizeof(float))
+    cdef float *neu1e = <float *> malloc(dim * sizeof(float))
+    cdef float *h = <float *> malloc(dim * sizeof(float))
+    cdef uint64_t rng = s.rng_states[thread * PAD]
+    cdef int64_t sentence, i, unpublished = 0
+    cdef int n, pos, j, lo, hi, win, n_context
+    cdef uint32_t w
+    cdef double alpha = _learning_rate(s), loss = 0.0, predictions = 0.0
+    cdef float *vc
+
+    if kept == NULL or context == NULL or targets == NULL or coef == NULL \
+            or neu1e == NULL or h == NULL:
+        s.stats[thread * PAD + STAT_ALPHA] = -1.0   # tells Python malloc failed
+    else:
+        for sentence in range(s.thread_sentences[thread], s.thread_sentences[thread + 1]):
+            if s.stop[0]:
+                break
+            n = 0
+            for i in range(s.sentence_starts[sentence], s.sentence_starts[sentence + 1]):
+                w = s.tokens[i]
+                if s.keep_prob[w] < 1.0 and s.keep_prob[w] < _uniform(&rng):
+                    continue
+                kept[n] = w
+                n += 1
+            unpublished += s.sentence_starts[sentence + 1] - s.sentence_starts[sentence]
+            if unpublished >= PUBLISH_EVERY:
+                s.words_done[thread * PAD] += unpublished
+                s.stats[thread * PAD + STAT_LOSS] += loss
+                s.stats[thread * PAD + STAT_PREDICTIONS] += predictions
+                unpublished = 0
+                loss = 0.0
+                predictions = 0.0
+                alpha = _learning_rate(s)
+                s.stats[thread * PAD + STAT_ALPHA] = alpha
+
+            for pos in range(n):
+                win = s.window - <int>_below(pyw2v_next(&rng), <uint32_t>s.window)
+                lo = pos - win if pos >= win else 0
+                hi = pos + win + 1 if pos + win + 1 <= n else n
+                if s.skipgram:
+                    vc = s.center + <int64_t>kept[pos] * dim
+                    for j in range(lo, hi):
+                        if j == pos:
+                            continue
+                        _draw_targets(&rng, kept[j], targets, s.negative,
+                                      s.alias_prob, s.alias_index, s.vocab_size)
+                        loss += _output_step(vc, s.outside, targets, K1, alpha,
+                                             neu1e, coef, dim, s.exact)
+                        pyw2v_axpy(1.0, neu1e, vc, dim)
+                        predictions += 1.0
+                else:
+                    n_context = 0
+                    for j in range(lo, hi):
+                        if j != pos:
+                            context[n_context] = kept[j]
+                            n_context += 1
+                    if n_context == 0:
+                        continue
+                    _draw_targets(&rng, kept[pos], targets, s.negative,
+                                  s.alias_prob, s.alias_index, s.vocab_size)
+                    loss += _cbow_step(s.center, s.outside, context, n_context,
+                                       targets, K1, alpha, h, neu1e, coef, dim, s.exact)
+                    predictions += 1.0
+
+        s.words_done[thread * PAD] += unpublished
+        s.stats[thread * PAD + STAT_LOSS] += loss
+        s.stats[thread * PAD + STAT_PREDICTIONS] += predictions
+        s.stats[thread * PAD + STAT_ALPHA] = _learning_rate(s)
+        s.rng_states[thread * PAD] = rng
+    free(kept)
+    free(context)
+    free(targets)
+    free(coef)
+    free(neu1e)
+    free(h)
+
+
+def train_chunk(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
+                const uint32_t[::1] tokens, const int64_t[::1] sentence_starts,
+                const int64_t[::1] thread_sentences,
+                const double[::1] keep_prob, const double[::1] alias_prob,
+                const int32_t[::1] alias_index,
+                uint64_t[::1] rng_states, int64_t[::1] words_done, double[::1] stats,
+                const int64_t[::1] stop,
+                int window, int negative, bint skipgram, bint exact,
+                double alpha, double min_alpha, double total_words):
+    """Train on one chunk with len(thread_sentences) - 1 threads, releasing the GIL.
+
+    Arrays are trusted (pyw2v.model validates them): token ids < vocab size,
+    sentences of at most MAX_SENTENCE_LENGTH tokens, per-thread arrays of
+    length n_threads * PADDING. Progress accumulates into words_done and stats.
+    """
+    cdef Shared s
+    cdef int t, n_threads = thread_sentences.shape[0] - 1
+    s.center = &center_vectors[0, 0]
+    s.outside = &outside_vectors[0, 0]
+    s.dim = center_vectors.shape[1]
+    s.tokens = &tokens[0] if tokens.shape[0] > 0 else NULL
+    s.sentence_starts = &sentence_starts[0]
+    s.thread_sentences = &thread_sentences[0]
+    s.keep_prob = &keep_prob[0]
+    s.alias_prob = &alias_prob[0]
+    s.alias_index = &alias_index[0]
+    s.vocab_size = <uint32_t>alias_prob.shape[0]
+    s.window = window
+    s.negative = negative
+    s.skipgram = skipgram
+    s.exact = exact
+    s.alpha = alpha
+    s.min_alpha = min_alpha
+    s.total_words = total_words
+    s.n_threads = n_threads
+    s.words_done = &words_done[0]
+    s.stats = &stats[0]
+    s.rng_states = &rng_states[0]
+    s.stop = &stop[0]
+    for t in prange(n_threads, nogil=True, schedule="static", chunksize=1,
+                    num_threads=n_threads):
+        _train_range(&s, t)
+    for t in range(n_threads):
+        if stats[t * PAD + STAT_ALPHA] < 0:
+            raise MemoryError("pyw2v: could not allocate per-thread scratch buffers")
+
+
+# ---------------------------------------------------------------- samplers
+
+def build_alias_table(const double[::1] weights):
+    """Vose's alias table for sampling index i with probability weights[i] / sum.
+
+    Returns (prob float64, alias int32), O(n) time and memory. A draw picks a
+    column uniformly, keeps it with probability prob[col], else takes alias[col].
+    """
+    cdef Py_ssize_t n = weights.shape[0], i, n_small = 0, n_large = 0
+    cdef int32_t small_i, large_i
+    cdef double total = 0.0
+    if n == 0:
+        raise ValueError("weights must not be empty")
+    for i in range(n):
+        if not weights[i] >= 0.0:
+            raise ValueError("weights must be finite and non-negative")
+        total += weights[i]
+    if not 0.0 < total < float("inf"):
+        raise ValueError("weights must have a positive, finite sum")
+    prob_arr = np.empty(n, dtype=np.float64)
+    alias_arr = np.arange(n, dtype=np.int32)
+    stack_arr = np.empty(n, dtype=np.int32)
+    cdef double[::1] prob = prob_arr
+    cdef int32_t[::1] alias = alias_arr
+    cdef int32_t[::1] stack = stack_arr   # small from the front, large from the back
+    with nogil:
+        for i in range(n):
+            prob[i] = weights[i] * n / total
+            if prob[i] < 1.0:
+                stack[n_small] = <int32_t>i
+                n_small += 1
+            else:
+                stack[n - 1 - n_large] = <int32_t>i
+                n_large += 1
+        while n_small > 0 and n_large > 0:
+            n_small -= 1
+            small_i = stack[n_small]
+            large_i = stack[n - n_large]
+            alias[small_i] = large_i
+            prob[large_i] -= 1.0 - prob[small_i]
+            if prob[large_i] < 1.0:
+                n_large -= 1
+                stack[n_small] = large_i
+                n_small += 1
+        # Leftovers are 1 up to rounding.
+        for i in range(n_small):
+            prob[stack[i]] = 1.0
+        for i in range(n_large):
+            prob[stack[n - 1 - i]] = 1.0
+    return prob_arr, alias_arr
+
+
+def draw_noise(const double[::1] alias_prob, const int32_t[::1] alias_index,
+               Py_ssize_t n, uint64_t seed):
+    """n draws from the alias table with the trainer's sampler (for tests)."""
+    out_arr = np.empty(n, dtype=np.int32)
+    cdef int32_t[::1] out = out_arr
+    cdef uint64_t rng = seed
+    cdef Py_ssize_t i
+    cdef uint32_t size = <uint32_t>alias_prob.shape[0]
+    with nogil:
+        for i in range(n):
+            out[i] = _draw_noise(&rng, &alias_prob[0], &alias_index[0], size)
+    return out_arr
+
+
+def subsample(const uint32_t[::1] tokens, const double[::1] keep_prob, uint64_t seed):
+    """Boolean keep-mask for tokens, drawn exactly as the trainer draws it (for tests)."""
+    keep_arr = np.ones(tokens.shape[0], dtype=np.bool_)
+    cdef unsigned char[::1] keep = keep_arr.view(np.uint8)
+    cdef uint64_t rng = seed
+    cdef Py_ssize_t i
+    cdef uint32_t w
+    with nogil:
+        for i in range(tokens.shape[0]):
+            w = tokens[i]
+            if keep_prob[w] < 1.0 and keep_prob[w] < _uniform(&rng):
+                keep[i] = 0
+    return keep_arr
+
+
+def sigmoid_lookup(const float[::1] x, bint exact=False, bint log_sigmoid=False):
+    """sigma(x) (or log sigma(x)) as the trainer computes it, table or exact (for tests)."""
+    out_arr = np.empty(x.shape[0], dtype=np.float64)
+    cdef double[::1] out = out_arr
+    cdef Py_ssize_t i
+    for i in range(x.shape[0]):
+        out[i] = _log_sigmoid(x[i], exact) if log_sigmoid else _sigmoid(x[i], exact)
+    return out_arr
+
+
+# ---------------------------------------------------------------- single-step entry points
+
+def _check_rows(name, idx, Py_ssize_t n):
+    if idx < 0 or idx >= n:
+        raise IndexError(f"{name}={idx} is outside 0..{n - 1}")
+
+
+def skipgram_pair_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
+                         int center, int outside, const int32_t[::1] negatives,
+                         double alpha, bint exact=True) -> float:
+    """Apply the trainer's update for one (center, outside) pair in place; return its loss.
+
+    Negatives equal to `outside` are skipped, as in training.
+    """
+    cdef Py_ssize_t n = outside_vectors.shape[0], k, K = negatives.shape[0]
+    cdef int dim = center_vectors.shape[1]
+    _check_rows("center", center, center_vectors.shape[0])
+    _check_rows("outside", outside, n)
+    targets_arr = np.empty(K + 1, dtype=np.int32)
+    cdef int32_t[::1] targets = targets_arr
+    targets[0] = outside
+    for k in range(K):
+        _check_rows("negative", negatives[k], n)
+        targets[k + 1] = -1 if negatives[k] == outside else negatives[k]
+    neu1e = np.empty(dim, dtype=np.float32)
+    coef = np.empty(K + 1, dtype=np.float32)
+    cdef float[::1] neu1e_v = neu1e, coef_v = coef
+    cdef float *vc = &center_vectors[center, 0]
+    cdef double loss = _output_step(vc, &outside_vectors[0, 0], &targets[0], K + 1,
+                                    alpha, &neu1e_v[0], &coef_v[0], dim, exact)
+    pyw2v_axpy(1.0, &neu1e_v[0], vc, dim)
+    return loss
+
+
+def cbow_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
+                const int32_t[::1] context, int center, const int32_t[::1] negatives,
+                double alpha, bint exact=True) -> float:
+    """Apply the trainer's CBOW update for one window in place; return its loss."""
+    cdef Py_ssize_t n = outside_vectors.shape[0], k, K = negatives.shape[0]
+    cdef int dim = center_vectors.shape[1]
+    if context.shape[0] == 0:
+        raise ValueError("context must not be empty")
+    for k in range(context.shape[0]):
+        _check_rows("context", context[k], center_vectors.shape[0])
+    _check_rows("center", center, n)
+    targets_arr = np.empty(K + 1, dtype=np.int32)
+    cdef int32_t[::1] targets = targets_arr
+    targets[0] = center
+    for k in range(K):
+        _check_rows("negative", negatives[k], n)
+        targets[k + 1] = -1 if negatives[k] == center else negatives[k]
+    scratch = np.empty((2, dim), dtype=np.float32)
+    coef = np.empty(K + 1, dtype=np.float32)
+    cdef float[:, ::1] scratch_v = scratch
+    cdef float[::1] coef_v = coef
+    return _cbow_step(&center_vectors[0, 0], &outside_vectors[0, 0], &context[0],
+                      context.shape[0], &targets[0], K + 1, alpha, &scratch_v[0, 0],
+                      &scratch_v[1, 0], &coef_v[0], dim, exact)

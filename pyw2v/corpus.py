@@ -1,0 +1,200 @@
+"""Corpus sources and their encoding into chunks of token ids for the compiled loop.
+
+A source yields blocks of tokens (a flat list of str plus the length of each
+sentence in it). Encoding maps tokens to ids, drops out-of-vocabulary tokens,
+and cuts sentences into segments of at most MAX_SENTENCE_LENGTH tokens. No
+in-vocabulary token is ever dropped: a cut only means no window spans it.
+
+Peak memory while encoding is one block: at most BLOCK_BYTES of text (about
+200 MB with its Python token list). A corpus of up to CACHE_TOKENS tokens is
+encoded once and kept in memory (4 bytes a token); a larger one is re-read and
+re-encoded block by block every epoch.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import repeat
+
+import numpy as np
+
+from pyw2v import _core
+
+BLOCK_BYTES = 16 << 20
+BLOCK_TOKENS = 1 << 20
+CACHE_TOKENS = 1 << 28
+
+
+@dataclass(frozen=True)
+class Block:
+    """tokens: flat list of str; sentence_lengths: tokens per sentence, summing to len(tokens)."""
+
+    tokens: list[str]
+    sentence_lengths: list[int]
+
+
+@dataclass(frozen=True)
+class EncodedChunk:
+    """token_ids: uint32 (n,); sentence_starts: int64 (m + 1,), sentence i is
+    token_ids[sentence_starts[i]:sentence_starts[i + 1]]."""
+
+    token_ids: np.ndarray
+    sentence_starts: np.ndarray
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.sentence_starts[-1])
+
+
+class TextFileSource:
+    """Whitespace-separated tokens, one sentence per line, read in BLOCK_BYTES blocks.
+
+    Bytes are decoded as UTF-8 with replacement characters for invalid bytes. A
+    line longer than a block is cut where the block ends (between two tokens).
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = os.fspath(path)
+        if os.path.isdir(self.path):
+            raise ValueError(f"corpus {self.path!r} is a directory; pass a text file")
+        if not os.path.isfile(self.path):
+            raise FileNotFoundError(f"corpus file {self.path!r} does not exist")
+
+    def blocks(self) -> Iterator[Block]:
+        with open(self.path, "rb") as fh:
+            carry = b""
+            while data := fh.read(BLOCK_BYTES):
+                data = carry + data
+                cut = max(data.rfind(b"\n"), data.rfind(b" "), data.rfind(b"\t"))
+                # Everything after the last whitespace may be half a token: carry it.
+                carry, data = data[cut + 1:], data[: cut + 1]
+                if data:
+                    yield _split_text(data.decode("utf-8", errors="replace"))
+            if carry:
+                yield _split_text(carry.decode("utf-8", errors="replace"))
+
+
+def _split_text(text: str) -> Block:
+    tokens: list[str] = []
+    lengths: list[int] = []
+    for line in text.split("\n"):
+        words = line.split()
+        if words:
+            tokens.extend(words)
+            lengths.append(len(words))
+    return Block(tokens, lengths)
+
+
+class TokenListSource:
+    """A re-iterable collection of sentences, each a list (or tuple) of str tokens."""
+
+    def __init__(self, sentences: Iterable[list[str]]):
+        if iter(sentences) is sentences:
+            raise TypeError(
+                "corpus is a one-shot iterator (e.g. a generator), but training reads it "
+                "once per epoch; pass a list of token lists, or an object whose __iter__ "
+                "returns a fresh iterator each time")
+        self.sentences = sentences
+
+    def blocks(self) -> Iterator[Block]:
+        tokens: list[str] = []
+        lengths: list[int] = []
+        for number, sentence in enumerate(self.sentences):
+            if isinstance(sentence, (str, bytes)) or not isinstance(sentence, (list, tuple)):
+                raise TypeError(
+                    f"corpus sentence {number} is a {type(sentence).__name__}, not a list of "
+                    "str tokens; pass e.g. [['the', 'cat'], ['a', 'dog']] or a path to a text file")
+            if sentence:
+                if not isinstance(sentence[0], str):
+                    raise TypeError(
+                        f"corpus sentence {number} holds {type(sentence[0]).__name__} tokens; "
+                        "tokens must be str")
+                tokens.extend(sentence)
+                lengths.append(len(sentence))
+                if len(tokens) >= BLOCK_TOKENS:
+                    yield Block(tokens, lengths)
+                    tokens, lengths = [], []
+        if tokens:
+            yield Block(tokens, lengths)
+
+
+def open_source(corpus: object) -> TextFileSource | TokenListSource:
+    """A path (str or PathLike) is a text file; anything else must be sentences."""
+    if isinstance(corpus, (str, os.PathLike)):
+        return TextFileSource(corpus)
+    if isinstance(corpus, bytes) or not isinstance(corpus, Iterable):
+        raise TypeError(
+            f"corpus must be a path to a text file or an iterable of token lists, "
+            f"got {type(corpus).__name__}")
+    return TokenListSource(corpus)
+
+
+def encode_block(block: Block, index: dict[str, int]) -> EncodedChunk:
+    """Token ids of the in-vocabulary tokens of a block, sentences cut to MAX_SENTENCE_LENGTH."""
+    ids = np.fromiter(map(index.get, block.tokens, repeat(-1)), dtype=np.int64,
+                      count=len(block.tokens))
+    known = ids >= 0
+    lengths = np.asarray(block.sentence_lengths, dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if len(lengths) else lengths
+    kept_lengths = np.add.reduceat(known, starts) if len(lengths) else lengths
+    return EncodedChunk(ids[known].astype(np.uint32),
+                        _sentence_starts(kept_lengths[kept_lengths > 0]))
+
+
+def _sentence_starts(lengths: np.ndarray) -> np.ndarray:
+    """Offsets of sentences after cutting each into pieces of at most MAX_SENTENCE_LENGTH."""
+    limit = _core.MAX_SENTENCE_LENGTH
+    pieces = -(-lengths // limit)
+    piece_lengths = np.full(int(pieces.sum()), limit, dtype=np.int64)
+    last_piece = np.cumsum(pieces) - 1
+    piece_lengths[last_piece] = lengths - (pieces - 1) * limit
+    return np.concatenate(([0], np.cumsum(piece_lengths))).astype(np.int64)
+
+
+def concatenate(chunks: list[EncodedChunk]) -> EncodedChunk:
+    """One chunk holding all of `chunks`, in order."""
+    if not chunks:
+        return EncodedChunk(np.zeros(0, np.uint32), np.zeros(1, np.int64))
+    offsets = np.cumsum([0] + [c.n_tokens for c in chunks[:-1]])
+    starts = [chunks[0].sentence_starts[:1]]
+    starts += [c.sentence_starts[1:] + off for c, off in zip(chunks, offsets)]
+    return EncodedChunk(np.concatenate([c.token_ids for c in chunks]),
+                        np.concatenate(starts))
+
+
+class EncodedCorpus:
+    """Re-iterable stream of EncodedChunks for a source and a vocabulary.
+
+    The first pass counts tokens; if they fit in CACHE_TOKENS the chunks are
+    kept, so later epochs neither re-read nor re-encode. Every pass must yield
+    the same number of tokens, or a ValueError says the source changed.
+    """
+
+    def __init__(self, source: TextFileSource | TokenListSource, index: dict[str, int]):
+        self.source = source
+        self.index = index
+        self.n_tokens: int | None = None
+        self._cached: list[EncodedChunk] | None = None
+
+    def chunks(self) -> Iterator[EncodedChunk]:
+        if self._cached is not None:
+            yield from self._cached
+            return
+        kept: list[EncodedChunk] | None = []
+        seen = 0
+        for block in self.source.blocks():
+            chunk = encode_block(block, self.index)
+            seen += chunk.n_tokens
+            if kept is not None:
+                kept.append(chunk)
+                if seen > CACHE_TOKENS:
+                    kept = None
+            yield chunk
+        if self.n_tokens is not None and seen != self.n_tokens:
+            raise ValueError(
+                f"the corpus yielded {seen} in-vocabulary tokens on this pass but "
+                f"{self.n_tokens} before; it must give the same sentences on every pass")
+        self.n_tokens = seen
+        if kept is not None:
+            self._cached = [concatenate(kept)]

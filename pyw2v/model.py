@@ -1,0 +1,312 @@
+"""Training orchestration: parameters, the epoch loop over encoded chunks, progress, resume."""
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, replace
+from os import PathLike
+from typing import Union
+
+import numpy as np
+
+from pyw2v import _core
+from pyw2v._threads import effective_threads
+from pyw2v.corpus import EncodedChunk, EncodedCorpus, open_source
+from pyw2v.reference import initial_rng_states
+from pyw2v.vocab import Vocabulary, count_words
+
+logger = logging.getLogger("pyw2v")
+
+MODELS = ("skipgram", "cbow")
+DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}
+Corpus = Union[str, PathLike, Iterable[list[str]]]
+
+
+def _check_int(name: str, value: object, low: int, high: int | None = None,
+               allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} ({value!r})")
+    if value < low or (high is not None and value > high):
+        allowed = f">= {low}" if high is None else f"in {low}..{high}"
+        raise ValueError(f"{name} must be {allowed}, got {value}")
+
+
+def _check_float(name: str, value: object, positive: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} ({value!r})")
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        kind = "> 0" if positive else ">= 0"
+        raise ValueError(f"{name} must be a finite number {kind}, got {value}")
+
+
+@dataclass(frozen=True)
+class TrainingParams:
+    """Everything that shapes a model; validated on construction.
+
+    alpha=None means the model's default (0.025 skip-gram, 0.05 CBOW).
+    exact_sigmoid computes sigma with exp() instead of the lookup table.
+    """
+
+    model: str = "skipgram"
+    dim: int = 100
+    window: int = 5
+    negative: int = 5
+    sample: float = 1e-3
+    min_count: int = 5
+    epochs: int = 5
+    alpha: float | None = None
+    min_alpha: float = 0.0001
+    seed: int = 1
+    max_vocab_size: int | None = None
+    max_final_vocab: int | None = None
+    exact_sigmoid: bool = False
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
+        _check_int("dim", self.dim, 1, 10_000)
+        _check_int("window", self.window, 1, 1_000)
+        _check_int("negative", self.negative, 1, 1_000)
+        _check_int("min_count", self.min_count, 1)
+        _check_int("epochs", self.epochs, 1)
+        _check_int("seed", self.seed, 0, 2**64 - 1)
+        _check_int("max_vocab_size", self.max_vocab_size, 1, allow_none=True)
+        _check_int("max_final_vocab", self.max_final_vocab, 1, allow_none=True)
+        _check_float("sample", self.sample)
+        if self.alpha is None:
+            object.__setattr__(self, "alpha", DEFAULT_ALPHA[self.model])
+        _check_float("alpha", self.alpha, positive=True)
+        _check_float("min_alpha", self.min_alpha)
+        if self.min_alpha > self.alpha:
+            raise ValueError(f"min_alpha ({self.min_alpha}) must not exceed alpha ({self.alpha})")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A snapshot of training, handed to progress callbacks."""
+
+    epoch: int               # 1-based, within this training call
+    epochs: int
+    words_done: int          # in-vocabulary tokens processed in this call
+    total_words: int         # words_done when the call ends
+    alpha: float             # current learning rate
+    loss: float              # mean loss per prediction so far in this epoch
+    elapsed: float           # seconds since the call started
+
+    @property
+    def fraction(self) -> float:
+        return self.words_done / self.total_words if self.total_words else 1.0
+
+    @property
+    def words_per_second(self) -> float:
+        return self.words_done / self.elapsed if self.elapsed > 0 else 0.0
+
+
+class _ThreadState:
+    """Per-thread arrays the kernel writes and Python reads, one cache line a thread."""
+
+    def __init__(self, threads: int, rng_states: list[int]):
+        pad = _core.PADDING
+        self.threads = threads
+        self.words_done = np.zeros(threads * pad, dtype=np.int64)
+        self.stats = np.zeros(threads * pad, dtype=np.float64)
+        self.rng = np.zeros(threads * pad, dtype=np.uint64)
+        self.rng[::pad] = np.array(rng_states, dtype=np.uint64)
+        self.stop = np.zeros(1, dtype=np.int64)
+
+    def total(self, slot: int) -> float:
+        return float(self.stats[slot::_core.PADDING].sum())
+
+    @property
+    def words(self) -> int:
+        return int(self.words_done[::_core.PADDING].sum())
+
+    @property
+    def alpha(self) -> float:
+        return float(self.stats[_core.STATS_ALPHA::_core.PADDING].min())
+
+
+def _thread_sentences(sentence_starts: np.ndarray, threads: int) -> np.ndarray:
+    """Boundaries splitting a chunk's sentences into `threads` runs of ~equal tokens."""
+    targets = np.linspace(0, sentence_starts[-1], threads + 1)
+    bounds = np.searchsorted(sentence_starts, targets).astype(np.int64)
+    bounds[0], bounds[-1] = 0, len(sentence_starts) - 1
+    return np.maximum.accumulate(bounds)
+
+
+class Word2Vec:
+    """A word2vec model: vocabulary, both matrices, parameters and loss history.
+
+    center_vectors (V, the embeddings) and outside_vectors (U) are float32,
+    C-contiguous, shape (len(vocab), dim). loss_history holds the mean loss per
+    prediction of every epoch trained so far, float64.
+    """
+
+    def __init__(self, vocab: Vocabulary, params: TrainingParams,
+                 center_vectors: np.ndarray | None = None,
+                 outside_vectors: np.ndarray | None = None,
+                 loss_history: Iterable[float] = ()):
+        self.vocab = vocab
+        self.params = params
+        if center_vectors is None:
+            rng = np.random.default_rng(params.seed)
+            center_vectors = (rng.random((len(vocab), params.dim), dtype=np.float32) - 0.5)
+            center_vectors /= params.dim
+        if outside_vectors is None:
+            outside_vectors = np.zeros((len(vocab), params.dim), dtype=np.float32)
+        shape = (len(vocab), params.dim)
+        for name, matrix in (("center_vectors", center_vectors),
+                             ("outside_vectors", outside_vectors)):
+            if matrix.shape != shape:
+                raise ValueError(f"{name} has shape {matrix.shape}, expected {shape}")
+        self.center_vectors = np.ascontiguousarray(center_vectors, dtype=np.float32)
+        self.outside_vectors = np.ascontiguousarray(outside_vectors, dtype=np.float32)
+        self._losses = [float(x) for x in loss_history]
+        self.training_calls = 0
+
+    @property
+    def loss_history(self) -> np.ndarray:
+        return np.array(self._losses, dtype=np.float64)
+
+    def __repr__(self) -> str:
+        p = self.params
+        return (f"Word2Vec(model={p.model!r}, vocab={len(self.vocab)}, dim={p.dim}, "
+                f"epochs trained={len(self._losses)})")
+
+    def train(self, corpus: Corpus, *, epochs: int | None = None, alpha: float | None = None,
+              min_alpha: float | None = None, threads: int | None = None,
+              progress: Callable[[Progress], None] | None = None,
+              report_every: float = 0.5, _epoch_words: int | None = None) -> "Word2Vec":
+        """Train (further) on `corpus` with this model's vocabulary; unknown words are skipped.
+
+        The learning rate decays linearly from `alpha` (default: the model's) to
+        `min_alpha` over all words of this call's `epochs` (default: the
+        model's), whatever earlier calls did. `progress`, if given, is called
+        from the calling thread about every `report_every` seconds and at the
+        end of each epoch. Ctrl-C stops the compiled loop within a fraction of
+        a second and leaves the model consistent (and trainable again).
+        """
+        params = replace(self.params,
+                         epochs=self.params.epochs if epochs is None else epochs,
+                         alpha=self.params.alpha if alpha is None else alpha,
+                         min_alpha=self.params.min_alpha if min_alpha is None else min_alpha)
+        threads = effective_threads(threads)
+        encoded = EncodedCorpus(open_source(corpus), self.vocab.index)
+        if _epoch_words is None:
+            for _ in encoded.chunks():   # one pass to count (and cache small corpora)
+                pass
+            _epoch_words = encoded.n_tokens
+        if not _epoch_words:
+            raise ValueError("the corpus has no word of the model's vocabulary; nothing to train")
+        total_words = params.epochs * _epoch_words
+        seed = (params.seed + 0x9E3779B97F4A7C15 * self.training_calls) % 2**64
+        state = _ThreadState(threads, initial_rng_states(seed, threads))
+        alias_prob, alias_index = self.vocab.noise_alias_table()
+        keep_prob = self.vocab.keep_probabilities(params.sample)
+        self.training_calls += 1
+        started = time.perf_counter()
+
+        def snapshot(epoch: int, loss_before: float, predictions_before: float) -> Progress:
+            predictions = state.total(_core.STATS_PREDICTIONS) - predictions_before
+            loss = (state.total(_core.STATS_LOSS) - loss_before) / max(predictions, 1.0)
+            return Progress(epoch, params.epochs, state.words, total_words, state.alpha,
+                            loss, time.perf_counter() - started)
+
+        for epoch in range(1, params.epochs + 1):
+            loss_before = state.total(_core.STATS_LOSS)
+            predictions_before = state.total(_core.STATS_PREDICTIONS)
+            tick = (lambda: progress(snapshot(epoch, loss_before, predictions_before))) \
+                if progress else None
+            for chunk in encoded.chunks():
+                self._train_chunk(chunk, state, params, keep_prob, alias_prob, alias_index,
+                                  float(total_words), tick, report_every)
+            report = snapshot(epoch, loss_before, predictions_before)
+            if not (math.isfinite(report.loss) and np.isfinite(self.center_vectors).all()):
+                raise FloatingPointError(
+                    f"training diverged in epoch {epoch} (loss {report.loss}); "
+                    f"lower alpha (got {params.alpha})")
+            self._losses.append(report.loss)
+            if progress:
+                progress(report)
+            logger.info("epoch %d/%d: loss %.4f, alpha %.6f, %.0f words/s", epoch,
+                        params.epochs, report.loss, report.alpha, report.words_per_second)
+        return self
+
+    def _train_chunk(self, chunk: EncodedChunk, state: _ThreadState, params: TrainingParams,
+                     keep_prob: np.ndarray, alias_prob: np.ndarray, alias_index: np.ndarray,
+                     total_words: float, tick: Callable[[], None] | None,
+                     report_every: float) -> None:
+        """Run the compiled loop on one chunk in a worker thread; poll it from here."""
+        if chunk.n_tokens == 0:
+            return
+        failure: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                _core.train_chunk(
+                    self.center_vectors, self.outside_vectors, chunk.token_ids,
+                    chunk.sentence_starts, _thread_sentences(chunk.sentence_starts, state.threads),
+                    keep_prob, alias_prob, alias_index, state.rng, state.words_done,
+                    state.stats, state.stop, params.window, params.negative,
+                    params.model == "skipgram", params.exact_sigmoid,
+                    params.alpha, params.min_alpha, total_words)
+            except BaseException as exc:  # re-raised in the calling thread
+                failure.append(exc)
+
+        worker = threading.Thread(target=work, name="pyw2v-train", daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(report_every)
+                if tick and worker.is_alive():
+                    tick()
+        except KeyboardInterrupt:
+            state.stop[0] = 1
+            worker.join()
+            raise
+        if failure:
+            raise failure[0]
+
+
+def build_vocabulary(corpus: Corpus, params: TrainingParams) -> Vocabulary:
+    """Count the corpus and keep what `params` asks for; a clear error if nothing is left."""
+    counts = count_words((b.tokens for b in open_source(corpus).blocks()), params.max_vocab_size)
+    vocab = Vocabulary.from_counts(counts, params.min_count, params.max_final_vocab)
+    if not counts:
+        raise ValueError("the corpus is empty: it has no tokens")
+    if not len(vocab):
+        raise ValueError(
+            f"no word reaches min_count={params.min_count} (the most frequent word occurs "
+            f"{max(counts.values())} times); lower min_count or use a larger corpus")
+    return vocab
+
+
+def train(corpus: Corpus, *, model: str = "skipgram", dim: int = 100, window: int = 5,
+          negative: int = 5, sample: float = 1e-3, min_count: int = 5, epochs: int = 5,
+          alpha: float | None = None, min_alpha: float = 0.0001, threads: int | None = None,
+          seed: int = 1, max_vocab_size: int | None = None, max_final_vocab: int | None = None,
+          exact_sigmoid: bool = False, progress: Callable[[Progress], None] | None = None
+          ) -> Word2Vec:
+    """Build a vocabulary from `corpus` and train word2vec on it.
+
+    corpus: a path to a text file (one sentence per line, whitespace-separated
+    tokens) or a re-iterable of token lists. model: "skipgram" or "cbow".
+    alpha defaults to 0.025 (skip-gram) or 0.05 (CBOW). threads=None uses
+    every usable core; threads=1 with a fixed seed is bit-reproducible.
+    """
+    params = TrainingParams(model=model, dim=dim, window=window, negative=negative,
+                            sample=sample, min_count=min_count, epochs=epochs, alpha=alpha,
+                            min_alpha=min_alpha, seed=seed, max_vocab_size=max_vocab_size,
+                            max_final_vocab=max_final_vocab, exact_sigmoid=exact_sigmoid)
+    threads = effective_threads(threads)
+    vocab = build_vocabulary(corpus, params)
+    logger.info("vocabulary: %d words, %d tokens (%s)", len(vocab), vocab.total_words,
+                asdict(params))
+    w2v = Word2Vec(vocab, params)
+    exact_count = vocab.total_words if max_vocab_size is None else None
+    return w2v.train(corpus, threads=threads, progress=progress, _epoch_words=exact_count)
