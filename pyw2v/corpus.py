@@ -64,15 +64,18 @@ class TextFileSource:
     def blocks(self) -> Iterator[Block]:
         with open(self.path, "rb") as fh:
             carry = b""
-            while data := fh.read(BLOCK_BYTES):
+            data = fh.read(BLOCK_BYTES)
+            while data:
+                following = fh.read(BLOCK_BYTES)
                 data = carry + data
-                cut = max(data.rfind(b"\n"), data.rfind(b" "), data.rfind(b"\t"))
-                # Everything after the last whitespace may be half a token: carry it.
-                carry, data = data[cut + 1:], data[: cut + 1]
+                carry = b""
+                if following:
+                    # Everything after the last whitespace may be half a token: carry it.
+                    cut = max(data.rfind(b"\n"), data.rfind(b" "), data.rfind(b"\t"))
+                    carry, data = data[cut + 1:], data[: cut + 1]
                 if data:
                     yield _split_text(data.decode("utf-8", errors="replace"))
-            if carry:
-                yield _split_text(carry.decode("utf-8", errors="replace"))
+                data = following
 
 
 def _split_text(text: str) -> Block:
