@@ -184,6 +184,9 @@ class Word2Vec:
               report_every: float = 0.5, _epoch_words: int | None = None) -> "Word2Vec":
         """Train (further) on `corpus` with this model's vocabulary; unknown words are skipped.
 
+        `corpus` is a path, a re-iterable of token lists, or an EncodedCorpus
+        made with this model's `vocab.index` (to encode once, train many times).
+
         The learning rate decays linearly from `alpha` (default: the model's) to
         `min_alpha` over all words of this call's `epochs` (default: the
         model's), whatever earlier calls did. `progress`, if given, is called
@@ -196,7 +199,13 @@ class Word2Vec:
                          alpha=self.params.alpha if alpha is None else alpha,
                          min_alpha=self.params.min_alpha if min_alpha is None else min_alpha)
         threads = effective_threads(threads)
-        encoded = EncodedCorpus(open_source(corpus), self.vocab.index)
+        if isinstance(corpus, EncodedCorpus):
+            if corpus.index is not self.vocab.index:
+                raise ValueError("corpus was encoded with another vocabulary; pass the text "
+                                 "or encode it with this model's vocab.index")
+            encoded = corpus
+        else:
+            encoded = EncodedCorpus(open_source(corpus), self.vocab.index)
         if _epoch_words is None:
             for _ in encoded.chunks():   # one pass to count (and cache small corpora)
                 pass
