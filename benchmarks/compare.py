@@ -1,0 +1,138 @@
+"""Side-by-side word2vec training: pyw2v and gensim (when installed) in one run.
+
+Trains both with the same settings on the same file, then prints words/second
+(in-vocabulary tokens x epochs / training seconds, vocabulary building excluded
+and timed separately), the analogy accuracy on questions-words (30,000 most
+frequent words, 3CosAdd, gensim's counting rules) and WordSim-353 Spearman,
+and pyw2v's ratios to gensim.
+
+    python benchmarks/compare.py                       # corpus-dev, skip-gram
+    python benchmarks/compare.py --model cbow
+    python benchmarks/compare.py --corpus my.txt --epochs 1 --no-gensim
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+import pyw2v
+from pyw2v.model import TrainingParams, Word2Vec, build_vocabulary
+from pyw2v.vectors import WordVectors
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def run_pyw2v(args) -> dict:
+    params = TrainingParams(model=args.model, dim=args.dim, window=args.window,
+                            negative=args.negative, sample=args.sample,
+                            min_count=args.min_count, epochs=args.epochs, seed=args.seed)
+    started = time.perf_counter()
+    vocab = build_vocabulary(args.corpus, params)
+    vocab_seconds = time.perf_counter() - started
+    model = Word2Vec(vocab, params)
+    started = time.perf_counter()
+    model.train(args.corpus, threads=args.threads, _epoch_words=vocab.total_words)
+    train_seconds = time.perf_counter() - started
+    vectors = WordVectors(vocab.words, model.center_vectors, vocab.counts)
+    return dict(name=f"pyw2v {pyw2v.__version__}", vectors=vectors, vocab_seconds=vocab_seconds,
+                train_seconds=train_seconds, words=vocab.total_words * args.epochs)
+
+
+def run_gensim(args) -> dict:
+    import gensim
+    from gensim.models import Word2Vec as GensimWord2Vec
+
+    model = GensimWord2Vec(sg=int(args.model == "skipgram"), vector_size=args.dim,
+                           window=args.window, negative=args.negative, hs=0,
+                           sample=args.sample, min_count=args.min_count, epochs=args.epochs,
+                           workers=args.threads, seed=args.seed,
+                           alpha=0.025 if args.model == "skipgram" else 0.05)
+    started = time.perf_counter()
+    model.build_vocab(corpus_file=args.corpus)
+    vocab_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    model.train(corpus_file=args.corpus, total_words=model.corpus_total_words,
+                total_examples=model.corpus_count, epochs=args.epochs)
+    train_seconds = time.perf_counter() - started
+    wv = model.wv
+    counts = [wv.get_vecattr(w, "count") for w in wv.index_to_key]
+    vectors = WordVectors(list(wv.index_to_key), wv.vectors, counts)
+    words = sum(counts) * args.epochs
+    return dict(name=f"gensim {gensim.__version__}", vectors=vectors,
+                vocab_seconds=vocab_seconds, train_seconds=train_seconds, words=words)
+
+
+def evaluate(result: dict) -> None:
+    vectors = result["vectors"]
+    analogies = vectors.evaluate_analogies(DATA / "eval" / "questions-words.txt",
+                                           restrict_vocab=30000)
+    pairs = vectors.evaluate_word_pairs(DATA / "eval" / "wordsim353.tsv")
+    result["analogy"] = analogies.accuracy
+    result["spearman"] = pairs.spearman
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", default=str(DATA / "corpus-dev.txt"))
+    parser.add_argument("--model", choices=["skipgram", "cbow"], default="skipgram")
+    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--window", type=int, default=5)
+    parser.add_argument("--negative", type=int, default=5)
+    parser.add_argument("--sample", type=float, default=1e-3)
+    parser.add_argument("--min-count", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="train each this many times, alternating; report medians")
+    parser.add_argument("--no-gensim", action="store_true")
+    args = parser.parse_args()
+    if not os.path.isfile(args.corpus):
+        parser.error(f"corpus {args.corpus} not found (pass --corpus)")
+
+    runners = [run_pyw2v]
+    if not args.no_gensim:
+        try:
+            import gensim  # noqa: F401
+            runners.append(run_gensim)
+        except ImportError:
+            print("gensim is not installed: pip install gensim (comparison skipped)")
+    runs: dict[str, list[dict]] = {}
+    for _ in range(args.repeats):
+        for runner in runners:
+            result = runner(args)
+            evaluate(result)
+            del result["vectors"]
+            runs.setdefault(result["name"], []).append(result)
+            print(f"  {result['name']}: {result['words'] / result['train_seconds']:,.0f} words/s, "
+                  f"analogy {100 * result['analogy']:.2f}%, spearman {result['spearman']:.3f}",
+                  flush=True)
+
+    print(f"\n{args.model}, dim {args.dim}, window {args.window}, negative {args.negative}, "
+          f"sample {args.sample}, min_count {args.min_count}, {args.epochs} epochs, "
+          f"{args.threads} threads, {args.repeats} run(s) each, medians; corpus {args.corpus}")
+    header = f"{'trainer':<16}{'words/s':>12}{'train s':>10}{'vocab s':>10}{'analogy %':>11}" \
+             f"{'ws353':>8}"
+    print(header)
+    summary = {}
+    for name, results in runs.items():
+        med = {k: statistics.median(r[k] for r in results)
+               for k in ("train_seconds", "vocab_seconds", "analogy", "spearman")}
+        med["words_per_second"] = statistics.median(r["words"] / r["train_seconds"]
+                                                    for r in results)
+        summary[name] = med
+        print(f"{name:<16}{med['words_per_second']:>12,.0f}{med['train_seconds']:>10.1f}"
+              f"{med['vocab_seconds']:>10.1f}{100 * med['analogy']:>11.2f}"
+              f"{med['spearman']:>8.3f}")
+    if len(summary) == 2:
+        ours, theirs = summary.values()
+        print(f"\npyw2v / gensim: speed x{ours['words_per_second'] / theirs['words_per_second']:.2f}, "
+              f"analogy {100 * (ours['analogy'] - theirs['analogy']):+.2f} points, "
+              f"spearman {ours['spearman'] - theirs['spearman']:+.3f}")
+
+
+if __name__ == "__main__":
+    main()
