@@ -36,8 +36,7 @@ def run_pyw2v(args) -> dict:
     started = time.perf_counter()
     model.train(args.corpus, threads=args.threads, _epoch_words=vocab.total_words)
     train_seconds = time.perf_counter() - started
-    vectors = WordVectors(vocab.words, model.center_vectors, vocab.counts)
-    return dict(name=f"pyw2v {pyw2v.__version__}", vectors=vectors, vocab_seconds=vocab_seconds,
+    return dict(name=f"pyw2v {pyw2v.__version__}", vectors=model.wv, vocab_seconds=vocab_seconds,
                 train_seconds=train_seconds, words=vocab.total_words * args.epochs)
 
 

@@ -7,7 +7,6 @@ import time
 
 import pyw2v
 from pyw2v.synthetic import make_corpus
-from pyw2v.vectors import WordVectors
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -21,7 +20,7 @@ def _demo(args: argparse.Namespace) -> int:
     losses = ", ".join(f"{x:.3f}" for x in model.loss_history)
     print(f"trained {args.model} (dim {args.dim}, {args.epochs} epochs) in {seconds:.1f} s; "
           f"loss per epoch: {losses}\n")
-    vectors = WordVectors(model.vocab.words, model.center_vectors, model.vocab.counts)
+    vectors = model.wv
     print("nearest neighbours:")
     for family in corpus.families.values():
         word = family[0]

@@ -16,6 +16,7 @@ from pyw2v import _core
 from pyw2v._threads import effective_threads
 from pyw2v.corpus import EncodedChunk, EncodedCorpus, open_source
 from pyw2v.reference import initial_rng_states
+from pyw2v.vectors import WordVectors
 from pyw2v.vocab import Vocabulary, count_words
 
 logger = logging.getLogger("pyw2v")
@@ -168,6 +169,14 @@ class Word2Vec:
         self.outside_vectors = np.ascontiguousarray(outside_vectors, dtype=np.float32)
         self._losses = [float(x) for x in loss_history]
         self.training_calls = 0
+        self._wv: WordVectors | None = None
+
+    @property
+    def wv(self) -> WordVectors:
+        """The word vectors (rows of center_vectors, not a copy): queries, evaluation, files."""
+        if self._wv is None:
+            self._wv = WordVectors(self.vocab.words, self.center_vectors, self.vocab.counts)
+        return self._wv
 
     @property
     def loss_history(self) -> np.ndarray:
@@ -226,24 +235,28 @@ class Word2Vec:
             return Progress(epoch, params.epochs, state.words, total_words, state.alpha,
                             loss, time.perf_counter() - started)
 
-        for epoch in range(1, params.epochs + 1):
-            loss_before = state.total(_core.STATS_LOSS)
-            predictions_before = state.total(_core.STATS_PREDICTIONS)
-            tick = (lambda: progress(snapshot(epoch, loss_before, predictions_before))) \
-                if progress else None
-            for chunk in encoded.chunks():
-                self._train_chunk(chunk, state, params, keep_prob, alias_prob, alias_index,
-                                  float(total_words), tick, report_every)
-            report = snapshot(epoch, loss_before, predictions_before)
-            if not (math.isfinite(report.loss) and np.isfinite(self.center_vectors).all()):
-                raise FloatingPointError(
-                    f"training diverged in epoch {epoch} (loss {report.loss}); "
-                    f"lower alpha (got {params.alpha})")
-            self._losses.append(report.loss)
-            if progress:
-                progress(report)
-            logger.info("epoch %d/%d: loss %.4f, alpha %.6f, %.0f words/s", epoch,
-                        params.epochs, report.loss, report.alpha, report.words_per_second)
+        try:
+            for epoch in range(1, params.epochs + 1):
+                loss_before = state.total(_core.STATS_LOSS)
+                predictions_before = state.total(_core.STATS_PREDICTIONS)
+                tick = (lambda: progress(snapshot(epoch, loss_before, predictions_before))) \
+                    if progress else None
+                for chunk in encoded.chunks():
+                    self._train_chunk(chunk, state, params, keep_prob, alias_prob, alias_index,
+                                      float(total_words), tick, report_every)
+                report = snapshot(epoch, loss_before, predictions_before)
+                if not (math.isfinite(report.loss) and np.isfinite(self.center_vectors).all()):
+                    raise FloatingPointError(
+                        f"training diverged in epoch {epoch} (loss {report.loss}); "
+                        f"lower alpha (got {params.alpha})")
+                self._losses.append(report.loss)
+                if progress:
+                    progress(report)
+                logger.info("epoch %d/%d: loss %.4f, alpha %.6f, %.0f words/s", epoch,
+                            params.epochs, report.loss, report.alpha, report.words_per_second)
+        finally:
+            if self._wv is not None:   # the matrix changed under its cached norms
+                self._wv.invalidate_norms()
         return self
 
     def _train_chunk(self, chunk: EncodedChunk, state: _ThreadState, params: TrainingParams,
