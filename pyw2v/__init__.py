@@ -1,7 +1,7 @@
 """pyw2v: fast word2vec training with a Cython/OpenMP core and a NumPy reference."""
 from pyw2v import _core
 from pyw2v.formats import FormatError
-from pyw2v.model import Progress, TrainingParams, Word2Vec, train
+from pyw2v.model import Progress, TrainingParams, Word2Vec, load_model, train
 from pyw2v.vectors import AnalogyResult, WordPairsResult, WordVectors, load_word2vec
 from pyw2v.vocab import Vocabulary
 
@@ -20,5 +20,5 @@ if not openmp_enabled():
                   RuntimeWarning, stacklevel=2)
 
 __all__ = ["AnalogyResult", "FormatError", "Progress", "TrainingParams", "Vocabulary",
-           "WordPairsResult", "WordVectors", "Word2Vec", "__version__", "load_word2vec",
+           "WordPairsResult", "WordVectors", "Word2Vec", "__version__", "load_model", "load_word2vec",
            "openmp_enabled", "train"]

@@ -15,6 +15,8 @@ import numpy as np
 from pyw2v import _core
 from pyw2v._threads import effective_threads
 from pyw2v.corpus import EncodedChunk, EncodedCorpus, open_source
+from pyw2v.formats import FormatError
+from pyw2v.native_format import load_model_dir, save_model_dir
 from pyw2v.reference import initial_rng_states
 from pyw2v.vectors import WordVectors
 from pyw2v.vocab import Vocabulary, count_words
@@ -182,6 +184,19 @@ class Word2Vec:
     def loss_history(self) -> np.ndarray:
         return np.array(self._losses, dtype=np.float64)
 
+    def save(self, path: str | PathLike, *, overwrite: bool = False) -> None:
+        """Save the whole model (both matrices, vocabulary with counts, parameters,
+        loss history) as a directory; see pyw2v.native_format. Refuses to replace
+        an existing path unless overwrite=True."""
+        from pyw2v import __version__
+
+        meta = {"pyw2v_version": __version__, "params": asdict(self.params),
+                "words": self.vocab.words, "loss_history": self._losses,
+                "training_calls": self.training_calls}
+        save_model_dir(path, meta, {"center_vectors": self.center_vectors,
+                                    "outside_vectors": self.outside_vectors,
+                                    "counts": self.vocab.counts}, overwrite=overwrite)
+
     def __repr__(self) -> str:
         p = self.params
         return (f"Word2Vec(model={p.model!r}, vocab={len(self.vocab)}, dim={p.dim}, "
@@ -293,6 +308,24 @@ class Word2Vec:
             raise
         if failure:
             raise failure[0]
+
+
+def load_model(path: str | PathLike, *, mmap: bool = False) -> Word2Vec:
+    """Load a model saved with Word2Vec.save, ready to query or to train further.
+
+    mmap=True maps the matrices copy-on-write: pages load on demand, and
+    training changes the model in memory, never the saved files.
+    """
+    meta, arrays = load_model_dir(path, mmap=mmap)
+    try:
+        params = TrainingParams(**meta["params"])
+        vocab = Vocabulary(meta["words"], arrays["counts"])
+        losses = [float(x) for x in meta.get("loss_history", [])]
+    except (TypeError, ValueError) as exc:
+        raise FormatError(path, f"invalid model metadata ({exc})") from None
+    model = Word2Vec(vocab, params, arrays["center_vectors"], arrays["outside_vectors"], losses)
+    model.training_calls = int(meta.get("training_calls", 0))
+    return model
 
 
 def build_vocabulary(corpus: Corpus, params: TrainingParams) -> Vocabulary:
