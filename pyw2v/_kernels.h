@@ -9,6 +9,9 @@
 
 #include <stdint.h>
 
+/* The vector helpers are static inline, so no AVX value crosses a real ABI boundary. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 #ifdef _OPENMP
 #include <omp.h>
 static inline int pyw2v_openmp_enabled(void) { return 1; }
