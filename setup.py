@@ -49,21 +49,20 @@ def _build_flags():
         link_args.append("-fopenmp")
     else:
         print("pyw2v: building WITHOUT OpenMP (training will be single-threaded)")
-        if _compiler_accepts(["-fopenmp-simd"], "int main(void) { return 0; }"):
-            compile_args.append("-fopenmp-simd")
     return compile_args, link_args, macros
 
 
 compile_args, link_args, macros = _build_flags()
 extensions = [
     Extension(
-        "pyw2v._core",
-        ["pyw2v/_core.pyx"],
+        name,
+        [f"pyw2v/{name.split('.')[-1]}.pyx"],
         include_dirs=[numpy.get_include(), "pyw2v"],
         extra_compile_args=compile_args,
         extra_link_args=link_args,
         define_macros=macros,
     )
+    for name in ("pyw2v._core", "pyw2v._text")
 ]
 
 setup(

@@ -5,10 +5,14 @@ sentence in it). Encoding maps tokens to ids, drops out-of-vocabulary tokens,
 and cuts sentences into segments of at most MAX_SENTENCE_LENGTH tokens. No
 in-vocabulary token is ever dropped: a cut only means no window spans it.
 
-Peak memory while encoding is one block: at most BLOCK_BYTES of text (about
-200 MB with its Python token list). A corpus of up to CACHE_TOKENS tokens is
-encoded once and kept in memory (4 bytes a token); a larger one is re-read and
-re-encoded block by block every epoch.
+A text file takes a compiled path instead (pyw2v._text): its raw byte blocks are
+encoded by a TokenCounter holding the vocabulary, with no Python object per
+token. `TextFileSource.blocks()` remains its readable twin, with the same rules.
+
+Peak memory while encoding is one block: at most BLOCK_BYTES of text plus its
+ids (for token lists, about 200 MB with the Python token list). A corpus of up
+to CACHE_TOKENS tokens is encoded once and kept in memory (4 bytes a token); a
+larger one is re-read and re-encoded block by block every epoch.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from itertools import repeat
 import numpy as np
 
 from pyw2v import _core
+from pyw2v._text import TokenCounter
 
 BLOCK_BYTES = 16 << 20
 BLOCK_TOKENS = 1 << 20
@@ -50,8 +55,10 @@ class EncodedChunk:
 class TextFileSource:
     """Whitespace-separated tokens, one sentence per line, read in BLOCK_BYTES blocks.
 
-    Bytes are decoded as UTF-8 with replacement characters for invalid bytes. A
-    line longer than a block is cut where the block ends (between two tokens).
+    Tokens are split on ASCII whitespace (space, tab, newline, CR, VT, FF: what
+    bytes.split() uses), and a newline ends a sentence. A token must be valid
+    UTF-8; other tokens are skipped (count_text warns about them). A line longer
+    than a block is cut where the block ends (between two tokens).
     """
 
     def __init__(self, path: str | os.PathLike):
@@ -61,7 +68,9 @@ class TextFileSource:
         if not os.path.isfile(self.path):
             raise FileNotFoundError(f"corpus file {self.path!r} does not exist")
 
-    def blocks(self) -> Iterator[Block]:
+    def byte_blocks(self) -> Iterator[bytes]:
+        """The file in blocks of about BLOCK_BYTES, each ending after whitespace
+        (or at the end of the file), so no block cuts a token."""
         with open(self.path, "rb") as fh:
             carry = b""
             data = fh.read(BLOCK_BYTES)
@@ -74,15 +83,25 @@ class TextFileSource:
                     cut = max(data.rfind(b"\n"), data.rfind(b" "), data.rfind(b"\t"))
                     carry, data = data[cut + 1:], data[: cut + 1]
                 if data:
-                    yield _split_text(data.decode("utf-8", errors="replace"))
+                    yield data
                 data = following
 
+    def blocks(self) -> Iterator[Block]:
+        """Blocks of str tokens, as the compiled path sees them (for tests and reference)."""
+        for data in self.byte_blocks():
+            yield _split_text(data)
 
-def _split_text(text: str) -> Block:
+
+def _split_text(data: bytes) -> Block:
     tokens: list[str] = []
     lengths: list[int] = []
-    for line in text.split("\n"):
-        words = line.split()
+    for line in data.split(b"\n"):
+        words = []
+        for word in line.split():
+            try:
+                words.append(word.decode("utf-8"))
+            except UnicodeDecodeError:
+                pass
         if words:
             tokens.extend(words)
             lengths.append(len(words))
@@ -145,6 +164,30 @@ def encode_block(block: Block, index: dict[str, int]) -> EncodedChunk:
                         _sentence_starts(kept_lengths[kept_lengths > 0]))
 
 
+def vocabulary_table(index: dict[str, int]) -> TokenCounter:
+    """A TokenCounter holding the UTF-8 bytes of each vocabulary word with its id,
+    to encode text files. Words that no text token can spell (ASCII whitespace
+    inside, or not encodable as UTF-8) are left out."""
+    ids: dict[bytes, int] = {}
+    for word, i in index.items():
+        try:
+            data = word.encode("utf-8")
+        except UnicodeEncodeError:
+            continue
+        if data.split() == [data]:
+            ids[data] = i
+    table = TokenCounter()
+    table.add(b"\n".join(ids))
+    tokens, _ = table.items()
+    table.set_ids(np.fromiter((ids[t] for t in tokens), dtype=np.int32, count=len(tokens)))
+    return table
+
+
+def encode_text(data: bytes, table: TokenCounter) -> EncodedChunk:
+    """encode_block for a raw text block (ending at whitespace), compiled."""
+    return EncodedChunk(*table.encode(data, _core.MAX_SENTENCE_LENGTH))
+
+
 def _sentence_starts(lengths: np.ndarray) -> np.ndarray:
     """Offsets of sentences after cutting each into pieces of at most MAX_SENTENCE_LENGTH."""
     limit = _core.MAX_SENTENCE_LENGTH
@@ -179,6 +222,17 @@ class EncodedCorpus:
         self.index = index
         self.n_tokens: int | None = None
         self._cached: list[EncodedChunk] | None = None
+        self._table: TokenCounter | None = None
+
+    def _encoded_blocks(self) -> Iterator[EncodedChunk]:
+        if isinstance(self.source, TextFileSource):
+            if self._table is None:
+                self._table = vocabulary_table(self.index)
+            for data in self.source.byte_blocks():
+                yield encode_text(data, self._table)
+        else:
+            for block in self.source.blocks():
+                yield encode_block(block, self.index)
 
     def chunks(self) -> Iterator[EncodedChunk]:
         if self._cached is not None:
@@ -186,8 +240,7 @@ class EncodedCorpus:
             return
         kept: list[EncodedChunk] | None = []
         seen = 0
-        for block in self.source.blocks():
-            chunk = encode_block(block, self.index)
+        for chunk in self._encoded_blocks():
             seen += chunk.n_tokens
             if kept is not None:
                 kept.append(chunk)

@@ -14,12 +14,12 @@ import numpy as np
 
 from pyw2v import _core
 from pyw2v._threads import effective_threads
-from pyw2v.corpus import EncodedChunk, EncodedCorpus, open_source
+from pyw2v.corpus import EncodedChunk, EncodedCorpus, TextFileSource, open_source
 from pyw2v.formats import FormatError
 from pyw2v.native_format import load_model_dir, save_model_dir
 from pyw2v.reference import initial_rng_states
 from pyw2v.vectors import WordVectors
-from pyw2v.vocab import Vocabulary, count_words
+from pyw2v.vocab import Vocabulary, count_text, count_words
 
 logger = logging.getLogger("pyw2v")
 
@@ -330,7 +330,11 @@ def load_model(path: str | PathLike, *, mmap: bool = False) -> Word2Vec:
 
 def build_vocabulary(corpus: Corpus, params: TrainingParams) -> Vocabulary:
     """Count the corpus and keep what `params` asks for; a clear error if nothing is left."""
-    counts = count_words((b.tokens for b in open_source(corpus).blocks()), params.max_vocab_size)
+    source = open_source(corpus)
+    if isinstance(source, TextFileSource):
+        counts = count_text(source.byte_blocks(), params.max_vocab_size)
+    else:
+        counts = count_words((b.tokens for b in source.blocks()), params.max_vocab_size)
     vocab = Vocabulary.from_counts(counts, params.min_count, params.max_final_vocab)
     if not counts:
         raise ValueError("the corpus is empty: it has no tokens")

@@ -1,6 +1,7 @@
 """Vocabulary: counting, pruning, ordering, subsampling and the noise distribution."""
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pyw2v import _core
+from pyw2v._text import TokenCounter
 
 
 def count_words(token_blocks: Iterable[list[str]], max_vocab_size: int | None = None) -> Counter:
@@ -25,6 +27,43 @@ def count_words(token_blocks: Iterable[list[str]], max_vocab_size: int | None = 
             counts = Counter({w: c for w, c in counts.items() if c > prune_below})
             prune_below += 1
     return counts
+
+
+def count_text(blocks: Iterable[bytes], max_vocab_size: int | None = None) -> Counter:
+    """count_words for raw text: blocks of bytes, each ending after whitespace.
+
+    Compiled (pyw2v._text.TokenCounter): tokens are split on ASCII whitespace and
+    counted as bytes, then decoded as UTF-8. Tokens that are not valid UTF-8 are
+    left out, with one warning, as TextFileSource.blocks() leaves them out.
+    `max_vocab_size` prunes as in count_words, after each block.
+    """
+    counter = TokenCounter()
+    prune_below = 1
+    for data in blocks:
+        counter.add(data)
+        while max_vocab_size is not None and len(counter) > max_vocab_size:
+            counter.prune(prune_below + 1)
+            prune_below += 1
+    tokens, counts = counter.items()
+    try:    # fast path: one decode (tokens hold no newline)
+        return Counter(dict(zip(b"\n".join(tokens).decode("utf-8").split("\n"),
+                                counts.tolist())))
+    except UnicodeDecodeError:
+        pass
+    words: dict[str, int] = {}
+    skipped_tokens = skipped_words = 0
+    for token, count in zip(tokens, counts.tolist()):
+        try:
+            words[token.decode("utf-8")] = count
+        except UnicodeDecodeError:
+            skipped_tokens += count
+            skipped_words += 1
+    if skipped_words:
+        warnings.warn(
+            f"{skipped_tokens} tokens ({skipped_words} distinct) of the corpus are not valid "
+            "UTF-8 and were skipped; convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+            UnicodeWarning, stacklevel=2)
+    return Counter(words)
 
 
 @dataclass(frozen=True)

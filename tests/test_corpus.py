@@ -4,7 +4,7 @@ import pytest
 
 from pyw2v import _core, corpus
 from pyw2v.corpus import EncodedCorpus, TextFileSource, encode_block, open_source
-from pyw2v.vocab import Vocabulary, count_words
+from pyw2v.vocab import Vocabulary, count_text, count_words
 
 
 def _stream(source, vocab):
@@ -111,3 +111,35 @@ def test_missing_file_and_directory(tmp_path):
         open_source(tmp_path / "nope.txt")
     with pytest.raises(ValueError, match="is a directory"):
         open_source(tmp_path)
+
+
+def test_compiled_text_path_matches_the_python_blocks(tmp_path, monkeypatch):
+    # ASCII whitespace of every kind, UTF-8 words, a non-breaking space inside a
+    # word (not a separator), invalid UTF-8 (skipped), long lines cut by blocks.
+    rng = np.random.default_rng(0)
+    words = [b"cat", b"the", "caf\u00e9".encode(), "a\u00a0b".encode(), b"caf\xe9",
+             b"\xff", "日本".encode(), b"x" * 40] + [b"w%d" % i for i in range(200)]
+    seps = [b" ", b"\t", b"\n", b"\r\n", b"\x0b", b"\x0c", b"\n\n", b"   "]
+    parts = []
+    for _ in range(20_000):
+        parts += [words[min(int(rng.zipf(1.5)), len(words)) - 1], seps[rng.integers(len(seps))]]
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"".join(parts))
+    monkeypatch.setattr(corpus, "BLOCK_BYTES", 1000)
+    source = TextFileSource(path)
+    with pytest.warns(UnicodeWarning, match="not valid UTF-8"):
+        counts = count_text(source.byte_blocks())
+    assert counts == count_words(b.tokens for b in source.blocks())
+    assert "a\u00a0b" in counts and "caf\u00e9" in counts
+    vocab = Vocabulary.from_counts(counts, min_count=3)
+    python = corpus.concatenate([encode_block(b, vocab.index) for b in source.blocks()])
+    compiled = corpus.concatenate(list(EncodedCorpus(source, vocab.index).chunks()))
+    np.testing.assert_array_equal(compiled.token_ids, python.token_ids)
+    np.testing.assert_array_equal(compiled.sentence_starts, python.sentence_starts)
+
+
+def test_vocabulary_table_leaves_out_words_no_text_can_spell():
+    table = corpus.vocabulary_table({"a": 0, "b c": 1, "\ud800": 2, "d": 3})
+    assert sorted(table.items()[0]) == [b"a", b"d"]
+    ids, starts = table.encode("a b c d\n\ud800".encode("utf-8", "surrogatepass"), 10)
+    assert ids.tolist() == [0, 3] and starts.tolist() == [0, 2]
