@@ -17,6 +17,7 @@ larger one is re-read and re-encoded block by block every epoch.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import repeat
@@ -56,9 +57,10 @@ class TextFileSource:
     """Whitespace-separated tokens, one sentence per line, read in BLOCK_BYTES blocks.
 
     Tokens are split on ASCII whitespace (space, tab, newline, CR, VT, FF: what
-    bytes.split() uses), and a newline ends a sentence. A token must be valid
-    UTF-8; other tokens are skipped (count_text warns about them). A line longer
-    than a block is cut where the block ends (between two tokens).
+    bytes.split() uses), and a newline ends a sentence. Invalid UTF-8 is
+    replaced by U+FFFD (one warning a pass says how often), so counting and
+    encoding see the same tokens. A line longer than a block is cut where the
+    block ends (between two tokens).
     """
 
     def __init__(self, path: str | os.PathLike):
@@ -69,8 +71,9 @@ class TextFileSource:
             raise FileNotFoundError(f"corpus file {self.path!r} does not exist")
 
     def byte_blocks(self) -> Iterator[bytes]:
-        """The file in blocks of about BLOCK_BYTES, each ending after whitespace
-        (or at the end of the file), so no block cuts a token."""
+        """The file in blocks of about BLOCK_BYTES of valid UTF-8, each ending after
+        whitespace (or at the end of the file), so no block cuts a token."""
+        replaced = 0
         with open(self.path, "rb") as fh:
             carry = b""
             data = fh.read(BLOCK_BYTES)
@@ -82,9 +85,15 @@ class TextFileSource:
                     # Everything after the last whitespace may be half a token: carry it.
                     cut = max(data.rfind(b"\n"), data.rfind(b" "), data.rfind(b"\t"))
                     carry, data = data[cut + 1:], data[: cut + 1]
+                if data and not data.isascii():
+                    data, n_replaced = _valid_utf8(data)
+                    replaced += n_replaced
                 if data:
                     yield data
                 data = following
+        if replaced:
+            warnings.warn(f"{self.path}: {replaced} invalid UTF-8 byte sequences were "
+                          "replaced by U+FFFD", UnicodeWarning, stacklevel=2)
 
     def blocks(self) -> Iterator[Block]:
         """Blocks of str tokens, as the compiled path sees them (for tests and reference)."""
@@ -92,16 +101,22 @@ class TextFileSource:
             yield _split_text(data)
 
 
+def _valid_utf8(data: bytes) -> tuple[bytes, int]:
+    """data with invalid UTF-8 sequences replaced by U+FFFD, and how many were."""
+    try:
+        data.decode("utf-8")
+        return data, 0
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+        replaced = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
+        return text.encode("utf-8"), replaced
+
+
 def _split_text(data: bytes) -> Block:
     tokens: list[str] = []
     lengths: list[int] = []
     for line in data.split(b"\n"):
-        words = []
-        for word in line.split():
-            try:
-                words.append(word.decode("utf-8"))
-            except UnicodeDecodeError:
-                pass
+        words = [word.decode("utf-8") for word in line.split()]
         if words:
             tokens.extend(words)
             lengths.append(len(words))
@@ -143,6 +158,10 @@ class TokenListSource:
 
 def open_source(corpus: object) -> TextFileSource | TokenListSource:
     """A path (str or PathLike) is a text file; anything else must be sentences."""
+    if isinstance(corpus, str) and not os.path.exists(corpus) and any(c.isspace() for c in corpus):
+        raise TypeError(
+            "corpus is a str of text, not a path to a file; pass a path, or token lists "
+            "such as [line.split() for line in text.splitlines()]")
     if isinstance(corpus, (str, os.PathLike)):
         return TextFileSource(corpus)
     if isinstance(corpus, bytes) or not isinstance(corpus, Iterable):

@@ -260,6 +260,11 @@ class Word2Vec:
                     self._train_chunk(chunk, state, params, keep_prob, alias_prob, alias_index,
                                       float(total_words), tick, report_every)
                 report = snapshot(epoch, loss_before, predictions_before)
+                if state.total(_core.STATS_PREDICTIONS) == 0 and not state.stop[0]:
+                    raise ValueError(
+                        f"nothing to train: no sentence kept two in-vocabulary words after "
+                        f"subsampling (sample={params.sample}); use a larger corpus, a lower "
+                        "min_count or a smaller sample")
                 if not (math.isfinite(report.loss) and np.isfinite(self.center_vectors).all()):
                     raise FloatingPointError(
                         f"training diverged in epoch {epoch} (loss {report.loss}); "

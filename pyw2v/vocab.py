@@ -1,7 +1,6 @@
 """Vocabulary: counting, pruning, ordering, subsampling and the noise distribution."""
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,9 +32,8 @@ def count_text(blocks: Iterable[bytes], max_vocab_size: int | None = None) -> Co
     """count_words for raw text: blocks of bytes, each ending after whitespace.
 
     Compiled (pyw2v._text.TokenCounter): tokens are split on ASCII whitespace and
-    counted as bytes, then decoded as UTF-8. Tokens that are not valid UTF-8 are
-    left out, with one warning, as TextFileSource.blocks() leaves them out.
-    `max_vocab_size` prunes as in count_words, after each block.
+    counted as bytes, then decoded as UTF-8 (TextFileSource.byte_blocks yields
+    valid UTF-8). `max_vocab_size` prunes as in count_words, after each block.
     """
     counter = TokenCounter()
     prune_below = 1
@@ -45,25 +43,8 @@ def count_text(blocks: Iterable[bytes], max_vocab_size: int | None = None) -> Co
             counter.prune(prune_below + 1)
             prune_below += 1
     tokens, counts = counter.items()
-    try:    # fast path: one decode (tokens hold no newline)
-        return Counter(dict(zip(b"\n".join(tokens).decode("utf-8").split("\n"),
-                                counts.tolist())))
-    except UnicodeDecodeError:
-        pass
-    words: dict[str, int] = {}
-    skipped_tokens = skipped_words = 0
-    for token, count in zip(tokens, counts.tolist()):
-        try:
-            words[token.decode("utf-8")] = count
-        except UnicodeDecodeError:
-            skipped_tokens += count
-            skipped_words += 1
-    if skipped_words:
-        warnings.warn(
-            f"{skipped_tokens} tokens ({skipped_words} distinct) of the corpus are not valid "
-            "UTF-8 and were skipped; convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)",
-            UnicodeWarning, stacklevel=2)
-    return Counter(words)
+    # One decode for all words (tokens hold no newline); blocks are valid UTF-8.
+    return Counter(dict(zip(b"\n".join(tokens).decode("utf-8").split("\n"), counts.tolist())))
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,11 @@ def test_bad_corpus_types(bad, message):
         open_source(bad)
 
 
+def test_a_string_of_text_is_not_taken_for_a_path():
+    with pytest.raises(TypeError, match="not a path to a file"):
+        open_source("the cat sat on the mat")
+
+
 def test_sentences_must_be_token_lists():
     with pytest.raises(TypeError, match="not a list of str tokens"):
         list(open_source(["the cat sat", "on the mat"]).blocks())
@@ -115,7 +120,7 @@ def test_missing_file_and_directory(tmp_path):
 
 def test_compiled_text_path_matches_the_python_blocks(tmp_path, monkeypatch):
     # ASCII whitespace of every kind, UTF-8 words, a non-breaking space inside a
-    # word (not a separator), invalid UTF-8 (skipped), long lines cut by blocks.
+    # word (not a separator), invalid UTF-8 (replaced), long lines cut by blocks.
     rng = np.random.default_rng(0)
     words = [b"cat", b"the", "caf\u00e9".encode(), "a\u00a0b".encode(), b"caf\xe9",
              b"\xff", "日本".encode(), b"x" * 40] + [b"w%d" % i for i in range(200)]
@@ -127,13 +132,19 @@ def test_compiled_text_path_matches_the_python_blocks(tmp_path, monkeypatch):
     path.write_bytes(b"".join(parts))
     monkeypatch.setattr(corpus, "BLOCK_BYTES", 1000)
     source = TextFileSource(path)
-    with pytest.warns(UnicodeWarning, match="not valid UTF-8"):
+    with pytest.warns(UnicodeWarning, match="invalid UTF-8 byte sequences were replaced"):
         counts = count_text(source.byte_blocks())
-    assert counts == count_words(b.tokens for b in source.blocks())
+    with pytest.warns(UnicodeWarning):
+        assert counts == count_words(b.tokens for b in source.blocks())
     assert "a\u00a0b" in counts and "caf\u00e9" in counts
+    # b"caf\xe9" and b"\xff" are kept, decoded with a replacement character.
+    assert "caf\ufffd" in counts and "\ufffd" in counts
     vocab = Vocabulary.from_counts(counts, min_count=3)
-    python = corpus.concatenate([encode_block(b, vocab.index) for b in source.blocks()])
-    compiled = corpus.concatenate(list(EncodedCorpus(source, vocab.index).chunks()))
+    with pytest.warns(UnicodeWarning):
+        python = corpus.concatenate([encode_block(b, vocab.index) for b in source.blocks()])
+    with pytest.warns(UnicodeWarning):
+        compiled = corpus.concatenate(list(EncodedCorpus(source, vocab.index).chunks()))
+    assert vocab.index["caf\ufffd"] in compiled.token_ids
     np.testing.assert_array_equal(compiled.token_ids, python.token_ids)
     np.testing.assert_array_equal(compiled.sentence_starts, python.sentence_starts)
 

@@ -140,6 +140,11 @@ def test_no_word_reaching_min_count_names_it():
         pyw2v.train([["a", "b", "a"]])
 
 
+def test_a_corpus_of_single_word_sentences_is_an_error():
+    with pytest.raises(ValueError, match="nothing to train"):
+        pyw2v.train([["hello"]] * 10, min_count=1)
+
+
 def test_empty_corpus_is_an_error(tmp_path):
     path = tmp_path / "empty.txt"
     path.write_text("\n\n  \n")
