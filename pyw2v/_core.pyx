@@ -40,6 +40,7 @@ cdef extern from "_kernels.h" nogil:
     void pyw2v_zero(float *y, int n)
     void pyw2v_scale(float a, float *y, int n)
     uint64_t pyw2v_next(uint64_t *state)
+    void pyw2v_prefetch_row(const float *row, int n)
 
 cdef enum:
     PAD = 8                 # per-thread slots are 64 bytes apart: no false sharing
@@ -136,14 +137,21 @@ cdef inline double _log_sigmoid(float f, bint exact) noexcept nogil:
 
 cdef inline void _draw_targets(uint64_t *rng, int32_t positive, int32_t *targets,
                                int negative, const double *alias_prob,
-                               const int32_t *alias_index, uint32_t vocab_size) noexcept nogil:
-    """targets[0] = positive, targets[1..K] = negatives (-1 where a draw hit the positive)."""
+                               const int32_t *alias_index, uint32_t vocab_size,
+                               const float *outside, int dim) noexcept nogil:
+    """targets[0] = positive, targets[1..K] = negatives (-1 where a draw hit the positive).
+
+    Each row is prefetched as it is drawn: the caller draws one prediction
+    ahead, so the loads overlap the previous prediction's arithmetic.
+    """
     cdef int k
     cdef int32_t w
     targets[0] = positive
+    pyw2v_prefetch_row(outside + <int64_t>positive * dim, dim)
     for k in range(1, negative + 1):
         w = _draw_noise(rng, alias_prob, alias_index, vocab_size)
         targets[k] = -1 if w == positive else w
+        pyw2v_prefetch_row(outside + <int64_t>w * dim, dim)
 
 
 cdef double _output_step(const float *x, float *outside, const int32_t *targets,
@@ -245,13 +253,16 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
     cdef int dim = s.dim, K1 = s.negative + 1
     cdef uint32_t *kept = <uint32_t *> malloc(MAX_SENTENCE * sizeof(uint32_t))
     cdef int32_t *context = <int32_t *> malloc(2 * s.window * sizeof(int32_t))
-    cdef int32_t *targets = <int32_t *> malloc(K1 * sizeof(int32_t))
+    cdef int32_t *targets = <int32_t *> malloc(2 * K1 * sizeof(int32_t))
+    cdef int32_t *next_targets = targets + K1
+    cdef int32_t *swap
+    cdef int32_t *target_buffer = targets
     cdef float *coef = <float *> malloc(K1 * sizeof(float))
     cdef float *neu1e = <float *> malloc(dim * sizeof(float))
     cdef float *h = <float *> malloc(dim * sizeof(float))
     cdef uint64_t rng = s.rng_states[thread * PAD]
     cdef int64_t sentence, i, unpublished = 0
-    cdef int n, pos, j, lo, hi, win, n_context
+    cdef int n, pos, j, next_j, lo, hi, win, n_context
     cdef uint32_t w
     cdef double alpha = _learning_rate(s), loss = 0.0, predictions = 0.0
     cdef float *vc
@@ -287,15 +298,26 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
                 hi = pos + win + 1 if pos + win + 1 <= n else n
                 if s.skipgram:
                     vc = s.center + <int64_t>kept[pos] * dim
-                    for j in range(lo, hi):
-                        if j == pos:
-                            continue
-                        _draw_targets(&rng, kept[j], targets, s.negative,
-                                      s.alias_prob, s.alias_index, s.vocab_size)
+                    j = lo if lo != pos else lo + 1
+                    if j < hi:
+                        _draw_targets(&rng, kept[j], targets, s.negative, s.alias_prob,
+                                      s.alias_index, s.vocab_size, s.outside, dim)
+                    while j < hi:
+                        # Draw (and prefetch) the next pair's targets before this
+                        # pair's arithmetic; the order of draws is unchanged.
+                        next_j = j + 1 if j + 1 != pos else j + 2
+                        if next_j < hi:
+                            _draw_targets(&rng, kept[next_j], next_targets, s.negative,
+                                          s.alias_prob, s.alias_index, s.vocab_size,
+                                          s.outside, dim)
                         loss += _output_step(vc, s.outside, targets, K1, alpha,
                                              neu1e, coef, dim, s.exact)
                         pyw2v_axpy(1.0, neu1e, vc, dim)
                         predictions += 1.0
+                        swap = targets
+                        targets = next_targets
+                        next_targets = swap
+                        j = next_j
                 else:
                     n_context = 0
                     for j in range(lo, hi):
@@ -304,8 +326,8 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
                             n_context += 1
                     if n_context == 0:
                         continue
-                    _draw_targets(&rng, kept[pos], targets, s.negative,
-                                  s.alias_prob, s.alias_index, s.vocab_size)
+                    _draw_targets(&rng, kept[pos], targets, s.negative, s.alias_prob,
+                                  s.alias_index, s.vocab_size, s.outside, dim)
                     loss += _cbow_step(s.center, s.outside, context, n_context,
                                        targets, K1, alpha, h, neu1e, coef, dim, s.exact)
                     predictions += 1.0
@@ -317,7 +339,7 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
         s.rng_states[thread * PAD] = rng
     free(kept)
     free(context)
-    free(targets)
+    free(target_buffer)
     free(coef)
     free(neu1e)
     free(h)

@@ -76,6 +76,13 @@ static inline void pyw2v_scale(float a, float *restrict y, int n)
         y[i] *= a;
 }
 
+/* Ask for a row's cache lines ahead of use (rows are dim floats). */
+static inline void pyw2v_prefetch_row(const float *row, int n)
+{
+    for (int i = 0; i < n; i += 16)
+        __builtin_prefetch(row + i);
+}
+
 /* splitmix64 (Steele, Lea, Flood 2014): one 64-bit output per call, state is a
  * counter. pyw2v.reference.splitmix64 is the Python twin. */
 static inline uint64_t pyw2v_next(uint64_t *state)
