@@ -1,21 +1,530 @@
-"""The `pyw2v` command line, thin over the Python API."""
+"""The `pyw2v` command line, thin over the Python API.
+
+Subcommands: train, similar, analogy, eval, plot, demo.  word2vec.c's single-dash
+flags (``-train -output -size ... -cbow -binary``) are aliases of ``train``'s
+options, and a command line that starts with one of them is a ``train`` command,
+so ``pyw2v -train text8 -output vec.bin -size 200 ...`` works as it did with
+word2vec.c.
+
+Exit codes: 0 success, 1 failure (bad data, unknown word, missing optional
+dependency), 2 usage error (bad option value, missing input file, output file
+already there), 130 interrupted (Ctrl-C; no output file is written).  Every
+error is one line on stderr: ``pyw2v COMMAND: error: ...``.
+"""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
+import os
 import sys
 import time
+from collections.abc import Iterator, Sequence
 
 import pyw2v
+from pyw2v import formats, plot
+from pyw2v._threads import effective_threads
+from pyw2v.model import TrainingParams
+from pyw2v.native_format import META_FILE
+from pyw2v.progress import progress_display
 from pyw2v.synthetic import make_corpus
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+logger = logging.getLogger("pyw2v")
+
+#: word2vec.c's flags; a command line starting with one of them means `train`.
+WORD2VEC_FLAGS = ("-train", "-output", "-size", "-window", "-negative", "-hs", "-sample",
+                  "-threads", "-iter", "-min-count", "-alpha", "-cbow", "-binary", "-debug",
+                  "-save-vocab", "-read-vocab", "-classes")
+
+#: How TrainingParams' names are spelt on the command line, for error messages.
+_OPTION_NAMES = {
+    "model": "--model (-cbow)", "dim": "--dim (-size)", "window": "--window (-window)",
+    "negative": "--negative (-negative)", "sample": "--sample (-sample)",
+    "min_count": "--min-count (-min-count)", "epochs": "--epochs (-iter)",
+    "alpha": "--alpha (-alpha)", "min_alpha": "--min-alpha", "seed": "--seed",
+    "threads": "--threads (-threads)", "max_vocab_size": "--max-vocab-size",
+    "max_final_vocab": "--max-final-vocab",
+}
+
+_TEXT_EXTENSIONS = (".txt", ".vec", ".text")
+
+
+class CliError(Exception):
+    """An error to report as one line on stderr, with an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class UsageError(CliError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_USAGE)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (the full usage of `train` is a screenful)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# ---------------------------------------------------------------------- shared helpers
+
+
+def _exists_message(path: str, what: str = "") -> str:
+    what = f"{what} " if what else ""
+    return (f"{what}{path} already exists; pass --overwrite to replace it, "
+            "or choose another name")
+
+
+def _check_input_file(path: str, what: str) -> None:
+    if not os.path.exists(path):
+        raise UsageError(f"{what} {path} does not exist")
+    if os.path.isdir(path):
+        raise UsageError(f"{what} {path} is a directory; expected a file")
+    if not os.access(path, os.R_OK):
+        raise UsageError(f"{what} {path} is not readable")
+
+
+def _check_output(path: str, overwrite: bool, what: str, directory: bool = False) -> None:
+    """Refuse before any work is done, rather than after hours of training."""
+    if os.path.lexists(path):
+        if not overwrite:
+            raise UsageError(_exists_message(path, what))
+        if os.path.isdir(path) and not directory:
+            raise UsageError(f"{what} {path} is a directory; expected a file name")
+        if directory and not os.path.isfile(os.path.join(path, META_FILE)):
+            raise UsageError(f"{what} {path} exists and is not a saved pyw2v model; "
+                             "refusing to replace it")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise UsageError(f"cannot write {what} {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"cannot write {what} {path}: directory {parent} is not writable")
+
+
+def _load_vectors(path: str, limit: int | None = None) -> pyw2v.WordVectors:
+    """Word vectors from a word2vec file or, for a directory, a saved native model."""
+    if os.path.isdir(path):
+        return pyw2v.load_model(path).wv
+    _check_input_file(path, "vectors file")
+    return pyw2v.load_word2vec(path, limit=limit)
+
+
+def _check_words(vectors: pyw2v.WordVectors, words: Sequence[str]) -> None:
+    missing = [w for w in words if w not in vectors]
+    if missing:
+        raise CliError(f"not in the vocabulary ({len(vectors):,} words): {', '.join(missing)}")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _zero_or_one(text: str) -> int:
+    if text not in ("0", "1"):
+        raise argparse.ArgumentTypeError(f"expected 0 or 1, got {text!r}")
+    return int(text)
+
+
+def _cbow_flag(text: str) -> str:
+    return "cbow" if _zero_or_one(text) else "skipgram"
+
+
+def _binary_for(path: str) -> bool:
+    """word2vec binary unless the name says text (.txt, .vec, .text, optionally .gz)."""
+    name = path[:-3] if path.endswith(".gz") else path
+    return not name.lower().endswith(_TEXT_EXTENSIONS)
+
+
+def _scores_table(rows: Sequence[tuple[str, float]], first: int = 1) -> str:
+    width = max(len(word) for word, _ in rows)
+    return "\n".join(f"  {rank:>3}  {word:<{width}}  {score:.4f}"
+                     for rank, (word, score) in enumerate(rows, start=first))
+
+
+@contextlib.contextmanager
+def _cli_logging(level: int) -> Iterator[None]:
+    """Send the pyw2v logger's records to stderr for the length of a command."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[%(asctime)s] %(message)s", "%H:%M:%S"))
+    saved = (logger.level, logger.propagate)
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+
+
+# ---------------------------------------------------------------------- train
+
+
+def _params_error(exc: Exception) -> UsageError:
+    """TrainingParams' message with the parameter spelt as its command-line option."""
+    message = str(exc)
+    for name, option in sorted(_OPTION_NAMES.items(), key=lambda kv: -len(kv[0])):
+        if message.startswith(name + " ") or message.startswith(f"{name}=") \
+                or message.startswith(f"{name} ("):
+            return UsageError(option + message[len(name):])
+    return UsageError(message)
+
+
+def _train(args: argparse.Namespace) -> int:
+    if args.corpus and args.train_file and args.corpus != args.train_file:
+        raise UsageError(f"two corpora given ({args.corpus} and -train {args.train_file}); "
+                         "give one")
+    corpus = args.corpus or args.train_file
+    if corpus is None:
+        raise UsageError("no corpus given: pyw2v train CORPUS -o VECTORS "
+                         "(or -train CORPUS -output VECTORS)")
+    if args.output is None and args.save_model is None:
+        raise UsageError("no output given: -o VECTORS (or -output VECTORS) writes the vectors, "
+                         "--save-model DIR the full model")
+    if args.hs:
+        raise UsageError("-hs 1: hierarchical softmax is not supported yet; use negative "
+                         "sampling (-hs 0, the default, with -negative N)")
+    if args.read_vocab is not None or args.classes is not None:
+        flag = "-read-vocab" if args.read_vocab is not None else "-classes"
+        raise UsageError(f"{flag} is not supported yet")
+    quiet = args.quiet or args.debug == 0
+
+    options = dict(model=args.model, dim=args.dim, window=args.window, negative=args.negative,
+                   sample=args.sample, min_count=args.min_count, epochs=args.epochs,
+                   alpha=args.alpha, min_alpha=args.min_alpha, seed=args.seed,
+                   max_vocab_size=args.max_vocab_size, max_final_vocab=args.max_final_vocab)
+    try:
+        TrainingParams(**options)
+        threads = effective_threads(args.threads)
+    except (ValueError, TypeError) as exc:
+        raise _params_error(exc) from None
+
+    _check_input_file(corpus, "corpus")
+    outputs = [(args.output, "vectors file", False), (args.save_vocab, "vocabulary file", False),
+               (args.save_model, "model directory", True)]
+    outputs = [(path, what, is_dir) for path, what, is_dir in outputs if path is not None]
+    seen = {os.path.realpath(corpus): "corpus"}
+    for path, what, is_dir in outputs:
+        real = os.path.realpath(path)
+        if real in seen:
+            raise UsageError(f"{what} {path} is also the {seen[real]}; choose another name")
+        seen[real] = what
+        _check_output(path, args.overwrite, what, directory=is_dir)
+    binary = args.binary if args.binary is not None else (
+        _binary_for(args.output) if args.output else True)
+
+    progress = "off" if quiet else args.progress
+    started = time.perf_counter()
+    with progress_display(progress) as callback:
+        try:
+            model = pyw2v.train(corpus, threads=threads, progress=callback, **options)
+        except (ValueError, FloatingPointError) as exc:
+            raise CliError(f"{corpus}: {exc}") from None
+    seconds = time.perf_counter() - started
+
+    written = []
+    if args.output is not None:
+        model.wv.save_word2vec(args.output, binary=binary, overwrite=args.overwrite)
+        written.append(f"{args.output} ({'binary' if binary else 'text'})")
+    if args.save_vocab is not None:
+        _write_vocab(model, args.save_vocab, args.overwrite)
+        written.append(args.save_vocab)
+    if args.save_model is not None:
+        model.save(args.save_model, overwrite=args.overwrite)
+        written.append(f"{args.save_model} (model)")
+    if not quiet:
+        epochs = f"{args.epochs} epoch{'s' if args.epochs != 1 else ''}"
+        print(f"trained {args.model} on {corpus}: {len(model.vocab):,} words x {args.dim} "
+              f"dims, {epochs} in {seconds:.1f} s, final loss "
+              f"{model.loss_history[-1]:.4f}; wrote {', '.join(written)}")
+    return 0
+
+
+def _write_vocab(model: pyw2v.Word2Vec, path: str, overwrite: bool) -> None:
+    """word2vec.c's -save-vocab file: ``word count`` lines, most frequent first."""
+    with formats.atomic_write(path, overwrite=overwrite) as fh:
+        for word, count in zip(model.vocab.words, model.vocab.counts.tolist()):
+            fh.write(f"{word} {count}\n".encode())
+
+
+def _add_train_parser(commands) -> None:
+    p = commands.add_parser(
+        "train", help="train word vectors on a text file", allow_abbrev=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train word2vec on CORPUS (a UTF-8 text file, one sentence per line,\n"
+                    "tokens separated by whitespace) and write the vectors in word2vec's "
+                    "format.",
+        epilog="word2vec.c's flags work as aliases, also without the `train` word:\n"
+               "  pyw2v -train text8 -output vec.bin -size 200 -window 8 -negative 25 -hs 0 \\\n"
+               "        -sample 1e-4 -threads 2 -binary 1 -iter 15 -cbow 1\n"
+               "Differences from word2vec.c: the model defaults to skip-gram (word2vec.c:\n"
+               "-cbow 1); the output is binary unless its name ends in .txt/.vec (word2vec.c:\n"
+               "-binary 0); -threads defaults to all usable cores; -hs 1, -read-vocab and\n"
+               "-classes are not supported; an existing output is kept unless --overwrite.")
+    p.add_argument("corpus", nargs="?", metavar="CORPUS", help="training text file")
+    p.add_argument("-train", dest="train_file", metavar="CORPUS",
+                   help="word2vec.c spelling of CORPUS")
+    p.add_argument("-o", "--output", "-output", dest="output", metavar="VECTORS",
+                   help="write the vectors here (word2vec format)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--binary", dest="binary", action="store_const", const=True,
+                     help="word2vec binary format (default, unless VECTORS ends in .txt/.vec)")
+    fmt.add_argument("--text", dest="binary", action="store_const", const=False,
+                     help="word2vec text format")
+    fmt.add_argument("-binary", dest="binary", type=lambda t: bool(_zero_or_one(t)),
+                     metavar="1|0", help="word2vec.c spelling: 1 binary, 0 text")
+    p.add_argument("--save-model", metavar="DIR",
+                   help="also save the full model (both matrices, vocabulary, parameters) "
+                        "to resume training later")
+    p.add_argument("--save-vocab", "-save-vocab", dest="save_vocab", metavar="FILE",
+                   help="write the vocabulary as `word count` lines")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+
+    m = p.add_argument_group("model")
+    d = TrainingParams()
+    m.add_argument("--model", choices=["skipgram", "cbow"], default=d.model,
+                   help="default: %(default)s")
+    m.add_argument("-cbow", dest="model", type=_cbow_flag, metavar="1|0",
+                   help="word2vec.c spelling: 1 cbow, 0 skipgram")
+    m.add_argument("--dim", "-size", dest="dim", type=int, default=d.dim, metavar="N",
+                   help="vector size (default: %(default)s)")
+    m.add_argument("--window", "-window", dest="window", type=int, default=d.window,
+                   metavar="N", help="max context distance (default: %(default)s)")
+    m.add_argument("--negative", "-negative", dest="negative", type=int, default=d.negative,
+                   metavar="N", help="negative samples per prediction (default: %(default)s)")
+    m.add_argument("-hs", dest="hs", type=_zero_or_one, default=0, metavar="0",
+                   help="hierarchical softmax: only 0 (off) is supported")
+    m.add_argument("--sample", "-sample", dest="sample", type=float, default=d.sample,
+                   metavar="T", help="subsampling threshold, 0 turns it off "
+                                     "(default: %(default)s)")
+    m.add_argument("--min-count", "-min-count", dest="min_count", type=int,
+                   default=d.min_count, metavar="N",
+                   help="drop words rarer than this (default: %(default)s)")
+    m.add_argument("--max-vocab-size", type=int, default=None, metavar="N",
+                   help="prune rare words while counting to bound memory")
+    m.add_argument("--max-final-vocab", type=int, default=None, metavar="N",
+                   help="keep only the N most frequent words")
+    m.add_argument("--epochs", "-iter", dest="epochs", type=int, default=d.epochs,
+                   metavar="N", help="passes over the corpus (default: %(default)s)")
+    m.add_argument("--alpha", "-alpha", dest="alpha", type=float, default=None, metavar="A",
+                   help="initial learning rate (default: 0.025 skipgram, 0.05 cbow)")
+    m.add_argument("--min-alpha", type=float, default=d.min_alpha, metavar="A",
+                   help="final learning rate (default: %(default)s)")
+    m.add_argument("--threads", "-threads", dest="threads", type=int, default=None,
+                   metavar="N", help="default: all usable cores")
+    m.add_argument("--seed", type=int, default=d.seed, help="default: %(default)s")
+    m.add_argument("-read-vocab", dest="read_vocab", help=argparse.SUPPRESS)
+    m.add_argument("-classes", dest="classes", help=argparse.SUPPRESS)
+
+    o = p.add_argument_group("output")
+    o.add_argument("--progress", choices=["auto", "bar", "log", "off"], default="auto",
+                   help="auto (default): a progress bar on a terminal, log lines otherwise")
+    o.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress and no log lines, only errors")
+    o.add_argument("-debug", dest="debug", type=int, default=None, metavar="N",
+                   help="word2vec.c spelling: 0 is --quiet")
+    p.set_defaults(run=_train, log_level=logging.INFO)
+
+
+# ---------------------------------------------------------------------- queries
+
+
+def _similar(args: argparse.Namespace) -> int:
+    vectors = _load_vectors(args.vectors, args.limit)
+    _check_words(vectors, args.words)
+    for i, word in enumerate(args.words):
+        rows = vectors.most_similar(word, topn=args.topn)
+        print(("\n" if i else "") + f"nearest to {word}:")
+        print(_scores_table(rows))
+    return 0
+
+
+def _analogy(args: argparse.Namespace) -> int:
+    vectors = _load_vectors(args.vectors, args.limit)
+    _check_words(vectors, [args.a, args.b, args.c])
+    rows = vectors.analogy(args.a, args.b, args.c, topn=args.topn, method=args.method)
+    print(f"{args.a} : {args.b} :: {args.c} : ?   ({args.method})")
+    print(_scores_table(rows))
+    return 0
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def _eval(args: argparse.Namespace) -> int:
+    if not args.analogies and not args.pairs:
+        raise UsageError("nothing to evaluate: give --analogies FILE and/or --pairs FILE")
+    for path in args.analogies + args.pairs:
+        _check_input_file(path, "evaluation file")
+    vectors = _load_vectors(args.vectors)
+    case_insensitive = not args.case_sensitive
+    restrict = {} if args.restrict_vocab is None else {"restrict_vocab": args.restrict_vocab}
+    print(f"{args.vectors}: {len(vectors):,} words, dim {vectors.dim}")
+    for path in args.analogies:
+        result = vectors.evaluate_analogies(path, case_insensitive=case_insensitive,
+                                            method=args.method, **restrict)
+        print(f"\nanalogies: {path} ({result.method}, {result.restrict_vocab:,} most frequent "
+              f"words, case-{'insensitive' if case_insensitive else 'sensitive'})")
+        print(_analogy_table(result))
+    if args.pairs:
+        results = [(path, vectors.evaluate_word_pairs(path, case_insensitive=case_insensitive,
+                                                      **restrict))
+                   for path in args.pairs]
+        width = max(len(name) for name in [p for p, _ in results] + ["word pairs"])
+        print(f"\n  {'word pairs':<{width}}  {'pairs':>6}  {'oov':>5}  {'Pearson':>8}  "
+              f"{'Spearman':>8}")
+        print("  " + "-" * (width + 35))
+        for path, r in results:
+            print(f"  {path:<{width}}  {r.n_pairs:>6}  {r.n_oov:>5}  {r.pearson:>8.4f}  "
+                  f"{r.spearman:>8.4f}")
+    return 0
+
+
+def _analogy_table(result: pyw2v.AnalogyResult) -> str:
+    """Sections, then semantic/syntactic (when both kinds are present) and the total."""
+    def asked(s):
+        return s.total + s.skipped
+
+    totals = [result.semantic, result.syntactic] \
+        if asked(result.semantic) and asked(result.syntactic) else []
+    totals.append(result.overall)
+    width = max(len(s.name) for s in (*result.sections, *totals))
+    width = max(width, len("section"))
+
+    def row(name, correct, total, skipped, accuracy):
+        return f"  {name:<{width}}  {correct:>7}  {total:>6}  {skipped:>7}  {accuracy:>8}"
+
+    lines = [row("section", "correct", "asked", "skipped", "accuracy")]
+    lines += [row(s.name, s.correct, s.total, s.skipped, _percent(s.correct, s.total))
+              for s in result.sections]
+    lines.append("  " + "-" * (width + 40))
+    lines += [row(s.name, s.correct, s.total, s.skipped, _percent(s.correct, s.total))
+              for s in totals]
+    if result.n_invalid:
+        lines.append(f"  ({result.n_invalid} malformed lines ignored)")
+    return "\n".join(lines)
+
+
+def _check_plot_output(path: str, overwrite: bool) -> None:
+    """Refuse an existing image or an extension matplotlib cannot write (needs matplotlib)."""
+    _check_output(path, overwrite, "plot file")
+    try:
+        plot.image_format(path)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _plot(args: argparse.Namespace) -> int:
+    if not plot.matplotlib_available():   # before loading a large file
+        raise plot.MatplotlibMissing()
+    _check_output(args.output, args.overwrite, "plot file")
+    vectors = _load_vectors(args.vectors, args.limit)
+    _check_words(vectors, args.words)
+    _check_plot_output(args.output, args.overwrite)
+    plot.plot_words(vectors, args.words, args.output, pairs=args.pairs, title=args.title,
+                    overwrite=args.overwrite)
+    print(f"wrote {args.output} ({len(args.words)} words)")
+    return 0
+
+
+def _add_query_parsers(commands) -> None:
+    def vectors_arg(p):
+        p.add_argument("vectors", metavar="VECTORS",
+                       help="word2vec text or binary file (or a saved model directory)")
+
+    def limit_arg(p):
+        p.add_argument("--limit", type=_positive_int, default=None, metavar="N",
+                       help="read only the first (most frequent) N words of VECTORS")
+
+    p = commands.add_parser("similar", help="nearest neighbours of words",
+                            description="Print the words closest by cosine to each WORD.")
+    vectors_arg(p)
+    p.add_argument("words", nargs="+", metavar="WORD")
+    p.add_argument("--topn", "-n", type=_positive_int, default=10, metavar="N",
+                   help="neighbours per word (default: %(default)s)")
+    limit_arg(p)
+    p.set_defaults(run=_similar)
+
+    p = commands.add_parser("analogy", help="solve a : b :: c : ?",
+                            description="Solve A : B :: C : ? (e.g. man king woman -> queen).")
+    vectors_arg(p)
+    p.add_argument("a", metavar="A")
+    p.add_argument("b", metavar="B")
+    p.add_argument("c", metavar="C")
+    p.add_argument("--topn", "-n", type=_positive_int, default=5, metavar="N",
+                   help="answers to show (default: %(default)s)")
+    p.add_argument("--method", choices=["3cosadd", "3cosmul"], default="3cosadd",
+                   help="3cosadd: cos(d, b - a + c) (default); 3cosmul: Levy & Goldberg")
+    limit_arg(p)
+    p.set_defaults(run=_analogy)
+
+    p = commands.add_parser(
+        "eval", help="analogy accuracy and word-pair correlations",
+        description="Evaluate VECTORS on analogy questions (questions-words format) and/or "
+                    "word-pair similarity scores (WordSim-353 layout: word1 TAB word2 TAB "
+                    "score), counting as gensim does.")
+    vectors_arg(p)
+    p.add_argument("--analogies", action="append", default=[], metavar="FILE",
+                   help="questions-words file (repeatable)")
+    p.add_argument("--pairs", action="append", default=[], metavar="FILE",
+                   help="word-pair similarity file (repeatable)")
+    p.add_argument("--method", choices=["3cosadd", "3cosmul"], default="3cosadd")
+    p.add_argument("--restrict-vocab", type=_positive_int, default=None, metavar="N",
+                   help="use only the N most frequent words (default: 30000 for analogies, "
+                        "300000 for pairs, as gensim)")
+    p.add_argument("--case-sensitive", action="store_true",
+                   help="compare words as spelt (default: case-insensitive)")
+    p.set_defaults(run=_eval)
+
+    p = commands.add_parser(
+        "plot", help="2-D picture of chosen words (needs matplotlib)",
+        description="Project the vectors of the chosen words on their two principal "
+                    "components and draw them, labelled, into an image file (.png, .svg, "
+                    ".pdf). Needs matplotlib: pip install \"pyw2v[plot]\".")
+    vectors_arg(p)
+    p.add_argument("words", nargs="+", metavar="WORD")
+    p.add_argument("-o", "--output", required=True, metavar="IMAGE",
+                   help="image file to write, e.g. plot.png")
+    p.add_argument("--pairs", action="store_true",
+                   help="words are pairs a1 b1 a2 b2 ...: draw an arrow from each a to its b")
+    p.add_argument("--title", default=None)
+    p.add_argument("--overwrite", action="store_true", help="replace an existing image")
+    limit_arg(p)
+    p.set_defaults(run=_plot)
+
+
+# ---------------------------------------------------------------------- demo
 
 
 def _demo(args: argparse.Namespace) -> int:
+    can_plot = plot.matplotlib_available()
+    if args.plot is not None:
+        _check_output(args.plot, args.overwrite, "plot file")
+        if can_plot:
+            _check_plot_output(args.plot, args.overwrite)
     corpus = make_corpus(n_sentences=args.sentences, seed=args.seed)
     print(f"pyw2v {pyw2v.__version__} demo: a generated corpus of {corpus.n_tokens():,} tokens "
           f"with planted word families ({', '.join(corpus.families)})")
     started = time.perf_counter()
-    model = pyw2v.train(corpus.sentences, model=args.model, dim=args.dim, epochs=args.epochs,
-                        threads=args.threads, seed=args.seed)
+    with progress_display(args.progress, leave=False) as callback:
+        model = pyw2v.train(corpus.sentences, model=args.model, dim=args.dim,
+                            epochs=args.epochs, threads=args.threads, seed=args.seed,
+                            progress=callback)
     seconds = time.perf_counter() - started
     losses = ", ".join(f"{x:.3f}" for x in model.loss_history)
     print(f"trained {args.model} (dim {args.dim}, {args.epochs} epochs) in {seconds:.1f} s; "
@@ -37,34 +546,108 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"  {a} : {b} :: {c} : {answer}  [{mark}]")
     print(f"\n{correct} of {len(corpus.analogies)} planted analogies solved "
           f"({100 * correct / len(corpus.analogies):.1f}%)")
+    _demo_plot(args, vectors, corpus.families, can_plot)
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pyw2v", description="Fast word2vec training.")
-    parser.add_argument("--version", action="version", version=f"pyw2v {pyw2v.__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+def _demo_plot(args: argparse.Namespace, vectors: pyw2v.WordVectors,
+               families: dict[str, list[str]], can_plot: bool) -> None:
+    if args.plot is None:
+        if can_plot:
+            print("\nto draw countries and their capitals: pyw2v demo --plot demo.png")
+        return
+    if not can_plot:
+        print(f"pyw2v demo: no plot written: {plot.INSTALL_HINT}", file=sys.stderr)
+        return
+    words = [w for pair in zip(families["countries"][:10], families["capitals"][:10])
+             for w in pair]
+    plot.plot_words(vectors, words, args.plot, pairs=True, overwrite=args.overwrite,
+                    title="pyw2v demo: countries and their capitals (PCA)")
+    print(f"\nwrote {args.plot}: countries and their capitals, projected on 2 principal axes")
+
+
+def _add_demo_parser(commands) -> None:
     demo = commands.add_parser(
         "demo", help="train on a generated corpus and show neighbours and analogies",
         description="Train on a corpus pyw2v generates itself (no download) with planted "
-                    "word families, then print nearest neighbours and solved analogies.")
+                    "word families, then print nearest neighbours and solved analogies; "
+                    "with --plot, draw countries and capitals (needs matplotlib).")
     demo.add_argument("--model", choices=["skipgram", "cbow"], default="skipgram")
-    demo.add_argument("--dim", type=int, default=50)
-    demo.add_argument("--epochs", type=int, default=5)
-    demo.add_argument("--sentences", type=int, default=20000)
-    demo.add_argument("--threads", type=int, default=None)
+    demo.add_argument("--dim", type=_positive_int, default=50)
+    demo.add_argument("--epochs", type=_positive_int, default=5)
+    demo.add_argument("--sentences", type=_positive_int, default=20000)
+    demo.add_argument("--threads", type=_positive_int, default=None)
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--plot", metavar="IMAGE", default=None,
+                      help="also draw countries and capitals into IMAGE (e.g. demo.png)")
+    demo.add_argument("--overwrite", action="store_true", help="replace an existing IMAGE")
+    demo.add_argument("--progress", choices=["auto", "bar", "log", "off"], default="auto",
+                      help="auto (default): a progress bar on a terminal only")
     demo.set_defaults(run=_demo)
+
+
+# ---------------------------------------------------------------------- entry point
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="pyw2v", description="Fast word2vec training.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Run `pyw2v COMMAND --help` for a command's options. word2vec.c command lines\n"
+               "(pyw2v -train FILE -output FILE ...) are `train` commands.\n"
+               "Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.")
+    parser.add_argument("--version", action="version", version=f"pyw2v {pyw2v.__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_train_parser(commands)
+    _add_query_parsers(commands)
+    _add_demo_parser(commands)
+    parser.set_defaults(log_level=logging.WARNING)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _as_word2vec_command(argv: list[str]) -> list[str]:
+    """`pyw2v -train ...` (word2vec.c's command line) is `pyw2v train -train ...`."""
+    if argv and argv[0] in WORD2VEC_FLAGS:
+        return ["train", *argv]
+    return argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with `argv` (default: sys.argv[1:]); return the exit code."""
+    argv = _as_word2vec_command(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser()
+    if not argv:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
     try:
-        return args.run(args)
-    except (ValueError, TypeError, OSError) as exc:
-        print(f"pyw2v {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"pyw2v {args.command}: interrupted", file=sys.stderr)
-        return 130
+        args = parser.parse_args(argv)
+    except SystemExit as exc:   # --help, --version, or a usage error already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    quiet = getattr(args, "quiet", False) or getattr(args, "debug", None) == 0
+    prefix = f"pyw2v {args.command}: error:"
+    with _cli_logging(logging.WARNING if quiet else args.log_level):
+        try:
+            return args.run(args)
+        except CliError as exc:
+            message, code = str(exc), exc.code
+        except KeyboardInterrupt:
+            print(f"pyw2v {args.command}: interrupted; no output written", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except FileExistsError as exc:   # lost a race with another writer
+            text = str(exc)
+            message = _exists_message(text.split(" already exists")[0]) \
+                if " already exists" in text else text
+            code = EXIT_USAGE
+        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+            message, code = str(exc), EXIT_USAGE
+        except KeyError as exc:
+            message, code = str(exc.args[0]) if exc.args else "unknown word", EXIT_FAILURE
+        except ImportError as exc:   # an optional dependency (matplotlib); the message says how
+            message, code = str(exc), EXIT_FAILURE
+        except (ValueError, TypeError, OSError, ArithmeticError, MemoryError) as exc:
+            message, code = str(exc) or type(exc).__name__, EXIT_FAILURE
+    print(f"{prefix} {' '.join(message.split())}", file=sys.stderr)
+    return code

@@ -26,6 +26,8 @@ logger = logging.getLogger("pyw2v")
 MODELS = ("skipgram", "cbow")
 DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}
 Corpus = Union[str, PathLike, Iterable[list[str]]]
+#: train(progress=...): a callback, True / "auto" / "bar" / "log" for a display, None / False
+ProgressArg = Union[bool, str, Callable[["Progress"], None], None]
 
 
 def _check_int(name: str, value: object, low: int, high: int | None = None,
@@ -204,7 +206,7 @@ class Word2Vec:
 
     def train(self, corpus: Corpus, *, epochs: int | None = None, alpha: float | None = None,
               min_alpha: float | None = None, threads: int | None = None,
-              progress: Callable[[Progress], None] | None = None,
+              progress: ProgressArg = None,
               report_every: float = 0.5, _epoch_words: int | None = None) -> "Word2Vec":
         """Train (further) on `corpus` with this model's vocabulary; unknown words are skipped.
 
@@ -215,9 +217,20 @@ class Word2Vec:
         `min_alpha` over all words of this call's `epochs` (default: the
         model's), whatever earlier calls did. `progress`, if given, is called
         from the calling thread about every `report_every` seconds and at the
-        end of each epoch. Ctrl-C stops the compiled loop within a fraction of
+        end of each epoch; `progress=True` shows a tqdm bar on a terminal (log
+        lines elsewhere), "bar"/"log" force one (see pyw2v.progress), and
+        None/False shows nothing. Ctrl-C stops the compiled loop within a fraction of
         a second and leaves the model consistent (and trainable again).
         """
+        if progress is not None and not callable(progress):
+            if progress is False:
+                progress = None
+            else:
+                from pyw2v.progress import progress_display   # tqdm only when asked for
+                with progress_display(progress) as callback:
+                    return self.train(corpus, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
+                                      threads=threads, progress=callback,
+                                      report_every=report_every, _epoch_words=_epoch_words)
         params = replace(self.params,
                          epochs=self.params.epochs if epochs is None else epochs,
                          alpha=self.params.alpha if alpha is None else alpha,
@@ -354,14 +367,15 @@ def train(corpus: Corpus, *, model: str = "skipgram", dim: int = 100, window: in
           negative: int = 5, sample: float = 1e-3, min_count: int = 5, epochs: int = 5,
           alpha: float | None = None, min_alpha: float = 0.0001, threads: int | None = None,
           seed: int = 1, max_vocab_size: int | None = None, max_final_vocab: int | None = None,
-          exact_sigmoid: bool = False, progress: Callable[[Progress], None] | None = None
-          ) -> Word2Vec:
+          exact_sigmoid: bool = False, progress: ProgressArg = None) -> Word2Vec:
     """Build a vocabulary from `corpus` and train word2vec on it.
 
     corpus: a path to a text file (one sentence per line, whitespace-separated
     tokens) or a re-iterable of token lists. model: "skipgram" or "cbow".
     alpha defaults to 0.025 (skip-gram) or 0.05 (CBOW). threads=None uses
     every usable core; threads=1 with a fixed seed is bit-reproducible.
+    progress: a callback taking pyw2v.Progress, True for a progress bar (see
+    Word2Vec.train), or None/False for none.
     """
     params = TrainingParams(model=model, dim=dim, window=window, negative=negative,
                             sample=sample, min_count=min_count, epochs=epochs, alpha=alpha,
