@@ -490,6 +490,21 @@ def _check_rows(name, idx, Py_ssize_t n):
         raise IndexError(f"{name}={idx} is outside 0..{n - 1}")
 
 
+def _targets(center_vectors, outside_vectors, name, int positive, negatives):
+    """Checked int32 targets laid out as the trainer does: the positive word,
+    then each negative, -1 where a negative equals the positive (skipped)."""
+    if center_vectors.shape[0] != outside_vectors.shape[0] or \
+            center_vectors.shape[1] != outside_vectors.shape[1]:
+        raise ValueError("center_vectors and outside_vectors must have the same shape")
+    n = outside_vectors.shape[0]
+    _check_rows(name, positive, n)
+    for k, w in enumerate(negatives):
+        _check_rows(f"negatives[{k}]", w, n)
+    targets = np.concatenate(([positive], negatives)).astype(np.int32)
+    targets[1:][targets[1:] == positive] = -1
+    return targets
+
+
 def skipgram_pair_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
                          int center, int outside, const int32_t[::1] negatives,
                          double alpha, bint exact=True) -> float:
@@ -497,23 +512,16 @@ def skipgram_pair_update(float[:, ::1] center_vectors, float[:, ::1] outside_vec
 
     Negatives equal to `outside` are skipped, as in training.
     """
-    cdef Py_ssize_t n = outside_vectors.shape[0], k, K = negatives.shape[0]
     cdef int dim = center_vectors.shape[1]
+    cdef int32_t[::1] targets = _targets(center_vectors, outside_vectors, "outside", outside,
+                                         np.asarray(negatives))
     _check_rows("center", center, center_vectors.shape[0])
-    _check_rows("outside", outside, n)
-    targets_arr = np.empty(K + 1, dtype=np.int32)
-    cdef int32_t[::1] targets = targets_arr
-    targets[0] = outside
-    for k in range(K):
-        _check_rows("negative", negatives[k], n)
-        targets[k + 1] = -1 if negatives[k] == outside else negatives[k]
-    neu1e = np.empty(dim, dtype=np.float32)
-    coef = np.empty(K + 1, dtype=np.float32)
-    cdef float[::1] neu1e_v = neu1e, coef_v = coef
+    scratch = np.empty(dim + targets.shape[0], dtype=np.float32)
+    cdef float[::1] scratch_v = scratch
     cdef float *vc = &center_vectors[center, 0]
-    cdef double loss = _output_step(vc, &outside_vectors[0, 0], &targets[0], K + 1,
-                                    alpha, &neu1e_v[0], &coef_v[0], dim, exact)
-    pyw2v_axpy(1.0, &neu1e_v[0], vc, dim)
+    cdef double loss = _output_step(vc, &outside_vectors[0, 0], &targets[0], targets.shape[0],
+                                    alpha, &scratch_v[0], &scratch_v[dim], dim, exact)
+    pyw2v_axpy(1.0, &scratch_v[0], vc, dim)
     return loss
 
 
@@ -521,23 +529,15 @@ def cbow_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
                 const int32_t[::1] context, int center, const int32_t[::1] negatives,
                 double alpha, bint exact=True) -> float:
     """Apply the trainer's CBOW update for one window in place; return its loss."""
-    cdef Py_ssize_t n = outside_vectors.shape[0], k, K = negatives.shape[0]
     cdef int dim = center_vectors.shape[1]
+    cdef int32_t[::1] targets = _targets(center_vectors, outside_vectors, "center", center,
+                                         np.asarray(negatives))
     if context.shape[0] == 0:
         raise ValueError("context must not be empty")
     for k in range(context.shape[0]):
         _check_rows("context", context[k], center_vectors.shape[0])
-    _check_rows("center", center, n)
-    targets_arr = np.empty(K + 1, dtype=np.int32)
-    cdef int32_t[::1] targets = targets_arr
-    targets[0] = center
-    for k in range(K):
-        _check_rows("negative", negatives[k], n)
-        targets[k + 1] = -1 if negatives[k] == center else negatives[k]
-    scratch = np.empty((2, dim), dtype=np.float32)
-    coef = np.empty(K + 1, dtype=np.float32)
-    cdef float[:, ::1] scratch_v = scratch
-    cdef float[::1] coef_v = coef
+    scratch = np.empty(2 * dim + targets.shape[0], dtype=np.float32)
+    cdef float[::1] scratch_v = scratch
     return _cbow_step(&center_vectors[0, 0], &outside_vectors[0, 0], &context[0],
-                      context.shape[0], &targets[0], K + 1, alpha, &scratch_v[0, 0],
-                      &scratch_v[1, 0], &coef_v[0], dim, exact)
+                      context.shape[0], &targets[0], targets.shape[0], alpha, &scratch_v[0],
+                      &scratch_v[dim], &scratch_v[2 * dim], dim, exact)

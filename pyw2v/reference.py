@@ -105,6 +105,18 @@ def _check_vectors(name, vectors):
     return vectors
 
 
+def _check_matrices(center_vectors, outside_vectors):
+    """V and U as float64 arrays of the same (n_words, dim) shape."""
+    center_vectors = _check_vectors("center_vectors", center_vectors)
+    outside_vectors = _check_vectors("outside_vectors", outside_vectors)
+    if center_vectors.shape != outside_vectors.shape:
+        raise ValueError(
+            f"center_vectors {center_vectors.shape} and outside_vectors "
+            f"{outside_vectors.shape} must have the same shape"
+        )
+    return center_vectors, outside_vectors
+
+
 def _check_vec(name, vec, dim):
     vec = np.asarray(vec, dtype=np.float64)
     if vec.shape != (dim,):
@@ -234,13 +246,7 @@ def skipgram(center_idx, outside_indices, center_vectors, outside_vectors, negat
     per-pair loss and its gradients w.r.t. the full V and U (each
     (n_words, dim)). Only row ``c`` of ``grad_center_vectors`` is non-zero.
     """
-    center_vectors = _check_vectors("center_vectors", center_vectors)
-    outside_vectors = _check_vectors("outside_vectors", outside_vectors)
-    if center_vectors.shape != outside_vectors.shape:
-        raise ValueError(
-            f"center_vectors {center_vectors.shape} and outside_vectors "
-            f"{outside_vectors.shape} must have the same shape"
-        )
+    center_vectors, outside_vectors = _check_matrices(center_vectors, outside_vectors)
     n_words = center_vectors.shape[0]
     (c,) = _check_indices("center_idx", [center_idx], n_words)
     outside = _check_indices("outside_indices", outside_indices, n_words)
@@ -290,13 +296,7 @@ def cbow(context_indices, center_idx, center_vectors, outside_vectors, negatives
     gradient. The tests check this function against finite differences and
     ``sgd_step`` against the trainers' convention.
     """
-    center_vectors = _check_vectors("center_vectors", center_vectors)
-    outside_vectors = _check_vectors("outside_vectors", outside_vectors)
-    if center_vectors.shape != outside_vectors.shape:
-        raise ValueError(
-            f"center_vectors {center_vectors.shape} and outside_vectors "
-            f"{outside_vectors.shape} must have the same shape"
-        )
+    center_vectors, outside_vectors = _check_matrices(center_vectors, outside_vectors)
     n_words = center_vectors.shape[0]
     context = _check_indices("context_indices", context_indices, n_words)
     if context.size == 0:

@@ -192,3 +192,16 @@ def test_one_thread_trainer_differs_from_reference_with_another_seed():
     reference.train_reference(id_sentences, ref_center, ref_outside, vocab.counts, window=3,
                               negative=4, sample=1e-2, alpha=0.05, epochs=1, seed=12)
     assert np.abs(model.outside_vectors - ref_outside).max() > 1e-2
+
+
+def test_single_step_entry_points_check_their_arguments():
+    center, outside = _matrices(0)
+    none = np.array([], np.int32)
+    with pytest.raises(IndexError, match="outside=12"):
+        _core.skipgram_pair_update(center, outside, 0, 12, none, 0.1)
+    with pytest.raises(IndexError, match=r"negatives\[1\]=-1"):
+        _core.skipgram_pair_update(center, outside, 0, 1, np.array([2, -1], np.int32), 0.1)
+    with pytest.raises(ValueError, match="same shape"):
+        _core.cbow_update(center, outside[:, :3].copy(), np.array([1], np.int32), 0, none, 0.1)
+    with pytest.raises(ValueError, match="context must not be empty"):
+        _core.cbow_update(center, outside, none, 0, none, 0.1)
