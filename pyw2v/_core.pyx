@@ -15,14 +15,18 @@ Shape of the code
 * Each prediction (a skip-gram pair or a CBOW window) is one simultaneous SGD
   step, as ../shared/MATH.md defines it: all K+1 scores are computed from the
   vectors before the step, so a negative drawn twice gets twice the update.
+  The skip-gram batch kernel (`_batch_step`) makes one simultaneous step per
+  window instead: every context row predicts the center against one shared set
+  of negatives (word2vec.c's orientation), as small dense matrix products.
 
 Order of random draws (pyw2v.reference.train_reference replays it exactly)
 ----------------------------------------------------------------------------
 For each sentence: one uniform per token whose keep-probability is < 1, in token
 order (subsampling). Then for each kept position: one draw for the window
-shrink, followed by K negative draws per prediction (skip-gram: per context
-position, left to right; CBOW: once per window with a non-empty context). A
-negative equal to the positive word is skipped, as in word2vec.c.
+shrink, followed by K negative draws per prediction (skip-gram pair kernel: per
+context position, left to right; CBOW and the skip-gram batch kernel: once per
+window with a non-empty context). A negative equal to the positive word is
+skipped, as in word2vec.c.
 """
 import numpy as np
 
@@ -50,6 +54,9 @@ cdef enum:
     STAT_LOSS = 0           # slots of a thread's `stats` row
     STAT_PREDICTIONS = 1
     STAT_ALPHA = 2
+    MODE_PAIR = 0           # skip-gram, one update per (center, outside) pair
+    MODE_CBOW = 1
+    MODE_BATCH = 2          # skip-gram, one update per window, shared negatives
 
 cdef double MAX_EXP = 6.0
 
@@ -61,6 +68,7 @@ SIGMOID_MAX_EXP = MAX_EXP
 STATS_LOSS = STAT_LOSS
 STATS_PREDICTIONS = STAT_PREDICTIONS
 STATS_ALPHA = STAT_ALPHA
+MODES = {"pair": MODE_PAIR, "cbow": MODE_CBOW, "batch": MODE_BATCH}
 
 cdef float SIGMOID_TABLE[SIGMOID_BINS]
 cdef float LOG_SIGMOID_TABLE[SIGMOID_BINS]
@@ -211,6 +219,58 @@ cdef double _cbow_step(float *center, float *outside, const int32_t *context,
     return loss
 
 
+cdef double _batch_step(float *center, float *outside, const int32_t *context,
+                        int n_context, const int32_t *targets, int n_targets,
+                        double alpha, float *scores, float *delta_in, float *delta_out,
+                        int dim, bint exact) noexcept nogil:
+    """Skip-gram over one window with one set of negatives shared by the window.
+
+    As in word2vec.c, each context row is an input predicting the center word
+    (targets[0]) against the shared negatives: the m x (K+1) scores are one
+    small matrix product, and both gradients are products of the same shapes,
+    so each row is read once per window instead of once per pair. All deltas
+    come from the vectors before the step (simultaneous), then are added.
+    scores: m * n_targets floats; delta_in: m * dim; delta_out: n_targets * dim.
+    """
+    cdef int i, k
+    cdef int32_t t
+    cdef float f
+    cdef double loss = 0.0
+    cdef float *g
+    for i in range(n_context):
+        g = scores + i * n_targets
+        for k in range(n_targets):
+            t = targets[k]
+            if t < 0:
+                g[k] = 0.0
+                continue
+            f = pyw2v_dot(center + <int64_t>context[i] * dim, outside + <int64_t>t * dim, dim)
+            if k == 0:
+                loss -= _log_sigmoid(f, exact)
+                g[k] = <float>((1.0 - _sigmoid(f, exact)) * alpha)
+            else:
+                loss -= _log_sigmoid(-f, exact)
+                g[k] = <float>(-_sigmoid(f, exact) * alpha)
+    for i in range(n_context):
+        pyw2v_zero(delta_in + i * dim, dim)
+        for k in range(n_targets):
+            if targets[k] >= 0:
+                pyw2v_axpy(scores[i * n_targets + k], outside + <int64_t>targets[k] * dim,
+                           delta_in + i * dim, dim)
+    for k in range(n_targets):
+        pyw2v_zero(delta_out + k * dim, dim)
+        if targets[k] >= 0:
+            for i in range(n_context):
+                pyw2v_axpy(scores[i * n_targets + k], center + <int64_t>context[i] * dim,
+                           delta_out + k * dim, dim)
+    for i in range(n_context):
+        pyw2v_axpy(1.0, delta_in + i * dim, center + <int64_t>context[i] * dim, dim)
+    for k in range(n_targets):
+        if targets[k] >= 0:
+            pyw2v_axpy(1.0, delta_out + k * dim, outside + <int64_t>targets[k] * dim, dim)
+    return loss
+
+
 # ---------------------------------------------------------------- the epoch driver
 
 cdef struct Shared:
@@ -226,7 +286,7 @@ cdef struct Shared:
     uint32_t vocab_size
     int window
     int negative
-    bint skipgram
+    int mode                             # MODE_PAIR, MODE_CBOW or MODE_BATCH
     bint exact
     double alpha
     double min_alpha
@@ -260,6 +320,9 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
     cdef float *coef = <float *> malloc(K1 * sizeof(float))
     cdef float *neu1e = <float *> malloc(dim * sizeof(float))
     cdef float *h = <float *> malloc(dim * sizeof(float))
+    # Batch mode: scores (2w x K1), input deltas (2w x dim), output deltas (K1 x dim).
+    cdef float *batch_scratch = <float *> malloc(
+        (2 * s.window * K1 + 2 * s.window * dim + K1 * dim) * sizeof(float))
     cdef uint64_t rng = s.rng_states[thread * PAD]
     cdef int64_t sentence, i, unpublished = 0
     cdef int n, pos, j, next_j, lo, hi, win, n_context
@@ -268,7 +331,7 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
     cdef float *vc
 
     if kept == NULL or context == NULL or targets == NULL or coef == NULL \
-            or neu1e == NULL or h == NULL:
+            or neu1e == NULL or h == NULL or batch_scratch == NULL:
         s.stats[thread * PAD + STAT_ALPHA] = -1.0   # tells Python malloc failed
     else:
         for sentence in range(s.thread_sentences[thread], s.thread_sentences[thread + 1]):
@@ -296,7 +359,7 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
                 win = s.window - <int>_below(pyw2v_next(&rng), <uint32_t>s.window)
                 lo = pos - win if pos >= win else 0
                 hi = pos + win + 1 if pos + win + 1 <= n else n
-                if s.skipgram:
+                if s.mode == MODE_PAIR:
                     vc = s.center + <int64_t>kept[pos] * dim
                     j = lo if lo != pos else lo + 1
                     if j < hi:
@@ -328,9 +391,17 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
                         continue
                     _draw_targets(&rng, kept[pos], targets, s.negative, s.alias_prob,
                                   s.alias_index, s.vocab_size, s.outside, dim)
-                    loss += _cbow_step(s.center, s.outside, context, n_context,
-                                       targets, K1, alpha, h, neu1e, coef, dim, s.exact)
-                    predictions += 1.0
+                    if s.mode == MODE_CBOW:
+                        loss += _cbow_step(s.center, s.outside, context, n_context,
+                                           targets, K1, alpha, h, neu1e, coef, dim, s.exact)
+                        predictions += 1.0
+                    else:
+                        loss += _batch_step(s.center, s.outside, context, n_context,
+                                            targets, K1, alpha, batch_scratch,
+                                            batch_scratch + 2 * s.window * K1,
+                                            batch_scratch + 2 * s.window * (K1 + dim),
+                                            dim, s.exact)
+                        predictions += n_context
 
         s.words_done[thread * PAD] += unpublished
         s.stats[thread * PAD + STAT_LOSS] += loss
@@ -343,6 +414,7 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
     free(coef)
     free(neu1e)
     free(h)
+    free(batch_scratch)
 
 
 def train_chunk(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
@@ -352,7 +424,7 @@ def train_chunk(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
                 const int32_t[::1] alias_index,
                 uint64_t[::1] rng_states, int64_t[::1] words_done, double[::1] stats,
                 const int64_t[::1] stop,
-                int window, int negative, bint skipgram, bint exact,
+                int window, int negative, int mode, bint exact,
                 double alpha, double min_alpha, double total_words):
     """Train on one chunk with len(thread_sentences) - 1 threads, releasing the GIL.
 
@@ -374,7 +446,9 @@ def train_chunk(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
     s.vocab_size = <uint32_t>alias_prob.shape[0]
     s.window = window
     s.negative = negative
-    s.skipgram = skipgram
+    if mode not in (MODE_PAIR, MODE_CBOW, MODE_BATCH):
+        raise ValueError(f"mode must be one of {sorted(MODES.values())}, got {mode}")
+    s.mode = mode
     s.exact = exact
     s.alpha = alpha
     s.min_alpha = min_alpha
@@ -541,3 +615,24 @@ def cbow_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
     return _cbow_step(&center_vectors[0, 0], &outside_vectors[0, 0], &context[0],
                       context.shape[0], &targets[0], targets.shape[0], alpha, &scratch_v[0],
                       &scratch_v[dim], &scratch_v[2 * dim], dim, exact)
+
+
+def skipgram_batch_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
+                          const int32_t[::1] context, int center,
+                          const int32_t[::1] negatives, double alpha,
+                          bint exact=True) -> float:
+    """Apply the batch kernel's update for one window in place; return its loss
+    (summed over the len(context) predictions)."""
+    cdef int dim = center_vectors.shape[1]
+    cdef int32_t[::1] targets = _targets(center_vectors, outside_vectors, "center", center,
+                                         np.asarray(negatives))
+    cdef int m = context.shape[0], K1 = targets.shape[0]
+    if m == 0:
+        raise ValueError("context must not be empty")
+    for k in range(m):
+        _check_rows("context", context[k], center_vectors.shape[0])
+    scratch = np.empty(m * K1 + m * dim + K1 * dim, dtype=np.float32)
+    cdef float[::1] scratch_v = scratch
+    return _batch_step(&center_vectors[0, 0], &outside_vectors[0, 0], &context[0], m,
+                       &targets[0], K1, alpha, &scratch_v[0], &scratch_v[m * K1],
+                       &scratch_v[m * (K1 + dim)], dim, exact)

@@ -24,6 +24,7 @@ from pyw2v.vocab import Vocabulary, count_text, count_words
 logger = logging.getLogger("pyw2v")
 
 MODELS = ("skipgram", "cbow")
+KERNELS = ("pair", "batch")
 DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}
 Corpus = Union[str, PathLike, Iterable[list[str]]]
 #: train(progress=...): a callback, True / "auto" / "bar" / "log" for a display, None / False
@@ -55,6 +56,9 @@ class TrainingParams:
 
     alpha=None means the model's default (0.025 skip-gram, 0.05 CBOW).
     exact_sigmoid computes sigma with exp() instead of the lookup table.
+    kernel (skip-gram): "pair", one update per (center, outside) pair, exactly
+    word2vec.c's; or "batch", one update per window with negatives shared by the
+    window (faster; see pyw2v._core).
     """
 
     model: str = "skipgram"
@@ -70,10 +74,15 @@ class TrainingParams:
     max_vocab_size: int | None = None
     max_final_vocab: int | None = None
     exact_sigmoid: bool = False
+    kernel: str = "pair"
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
+        if self.kernel not in KERNELS:
+            raise ValueError(f"kernel must be one of {KERNELS}, got {self.kernel!r}")
+        if self.kernel == "batch" and self.model != "skipgram":
+            raise ValueError("kernel='batch' is implemented for model='skipgram' only")
         _check_int("dim", self.dim, 1, 10_000)
         _check_int("window", self.window, 1, 1_000)
         _check_int("negative", self.negative, 1, 1_000)
@@ -242,7 +251,7 @@ class Word2Vec:
                                  "or encode it with this model's vocab.index")
             encoded = corpus
         else:
-            encoded = EncodedCorpus(open_source(corpus), self.vocab.index)
+            encoded = EncodedCorpus(open_source(corpus), self.vocab.index, _epoch_words)
         if _epoch_words is None:
             for _ in encoded.chunks():   # one pass to count (and cache small corpora)
                 pass
@@ -278,7 +287,8 @@ class Word2Vec:
                         f"nothing to train: no sentence kept two in-vocabulary words after "
                         f"subsampling (sample={params.sample}); use a larger corpus, a lower "
                         "min_count or a smaller sample")
-                if not (math.isfinite(report.loss) and np.isfinite(self.center_vectors).all()):
+                if not (math.isfinite(report.loss) and np.isfinite(self.center_vectors).all()
+                        and np.isfinite(self.outside_vectors).all()):
                     raise FloatingPointError(
                         f"training diverged in epoch {epoch} (loss {report.loss}); "
                         f"lower alpha (got {params.alpha})")
@@ -308,7 +318,8 @@ class Word2Vec:
                     chunk.sentence_starts, _thread_sentences(chunk.sentence_starts, state.threads),
                     keep_prob, alias_prob, alias_index, state.rng, state.words_done,
                     state.stats, state.stop, params.window, params.negative,
-                    params.model == "skipgram", params.exact_sigmoid,
+                    _core.MODES["cbow" if params.model == "cbow" else params.kernel],
+                    params.exact_sigmoid,
                     params.alpha, params.min_alpha, total_words)
             except BaseException as exc:  # re-raised in the calling thread
                 failure.append(exc)
@@ -339,10 +350,16 @@ def load_model(path: str | PathLike, *, mmap: bool = False) -> Word2Vec:
         params = TrainingParams(**meta["params"])
         vocab = Vocabulary(meta["words"], arrays["counts"])
         losses = [float(x) for x in meta.get("loss_history", [])]
+        training_calls = meta.get("training_calls", 0)
+        _check_int("training_calls", training_calls, 0)
+        if not len(vocab):
+            raise ValueError("the model has no words")
+        if vocab.counts.min() < 1:
+            raise ValueError(f"counts must be >= 1, found {vocab.counts.min()}")
     except (TypeError, ValueError) as exc:
         raise FormatError(path, f"invalid model metadata ({exc})") from None
     model = Word2Vec(vocab, params, arrays["center_vectors"], arrays["outside_vectors"], losses)
-    model.training_calls = int(meta.get("training_calls", 0))
+    model.training_calls = training_calls
     return model
 
 
@@ -353,6 +370,10 @@ def build_vocabulary(corpus: Corpus, params: TrainingParams) -> Vocabulary:
         counts = count_text(source.byte_blocks(), params.max_vocab_size)
     else:
         counts = count_words((b.tokens for b in source.blocks()), params.max_vocab_size)
+    odd = [token for token in counts if not isinstance(token, str)]
+    if odd:   # the source checked only the first token of each sentence
+        raise TypeError(f"corpus holds a token of type {type(odd[0]).__name__} ({odd[0]!r}); "
+                        "tokens must be str, e.g. [['the', 'cat'], ['a', 'dog']]")
     vocab = Vocabulary.from_counts(counts, params.min_count, params.max_final_vocab)
     if not counts:
         raise ValueError("the corpus is empty: it has no tokens")
@@ -367,7 +388,8 @@ def train(corpus: Corpus, *, model: str = "skipgram", dim: int = 100, window: in
           negative: int = 5, sample: float = 1e-3, min_count: int = 5, epochs: int = 5,
           alpha: float | None = None, min_alpha: float = 0.0001, threads: int | None = None,
           seed: int = 1, max_vocab_size: int | None = None, max_final_vocab: int | None = None,
-          exact_sigmoid: bool = False, progress: ProgressArg = None) -> Word2Vec:
+          exact_sigmoid: bool = False, kernel: str = "pair",
+          progress: ProgressArg = None) -> Word2Vec:
     """Build a vocabulary from `corpus` and train word2vec on it.
 
     corpus: a path to a text file (one sentence per line, whitespace-separated
@@ -380,7 +402,8 @@ def train(corpus: Corpus, *, model: str = "skipgram", dim: int = 100, window: in
     params = TrainingParams(model=model, dim=dim, window=window, negative=negative,
                             sample=sample, min_count=min_count, epochs=epochs, alpha=alpha,
                             min_alpha=min_alpha, seed=seed, max_vocab_size=max_vocab_size,
-                            max_final_vocab=max_final_vocab, exact_sigmoid=exact_sigmoid)
+                            max_final_vocab=max_final_vocab, exact_sigmoid=exact_sigmoid,
+                            kernel=kernel)
     threads = effective_threads(threads)
     vocab = build_vocabulary(corpus, params)
     logger.info("vocabulary: %d words, %d tokens (%s)", len(vocab), vocab.total_words,

@@ -24,6 +24,7 @@ __all__ = [
     "sgd_step",
     "skipgram_pair_step",
     "cbow_step",
+    "skipgram_batch_step",
     "SplitMix64",
     "initial_rng_states",
     "keep_probabilities",
@@ -412,6 +413,29 @@ def cbow_step(center_vectors, outside_vectors, context, center, negatives, alpha
     return loss
 
 
+def skipgram_batch_step(center_vectors, outside_vectors, context, center, negatives, alpha):
+    """The batch kernel's update for one skip-gram window; returns the summed loss.
+
+    Each context word's center vector predicts ``center`` against the same
+    negatives (those equal to ``center`` skipped): the loss is the sum of
+    :func:`neg_sampling_loss_and_gradient` over the context, and one
+    simultaneous step applies the summed gradients.
+    """
+    negatives = [w for w in negatives if w != center]
+    grad_center = np.zeros_like(center_vectors)
+    grad_outside = np.zeros_like(outside_vectors)
+    loss = 0.0
+    for word in context:
+        pair_loss, grad_vec, grad_u = neg_sampling_loss_and_gradient(
+            center_vectors[word], center, outside_vectors, negatives
+        )
+        loss += pair_loss
+        grad_center[word] += grad_vec
+        grad_outside += grad_u
+    sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha)
+    return loss
+
+
 # --- the random stream the compiled trainer draws from ---------------------------
 
 _MASK64 = (1 << 64) - 1
@@ -494,6 +518,7 @@ def train_reference(
     epochs=1,
     seed=1,
     publish_every=10000,
+    kernel="pair",
 ):
     """Train in place on ``sentences`` (lists of word ids) exactly as one thread of
     the compiled core does, replaying its random stream. Returns the mean loss per
@@ -502,14 +527,17 @@ def train_reference(
     counts : (n_words,) corpus counts, for subsampling and the count**0.75 noise.
     Sentences must already be cut to the core's maximum length. Draw order per
     sentence: a uniform for each token whose keep-probability is < 1; then per
-    kept position a window shrink, then K negatives per prediction (skip-gram:
-    each context position left to right; CBOW: once per non-empty window). The
+    kept position a window shrink, then K negatives per prediction (skip-gram pair
+    kernel: each context position left to right; CBOW and the skip-gram batch
+    kernel, whose context rows predict the center: once per non-empty window). The
     learning rate decays linearly with words done, refreshed at the start of each
     epoch (one chunk) and whenever ``publish_every`` words have gone by since the
     last refresh, counted at sentence starts.
     """
     if model not in ("skipgram", "cbow"):
         raise ValueError(f"model must be 'skipgram' or 'cbow', got {model!r}")
+    if kernel not in ("pair", "batch"):
+        raise ValueError(f"kernel must be 'pair' or 'batch', got {kernel!r}")
     keep = keep_probabilities(counts, sample)
     noise_prob, noise_alias = alias_table(np.asarray(counts, dtype=np.float64) ** 0.75)
     (state,) = initial_rng_states(seed, 1)
@@ -536,7 +564,13 @@ def train_reference(
                 win = window - rng.below(window)
                 around = [kept[j] for j in range(max(0, pos - win), min(len(kept), pos + win + 1))
                           if j != pos]
-                if model == "skipgram":
+                if model == "skipgram" and kernel == "batch":
+                    if around:
+                        negs = [rng.noise(noise_prob, noise_alias) for _ in range(negative)]
+                        epoch_loss += skipgram_batch_step(
+                            center_vectors, outside_vectors, around, word, negs, current_alpha)
+                        predictions += len(around)
+                elif model == "skipgram":
                     for outside in around:
                         negs = [rng.noise(noise_prob, noise_alias) for _ in range(negative)]
                         epoch_loss += skipgram_pair_step(

@@ -53,6 +53,26 @@ def test_cbow_update_matches_reference_sgd_step(seed, context):
     assert loss == pytest.approx(ref_loss, rel=1e-5)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("context, negatives", [
+    ([0], [3, 4]),
+    ([0, 2, 5, 7], [3, 3, 9]),         # a negative drawn twice
+    ([4, 4, 9, 1], [6, 1, 11, 6]),     # a repeated context word; negatives equal to the center
+])
+def test_skipgram_batch_update_matches_reference(seed, context, negatives):
+    center, outside = _matrices(seed)
+    ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
+    alpha = 0.05
+    loss = _core.skipgram_batch_update(center, outside, np.array(context, np.int32), 6,
+                                       np.array(negatives, np.int32), alpha, exact=True)
+    ref_loss = reference.skipgram_batch_step(ref_center, ref_outside, context, 6, negatives,
+                                             alpha)
+    np.testing.assert_allclose(center, ref_center, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(outside, ref_outside, atol=1e-5, rtol=0)
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+    assert np.abs(ref_outside - _matrices(seed)[1])[6].max() > 1e-3   # the center's row moved
+
+
 def test_table_mode_agrees_to_the_table_resolution():
     center, outside = _matrices(5)
     ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
@@ -147,13 +167,14 @@ def _planted_sentences(seed=3, n_sentences=300):
     return sentences
 
 
-@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+@pytest.mark.parametrize("model, kernel", [("skipgram", "pair"), ("cbow", "pair"),
+                                           ("skipgram", "batch")])
 @pytest.mark.parametrize("epochs", [1, 2])
-def test_one_thread_trainer_equals_train_reference(model, epochs):
+def test_one_thread_trainer_equals_train_reference(model, kernel, epochs):
     """Same seed, same random stream, exact sigmoid: the compiled epoch is the reference's."""
     sentences = _planted_sentences()
     kwargs = dict(model=model, dim=8, window=3, negative=4, sample=1e-2, min_count=2,
-                  epochs=epochs, alpha=0.05, min_alpha=0.001, seed=11)
+                  epochs=epochs, alpha=0.05, min_alpha=0.001, seed=11, kernel=kernel)
     params = pyw2v.TrainingParams(exact_sigmoid=True, **kwargs)
     vocab = pyw2v.model.build_vocabulary(sentences, params)
     start = pyw2v.Word2Vec(vocab, params)
@@ -168,7 +189,7 @@ def test_one_thread_trainer_equals_train_reference(model, epochs):
     ref_losses = reference.train_reference(
         id_sentences, ref_center, ref_outside, vocab.counts, model=model, window=3,
         negative=4, sample=1e-2, alpha=0.05, min_alpha=0.001, epochs=epochs, seed=11,
-        publish_every=_core.PUBLISH_INTERVAL)
+        publish_every=_core.PUBLISH_INTERVAL, kernel=kernel)
 
     assert np.abs(trained.center_vectors - ref_center).max() < 1e-4
     assert np.abs(trained.outside_vectors - ref_outside).max() < 1e-4

@@ -23,9 +23,11 @@ def _analogy_accuracy(model, analogies):
     return correct / len(analogies)
 
 
-@pytest.mark.parametrize("model_name, floor", [("skipgram", 0.9), ("cbow", 0.8)])
-def test_two_threads_learn_planted_analogies(planted, model_name, floor):
-    model = pyw2v.train(planted.sentences, model=model_name, dim=40, epochs=5, threads=2, seed=3)
+@pytest.mark.parametrize("model_name, kernel, floor", [
+    ("skipgram", "pair", 0.9), ("skipgram", "batch", 0.9), ("cbow", "pair", 0.8)])
+def test_two_threads_learn_planted_analogies(planted, model_name, kernel, floor):
+    model = pyw2v.train(planted.sentences, model=model_name, kernel=kernel, dim=40, epochs=5,
+                        threads=2, seed=3)
     assert _analogy_accuracy(model, planted.analogies) >= floor
     losses = model.loss_history
     assert losses.dtype == np.float64 and len(losses) == 5
@@ -118,6 +120,8 @@ def test_diverging_learning_rate_is_reported():
 
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"model": "glove"}, ValueError, "model must be one of"),
+    ({"kernel": "fast"}, ValueError, "kernel must be one of"),
+    ({"kernel": "batch", "model": "cbow"}, ValueError, "model='skipgram' only"),
     ({"dim": 0}, ValueError, "dim must be in"),
     ({"window": -1}, ValueError, "window must be in"),
     ({"negative": 0}, ValueError, "negative must be in"),
