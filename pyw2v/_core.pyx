@@ -298,6 +298,26 @@ cdef struct Shared:
     const int64_t *stop
 
 
+cdef inline int _prepare_window(uint64_t *rng, const Shared *s, const uint32_t *kept, int n,
+                                int pos, int32_t *context, int32_t *targets) noexcept nogil:
+    """Draw center `pos`'s window shrink and, if its context is not empty, its
+    negatives; gather the context ids and prefetch every row the window will
+    touch. Returns the number of context words."""
+    cdef int win = s.window - <int>_below(pyw2v_next(rng), <uint32_t>s.window)
+    cdef int j, n_context = 0
+    cdef int lo = pos - win if pos >= win else 0
+    cdef int hi = pos + win + 1 if pos + win + 1 <= n else n
+    for j in range(lo, hi):
+        if j != pos:
+            context[n_context] = kept[j]
+            pyw2v_prefetch_row(s.center + <int64_t>kept[j] * s.dim, s.dim)
+            n_context += 1
+    if n_context > 0:
+        _draw_targets(rng, kept[pos], targets, s.negative, s.alias_prob, s.alias_index,
+                      s.vocab_size, s.outside, s.dim)
+    return n_context
+
+
 cdef inline double _learning_rate(const Shared *s) noexcept nogil:
     """Linear decay from alpha to min_alpha over all words of all threads."""
     cdef int64_t done = 0
@@ -312,7 +332,9 @@ cdef inline double _learning_rate(const Shared *s) noexcept nogil:
 cdef void _train_range(Shared *s, int thread) noexcept nogil:
     cdef int dim = s.dim, K1 = s.negative + 1
     cdef uint32_t *kept = <uint32_t *> malloc(MAX_SENTENCE * sizeof(uint32_t))
-    cdef int32_t *context = <int32_t *> malloc(2 * s.window * sizeof(int32_t))
+    cdef int32_t *context = <int32_t *> malloc(4 * s.window * sizeof(int32_t))
+    cdef int32_t *next_context = context + 2 * s.window
+    cdef int32_t *context_buffer = context
     cdef int32_t *targets = <int32_t *> malloc(2 * K1 * sizeof(int32_t))
     cdef int32_t *next_targets = targets + K1
     cdef int32_t *swap
@@ -325,7 +347,7 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
         (2 * s.window * K1 + 2 * s.window * dim + K1 * dim) * sizeof(float))
     cdef uint64_t rng = s.rng_states[thread * PAD]
     cdef int64_t sentence, i, unpublished = 0
-    cdef int n, pos, j, next_j, lo, hi, win, n_context
+    cdef int n, pos, j, next_j, lo, hi, win, n_context, n_next
     cdef uint32_t w
     cdef double alpha = _learning_rate(s), loss = 0.0, predictions = 0.0
     cdef float *vc
@@ -355,11 +377,11 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
                 alpha = _learning_rate(s)
                 s.stats[thread * PAD + STAT_ALPHA] = alpha
 
-            for pos in range(n):
-                win = s.window - <int>_below(pyw2v_next(&rng), <uint32_t>s.window)
-                lo = pos - win if pos >= win else 0
-                hi = pos + win + 1 if pos + win + 1 <= n else n
-                if s.mode == MODE_PAIR:
+            if s.mode == MODE_PAIR:
+                for pos in range(n):
+                    win = s.window - <int>_below(pyw2v_next(&rng), <uint32_t>s.window)
+                    lo = pos - win if pos >= win else 0
+                    hi = pos + win + 1 if pos + win + 1 <= n else n
                     vc = s.center + <int64_t>kept[pos] * dim
                     j = lo if lo != pos else lo + 1
                     if j < hi:
@@ -381,16 +403,23 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
                         targets = next_targets
                         next_targets = swap
                         j = next_j
-                else:
-                    n_context = 0
-                    for j in range(lo, hi):
-                        if j != pos:
-                            context[n_context] = kept[j]
-                            n_context += 1
+            elif n > 0:
+                # Window modes draw nothing while computing, so drawing the next
+                # window ahead (and prefetching its rows) keeps the draw order.
+                n_next = _prepare_window(&rng, s, kept, n, 0, next_context, next_targets)
+                for pos in range(n):
+                    swap = targets
+                    targets = next_targets
+                    next_targets = swap
+                    swap = context
+                    context = next_context
+                    next_context = swap
+                    n_context = n_next
+                    if pos + 1 < n:
+                        n_next = _prepare_window(&rng, s, kept, n, pos + 1, next_context,
+                                                 next_targets)
                     if n_context == 0:
                         continue
-                    _draw_targets(&rng, kept[pos], targets, s.negative, s.alias_prob,
-                                  s.alias_index, s.vocab_size, s.outside, dim)
                     if s.mode == MODE_CBOW:
                         loss += _cbow_step(s.center, s.outside, context, n_context,
                                            targets, K1, alpha, h, neu1e, coef, dim, s.exact)
@@ -409,7 +438,7 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
         s.stats[thread * PAD + STAT_ALPHA] = _learning_rate(s)
         s.rng_states[thread * PAD] = rng
     free(kept)
-    free(context)
+    free(context_buffer)
     free(target_buffer)
     free(coef)
     free(neu1e)
