@@ -126,7 +126,7 @@ cdef inline double _sigmoid(float f, bint exact) noexcept nogil:
         return 1.0 / (1.0 + exp(-f))
     if f >= MAX_EXP:
         return 1.0
-    if f <= -MAX_EXP:
+    if not f > -MAX_EXP:    # also NaN (diverged training): never index the table with it
         return 0.0
     return SIGMOID_TABLE[<int>((f + MAX_EXP) * (SIGMOID_BINS / (2.0 * MAX_EXP)))]
 
@@ -138,7 +138,7 @@ cdef inline double _log_sigmoid(float f, bint exact) noexcept nogil:
         return f - log1p(exp(f))
     if f >= MAX_EXP:
         return 0.0
-    if f <= -MAX_EXP:
+    if not f > -MAX_EXP:    # also NaN, which then shows in the loss
         return f
     return LOG_SIGMOID_TABLE[<int>((f + MAX_EXP) * (SIGMOID_BINS / (2.0 * MAX_EXP)))]
 

@@ -12,7 +12,9 @@ token. `TextFileSource.blocks()` remains its readable twin, with the same rules.
 Peak memory while encoding is one block: at most BLOCK_BYTES of text plus its
 ids (for token lists, about 200 MB with the Python token list). A corpus of up
 to CACHE_TOKENS tokens is encoded once and kept in memory (4 bytes a token); a
-larger one is re-read and re-encoded block by block every epoch.
+larger one is re-read and re-encoded block by block every epoch. When the count is
+known in advance (train() has it from the vocabulary) a larger corpus streams from
+its first pass; otherwise that pass holds up to CACHE_TOKENS tokens before it knows.
 """
 from __future__ import annotations
 
@@ -67,8 +69,14 @@ class TextFileSource:
         self.path = os.fspath(path)
         if os.path.isdir(self.path):
             raise ValueError(f"corpus {self.path!r} is a directory; pass a text file")
-        if not os.path.isfile(self.path):
+        if not os.path.exists(self.path):
             raise FileNotFoundError(f"corpus file {self.path!r} does not exist")
+        if not os.path.isfile(self.path):
+            # A pipe (e.g. <(zcat corpus.gz)) can be read only once, but training
+            # reads the corpus once to count and again every epoch.
+            raise ValueError(
+                f"corpus {self.path!r} is not a regular file (a pipe, device or socket); "
+                "training reads the corpus several times, so write it to a file first")
 
     def byte_blocks(self) -> Iterator[bytes]:
         """The file in blocks of about BLOCK_BYTES of valid UTF-8, each ending after
@@ -84,6 +92,8 @@ class TextFileSource:
                 if following:
                     # Everything after the last whitespace may be half a token: carry it.
                     cut = max(data.rfind(b"\n"), data.rfind(b" "), data.rfind(b"\t"))
+                    if cut < 0:   # e.g. CR-only line ends: without this the carry grows unbounded
+                        cut = max(data.rfind(b"\r"), data.rfind(b"\x0b"), data.rfind(b"\x0c"))
                     carry, data = data[cut + 1:], data[: cut + 1]
                 if data and not data.isascii():
                     data, n_replaced = _valid_utf8(data)
@@ -234,11 +244,16 @@ class EncodedCorpus:
     The first pass counts tokens; if they fit in CACHE_TOKENS the chunks are
     kept, so later epochs neither re-read nor re-encode. Every pass must yield
     the same number of tokens, or a ValueError says the source changed.
+    `expected_tokens`, when the caller knows the count (the vocabulary's total),
+    lets a corpus too large to cache stream from the first pass on, instead of
+    holding CACHE_TOKENS tokens before giving up.
     """
 
-    def __init__(self, source: TextFileSource | TokenListSource, index: dict[str, int]):
+    def __init__(self, source: TextFileSource | TokenListSource, index: dict[str, int],
+                 expected_tokens: int | None = None):
         self.source = source
         self.index = index
+        self.expected_tokens = expected_tokens
         self.n_tokens: int | None = None
         self._cached: list[EncodedChunk] | None = None
         self._table: TokenCounter | None = None
@@ -257,7 +272,8 @@ class EncodedCorpus:
         if self._cached is not None:
             yield from self._cached
             return
-        kept: list[EncodedChunk] | None = []
+        too_large = self.expected_tokens is not None and self.expected_tokens > CACHE_TOKENS
+        kept: list[EncodedChunk] | None = None if too_large else []
         seen = 0
         for chunk in self._encoded_blocks():
             seen += chunk.n_tokens

@@ -59,6 +59,8 @@ PathLike = Union[str, "os.PathLike[str]"]
 MAX_WORD_BYTES = 65536
 
 _HEADER_MAX_BYTES = 256
+# Beyond any real embedding: an empty file (0 words) claiming more is refused.
+_MAX_DIM = 2**31 - 1
 # Rows converted from text to float32 per call: bounds the token list's memory.
 _TEXT_CHUNK_ROWS = 4096
 _WRITE_CHUNK_ROWS = 4096
@@ -538,6 +540,9 @@ def read_word2vec(
         n_words, dim, pos = _parse_header(buf, path)
         size = len(buf)
         if n_words == 0:
+            if dim > _MAX_DIM:   # no record to check it against; NumPy would refuse the shape
+                raise FormatError(path, f"header gives dimension {dim}; more than {_MAX_DIM} "
+                                  "is not a word2vec file")
             raw, vectors = [], np.empty((0, dim), dtype=np.float32)
         else:
             text = _looks_like_text(buf, pos, dim)

@@ -14,6 +14,7 @@ header against the file sizes before allocating anything.
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 import shutil
@@ -27,6 +28,7 @@ FORMAT_NAME = "pyw2v-model"
 FORMAT_VERSION = 1
 META_FILE = "model.json"
 ARRAYS = {"center_vectors": np.float32, "outside_vectors": np.float32, "counts": np.int64}
+MAX_NPY_HEADER_BYTES = 10_000        # NumPy's own limit for files it does not trust
 
 
 def save_model_dir(path: str | os.PathLike, meta: dict[str, Any],
@@ -65,12 +67,20 @@ def save_model_dir(path: str | os.PathLike, meta: dict[str, Any],
 def _npy_header(path: str) -> tuple[tuple[int, ...], np.dtype, bool, int]:
     """(shape, dtype, fortran_order, data offset) of a .npy file, without reading its data."""
     with open(path, "rb") as fh:
-        major, _ = np.lib.format.read_magic(fh)
-        read = {1: np.lib.format.read_array_header_1_0,
-                2: np.lib.format.read_array_header_2_0}.get(major)
+        version = np.lib.format.read_magic(fh)
+        read = {(1, 0): np.lib.format.read_array_header_1_0,
+                (2, 0): np.lib.format.read_array_header_2_0}.get(version)
         if read is None:
-            raise ValueError(f"unsupported .npy version {major}")
-        shape, fortran, dtype = read(fh)
+            raise ValueError(f"unsupported .npy version {version}")
+        # NumPy reads as many header bytes as the file announces (up to 4 GiB) before
+        # checking the length against its limit: check it first.
+        field = fh.read(2 if version == (1, 0) else 4)
+        length = int.from_bytes(field, "little")
+        if length > MAX_NPY_HEADER_BYTES:
+            raise ValueError(f"header of {length} bytes announced; at most "
+                             f"{MAX_NPY_HEADER_BYTES} accepted")
+        fh.seek(-len(field), os.SEEK_CUR)
+        shape, fortran, dtype = read(fh, max_header_size=MAX_NPY_HEADER_BYTES)
         return shape, dtype, fortran, fh.tell()
 
 
@@ -79,12 +89,15 @@ def _load_array(path: str, dtype: type, shape: tuple[int, ...], mmap: bool) -> n
         found_shape, found_dtype, fortran, offset = _npy_header(path)
     except FileNotFoundError:
         raise FormatError(path, "missing (the model directory is incomplete)") from None
-    except (ValueError, OSError) as exc:
-        raise FormatError(path, f"not a readable .npy file ({exc})") from None
+    except Exception as exc:   # a damaged header makes numpy's parser raise ValueError,
+        # SyntaxError, tokenize.TokenError, RecursionError...: all mean "not a .npy file"
+        raise FormatError(path, f"not a readable .npy file ({type(exc).__name__}: {exc})"
+                          ) from None
     if found_dtype != np.dtype(dtype) or tuple(found_shape) != shape or fortran:
         raise FormatError(path, f"holds {found_dtype} {tuple(found_shape)}, expected "
                           f"{np.dtype(dtype)} {shape} in C order")
-    expected = offset + int(np.prod(shape)) * np.dtype(dtype).itemsize
+    # math.prod on Python ints: np.prod would wrap around for a forged huge shape.
+    expected = offset + math.prod(shape) * np.dtype(dtype).itemsize
     if os.path.getsize(path) != expected:
         raise FormatError(path, f"{os.path.getsize(path)} bytes, expected {expected} "
                           "(truncated or corrupt)")
@@ -105,7 +118,7 @@ def load_model_dir(path: str | os.PathLike, *, mmap: bool = False
             meta = json.load(fh)
     except FileNotFoundError:
         raise FormatError(path, f"no {META_FILE}; not a pyw2v model directory") from None
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise FormatError(meta_path, f"not valid JSON ({exc})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise FormatError(meta_path, "not a pyw2v model file")
