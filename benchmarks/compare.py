@@ -28,7 +28,8 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 def run_pyw2v(args) -> dict:
     params = TrainingParams(model=args.model, dim=args.dim, window=args.window,
                             negative=args.negative, sample=args.sample,
-                            min_count=args.min_count, epochs=args.epochs, seed=args.seed)
+                            min_count=args.min_count, epochs=args.epochs, seed=args.seed,
+                            kernel=args.kernel)
     started = time.perf_counter()
     vocab = build_vocabulary(args.corpus, params)
     vocab_seconds = time.perf_counter() - started
@@ -77,6 +78,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", default=str(DATA / "corpus-dev.txt"))
     parser.add_argument("--model", choices=["skipgram", "cbow"], default="skipgram")
+    parser.add_argument("--kernel", choices=["pair", "batch"], default="pair",
+                        help="pyw2v's skip-gram kernel")
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--window", type=int, default=5)
     parser.add_argument("--negative", type=int, default=5)
@@ -110,7 +113,8 @@ def main() -> None:
                   f"analogy {100 * result['analogy']:.2f}%, spearman {result['spearman']:.3f}",
                   flush=True)
 
-    print(f"\n{args.model}, dim {args.dim}, window {args.window}, negative {args.negative}, "
+    print(f"\n{args.model} (pyw2v kernel {args.kernel}), dim {args.dim}, window {args.window}, "
+          f"negative {args.negative}, "
           f"sample {args.sample}, min_count {args.min_count}, {args.epochs} epochs, "
           f"{args.threads} threads, {args.repeats} run(s) each, medians; corpus {args.corpus}")
     header = f"{'trainer':<16}{'words/s':>12}{'train s':>10}{'vocab s':>10}{'analogy %':>11}" \

@@ -206,7 +206,8 @@ def _train(args: argparse.Namespace) -> int:
     options = dict(model=args.model, dim=args.dim, window=args.window, negative=args.negative,
                    sample=args.sample, min_count=args.min_count, epochs=args.epochs,
                    alpha=args.alpha, min_alpha=args.min_alpha, seed=args.seed,
-                   max_vocab_size=args.max_vocab_size, max_final_vocab=args.max_final_vocab)
+                   max_vocab_size=args.max_vocab_size, max_final_vocab=args.max_final_vocab,
+                   kernel=args.kernel)
     try:
         TrainingParams(**options)
         threads = effective_threads(args.threads)
@@ -300,6 +301,9 @@ def _add_train_parser(commands) -> None:
                    help="default: %(default)s")
     m.add_argument("-cbow", dest="model", type=_cbow_flag, metavar="1|0",
                    help="word2vec.c spelling: 1 cbow, 0 skipgram")
+    m.add_argument("--kernel", choices=["pair", "batch"], default=d.kernel,
+                   help="skip-gram update: pair (word2vec.c's, default) or batch (one "
+                        "update per window, negatives shared by the window; faster)")
     m.add_argument("--dim", "-size", dest="dim", type=int, default=d.dim, metavar="N",
                    help="vector size (default: %(default)s)")
     m.add_argument("--window", "-window", dest="window", type=int, default=d.window,

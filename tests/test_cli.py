@@ -496,3 +496,18 @@ def test_unknown_command_and_option():
     assert "invalid choice: 'frobnicate'" in line
     line = one_error_line(run("similar", "v.bin", "x", "--bogus"))
     assert "unrecognized arguments: --bogus" in line
+
+
+def test_train_batch_kernel_matches_the_api(tmp_path, data):
+    result = run("train", data / "corpus.txt", "-o", tmp_path / "b.bin", *TRAIN, "--kernel",
+                 "batch")
+    assert result.returncode == 0, result.stderr
+    expected = pyw2v.train(str(data / "corpus.txt"), **API, kernel="batch").wv
+    np.testing.assert_array_equal(pyw2v.load_word2vec(tmp_path / "b.bin").vectors,
+                                  expected.vectors)
+
+
+def test_train_batch_kernel_is_skipgram_only(capsys, data, tmp_path):
+    line = in_process(capsys, "train", data / "corpus.txt", "-o", tmp_path / "v.bin",
+                      "--model", "cbow", "--kernel", "batch")
+    assert "kernel='batch'" in line
