@@ -38,7 +38,6 @@ from libc.stdlib cimport free, malloc
 
 cdef extern from "_kernels.h" nogil:
     int pyw2v_openmp_enabled()
-    int pyw2v_omp_max_threads()
     float pyw2v_dot(const float *a, const float *b, int n)
     void pyw2v_axpy(float a, const float *x, float *y, int n)
     void pyw2v_zero(float *y, int n)
@@ -91,11 +90,6 @@ _fill_tables()
 def openmp_enabled() -> bool:
     """True when the extension was compiled with OpenMP."""
     return bool(pyw2v_openmp_enabled())
-
-
-def omp_max_threads() -> int:
-    """OpenMP's default team size (1 without OpenMP)."""
-    return pyw2v_omp_max_threads()
 
 
 # ---------------------------------------------------------------- primitives

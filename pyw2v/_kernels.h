@@ -13,12 +13,9 @@
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 #ifdef _OPENMP
-#include <omp.h>
 static inline int pyw2v_openmp_enabled(void) { return 1; }
-static inline int pyw2v_omp_max_threads(void) { return omp_get_max_threads(); }
 #else
 static inline int pyw2v_openmp_enabled(void) { return 0; }
-static inline int pyw2v_omp_max_threads(void) { return 1; }
 #endif
 
 /* 8 floats in one vector (AVX; two SSE registers on older targets). */

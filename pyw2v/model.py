@@ -282,16 +282,7 @@ class Word2Vec:
                     self._train_chunk(chunk, state, params, keep_prob, alias_prob, alias_index,
                                       float(total_words), tick, report_every)
                 report = snapshot(epoch, loss_before, predictions_before)
-                if state.total(_core.STATS_PREDICTIONS) == 0 and not state.stop[0]:
-                    raise ValueError(
-                        f"nothing to train: no sentence kept two in-vocabulary words after "
-                        f"subsampling (sample={params.sample}); use a larger corpus, a lower "
-                        "min_count or a smaller sample")
-                if not (math.isfinite(report.loss) and np.isfinite(self.center_vectors).all()
-                        and np.isfinite(self.outside_vectors).all()):
-                    raise FloatingPointError(
-                        f"training diverged in epoch {epoch} (loss {report.loss}); "
-                        f"lower alpha (got {params.alpha})")
+                self._check_epoch(report, state, params)
                 self._losses.append(report.loss)
                 if progress:
                     progress(report)
@@ -301,6 +292,20 @@ class Word2Vec:
             if self._wv is not None:   # the matrix changed under its cached norms
                 self._wv.invalidate_norms()
         return self
+
+    def _check_epoch(self, report: Progress, state: _ThreadState,
+                     params: TrainingParams) -> None:
+        """Refuse an epoch that trained nothing or left non-finite numbers."""
+        if state.total(_core.STATS_PREDICTIONS) == 0 and not state.stop[0]:
+            raise ValueError(
+                f"nothing to train: no sentence kept two in-vocabulary words after "
+                f"subsampling (sample={params.sample}); use a larger corpus, a lower "
+                "min_count or a smaller sample")
+        if not (math.isfinite(report.loss) and np.isfinite(self.center_vectors).all()
+                and np.isfinite(self.outside_vectors).all()):
+            raise FloatingPointError(
+                f"training diverged in epoch {report.epoch} (loss {report.loss}); "
+                f"lower alpha (got {params.alpha})")
 
     def _train_chunk(self, chunk: EncodedChunk, state: _ThreadState, params: TrainingParams,
                      keep_prob: np.ndarray, alias_prob: np.ndarray, alias_index: np.ndarray,
