@@ -24,7 +24,7 @@ from pyw2v.vocab import Vocabulary, count_text, count_words
 logger = logging.getLogger("pyw2v")
 
 MODELS = ("skipgram", "cbow")
-KERNELS = ("pair", "batch")
+KERNELS = ("auto", "pair", "batch")
 DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}
 Corpus = Union[str, PathLike, Iterable[list[str]]]
 #: train(progress=...): a callback, True / "auto" / "bar" / "log" for a display, None / False
@@ -56,9 +56,10 @@ class TrainingParams:
 
     alpha=None means the model's default (0.025 skip-gram, 0.05 CBOW).
     exact_sigmoid computes sigma with exp() instead of the lookup table.
-    kernel (skip-gram): "pair", one update per (center, outside) pair, exactly
-    word2vec.c's; or "batch", one update per window with negatives shared by the
-    window (faster; see pyw2v._core).
+    kernel (skip-gram): "batch", one update per window with negatives shared by
+    the window (faster; see pyw2v._core); or "pair", one update per (center,
+    outside) pair, exactly word2vec.c's. "auto" (the default) becomes "batch"
+    for skip-gram and "pair" for CBOW, whose kernel is per window already.
     """
 
     model: str = "skipgram"
@@ -74,13 +75,15 @@ class TrainingParams:
     max_vocab_size: int | None = None
     max_final_vocab: int | None = None
     exact_sigmoid: bool = False
-    kernel: str = "pair"
+    kernel: str = "auto"
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
         if self.kernel not in KERNELS:
             raise ValueError(f"kernel must be one of {KERNELS}, got {self.kernel!r}")
+        if self.kernel == "auto":
+            object.__setattr__(self, "kernel", "batch" if self.model == "skipgram" else "pair")
         if self.kernel == "batch" and self.model != "skipgram":
             raise ValueError("kernel='batch' is implemented for model='skipgram' only")
         _check_int("dim", self.dim, 1, 10_000)
@@ -393,7 +396,7 @@ def train(corpus: Corpus, *, model: str = "skipgram", dim: int = 100, window: in
           negative: int = 5, sample: float = 1e-3, min_count: int = 5, epochs: int = 5,
           alpha: float | None = None, min_alpha: float = 0.0001, threads: int | None = None,
           seed: int = 1, max_vocab_size: int | None = None, max_final_vocab: int | None = None,
-          exact_sigmoid: bool = False, kernel: str = "pair",
+          exact_sigmoid: bool = False, kernel: str = "auto",
           progress: ProgressArg = None) -> Word2Vec:
     """Build a vocabulary from `corpus` and train word2vec on it.
 
