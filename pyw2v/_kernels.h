@@ -115,8 +115,14 @@ pyw2v_gather(const float *restrict matrix, const int32_t *ids, int n, int dim, i
         const float *row = matrix + (int64_t)ids[r] * dim;
         float *dst = out + (int64_t)r * dimp;
         int i = 0;
-        for (; i + 8 <= dim; i += 8)
+        for (; i + 16 <= dim; i += 16) {
             pyw2v_store8(dst + i, pyw2v_load8(row + i));
+            pyw2v_store8(dst + i + 8, pyw2v_load8(row + i + 8));
+        }
+        if (i + 8 <= dim) {
+            pyw2v_store8(dst + i, pyw2v_load8(row + i));
+            i += 8;
+        }
         if (i < dim) {
             float last[8] = {0};
             for (int j = 0; i + j < dim; j++)
