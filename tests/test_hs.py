@@ -1,12 +1,15 @@
 """Hierarchical softmax and the full softmax: the Huffman tree, the reference's gradients,
-the compiled updates against the reference."""
+the compiled updates against the reference, training, parameters and saved models."""
 import heapq
+import json
 
 import numpy as np
 import pytest
 
 import pyw2v
 from pyw2v import _core, reference
+from pyw2v.model import SOFTMAX_MAX_VOCAB
+from pyw2v.synthetic import make_corpus
 
 TOL = 1e-6  # largest gradcheck error accepted for a correct gradient
 
@@ -271,3 +274,135 @@ def test_single_step_entry_points_check_output_layers():
     with pytest.raises(TypeError, match=r"huffman must be the \(path_starts"):
         _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1, node_vectors=nodes,
                                    huffman=starts)
+
+
+# --- training -----------------------------------------------------------------------
+
+
+def _analogy_accuracy(model, analogies):
+    return np.mean([model.wv.analogy(a, b, c) == d for a, b, c, d in analogies])
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return make_corpus(n_sentences=12000, seed=0)
+
+
+@pytest.mark.parametrize("model_name, kwargs, floor", [
+    ("skipgram", dict(hs=True, negative=0), 0.9),
+    ("cbow", dict(hs=True, negative=0), 0.8),
+    ("skipgram", dict(hs=True, negative=3), 0.9),
+])
+def test_two_threads_learn_planted_analogies_with_hs(planted, model_name, kwargs, floor):
+    model = pyw2v.train(planted.sentences, model=model_name, dim=40, epochs=5, threads=2,
+                        seed=3, **kwargs)
+    assert model.params.loss == "hs"
+    assert _analogy_accuracy(model, planted.analogies) >= floor
+    assert (np.diff(model.loss_history) < 0).all(), model.loss_history
+    assert model.node_vectors.shape == (len(model.vocab) - 1, 40)
+    assert model.node_vectors.dtype == np.float32 and model.node_vectors.flags.c_contiguous
+    if kwargs["negative"] == 0:
+        assert not model.outside_vectors.any()      # negative sampling's U never moved
+
+
+@pytest.mark.parametrize("model_name, kwargs, floor", [
+    ("skipgram", dict(window=2, dim=20, alpha=0.05), 0.8),
+    ("cbow", dict(dim=30), 0.7),
+])
+def test_two_threads_learn_planted_analogies_with_full_softmax(model_name, kwargs, floor):
+    small = make_corpus(n_sentences=5000, seed=0, n_filler_words=100)   # ~500 words
+    model = pyw2v.train(small.sentences, model=model_name, loss="softmax", epochs=5,
+                        threads=2, seed=3, **kwargs)
+    assert model.params.loss == "softmax" and model.params.negative == 0
+    assert model.node_vectors is None
+    # Mean loss per prediction starts near log(vocabulary) and falls every epoch.
+    assert model.loss_history[0] < np.log(len(model.vocab)) + 0.1
+    assert (np.diff(model.loss_history) < 0).all(), model.loss_history
+    assert _analogy_accuracy(model, small.analogies) >= floor
+
+
+def test_one_thread_hs_runs_are_bit_identical(planted):
+    kwargs = dict(hs=True, negative=2, dim=16, epochs=1, threads=1, seed=5)
+    first = pyw2v.train(planted.sentences[:3000], **kwargs)
+    second = pyw2v.train(planted.sentences[:3000], **kwargs)
+    np.testing.assert_array_equal(first.center_vectors, second.center_vectors)
+    np.testing.assert_array_equal(first.node_vectors, second.node_vectors)
+    np.testing.assert_array_equal(first.outside_vectors, second.outside_vectors)
+
+
+# --- parameters ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"negative": 0}, ValueError, r"negative must be >= 1 for negative sampling .* loss='hs'"),
+    ({"loss": "ns"}, ValueError, r"loss must be one of \('negative', 'hs', 'softmax'\)"),
+    ({"hs": True, "loss": "softmax"}, ValueError, "choose one"),
+    ({"hs": 1}, TypeError, "hs must be a bool"),
+    ({"hs": True, "kernel": "batch"}, ValueError, "kernel='batch' is negative-sampling only"),
+    ({"loss": "softmax", "kernel": "batch"}, ValueError, "use kernel='pair' with loss='softmax'"),
+    ({"hs": True, "negative": -1}, ValueError, r"negative must be in 0\.\.1000, got -1"),
+])
+def test_bad_loss_parameters_are_named(tmp_path, kwargs, error, message):
+    # The corpus does not exist: the parameters are refused before anything is read.
+    with pytest.raises(error, match=message):
+        pyw2v.train(str(tmp_path / "not-there.txt"), **kwargs)
+
+
+def test_softmax_refuses_a_vocabulary_above_its_limit():
+    sentences = [[f"w{i}" for i in range(SOFTMAX_MAX_VOCAB + 1)]]
+    with pytest.raises(ValueError, match=rf"loss='softmax' .* limited to {SOFTMAX_MAX_VOCAB:,} "
+                                         rf"words, got {SOFTMAX_MAX_VOCAB + 1:,}.*max_final_vocab"):
+        pyw2v.train(sentences, loss="softmax", min_count=1)
+    params = pyw2v.TrainingParams(loss="softmax", min_count=1, dim=4,
+                                  max_final_vocab=SOFTMAX_MAX_VOCAB)
+    vocab = pyw2v.model.build_vocabulary(sentences, params)
+    assert pyw2v.Word2Vec(vocab, params).outside_vectors.shape == (SOFTMAX_MAX_VOCAB, 4)
+
+
+def test_hs_needs_two_words():
+    with pytest.raises(ValueError, match="needs at least 2 words in the vocabulary, got 1"):
+        pyw2v.train([["a", "a", "b"]] * 3, hs=True, min_count=4)
+
+
+# --- saved models -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mmap", [False, True])
+def test_hs_training_resumes_after_loading_exactly_as_without_saving(planted, tmp_path, mmap):
+    sentences = planted.sentences[:1500]
+    kept = pyw2v.train(sentences, hs=True, negative=2, dim=12, epochs=1, threads=1, seed=4)
+    kept.save(tmp_path / "m")
+    kept.train(sentences, epochs=1, threads=1)
+    resumed = pyw2v.load_model(tmp_path / "m", mmap=mmap)
+    assert resumed.params.loss == "hs" and resumed.params.negative == 2
+    resumed.train(sentences, epochs=1, threads=1)
+    np.testing.assert_array_equal(resumed.center_vectors, kept.center_vectors)
+    np.testing.assert_array_equal(resumed.node_vectors, kept.node_vectors)
+    np.testing.assert_array_equal(resumed.outside_vectors, kept.outside_vectors)
+    np.testing.assert_array_equal(resumed.loss_history, kept.loss_history)
+
+
+def test_saved_models_remember_their_loss(planted, tmp_path):
+    sentences = planted.sentences[:500]
+    for loss in ("negative", "softmax", "hs"):
+        model = pyw2v.train(sentences, loss=loss, dim=4, epochs=1, threads=1)
+        model.save(tmp_path / loss)
+        loaded = pyw2v.load_model(tmp_path / loss)
+        assert loaded.params == model.params and loaded.params.loss == loss
+        assert (tmp_path / loss / "node_vectors.npy").exists() == (loss == "hs")
+        assert (loaded.node_vectors is None) == (loss != "hs")
+    np.testing.assert_array_equal(loaded.node_vectors, model.node_vectors)
+    (tmp_path / "hs" / "node_vectors.npy").unlink()
+    with pytest.raises(pyw2v.FormatError, match="node_vectors.npy: missing"):
+        pyw2v.load_model(tmp_path / "hs")
+
+
+def test_models_saved_before_the_loss_parameter_load_as_negative_sampling(planted, tmp_path):
+    model = pyw2v.train(planted.sentences[:500], dim=4, epochs=1, threads=1)
+    model.save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())
+    del meta["params"]["loss"]
+    (tmp_path / "m" / "model.json").write_text(json.dumps(meta))
+    loaded = pyw2v.load_model(tmp_path / "m")
+    assert loaded.params.loss == "negative" and loaded.node_vectors is None
+    np.testing.assert_array_equal(loaded.center_vectors, model.center_vectors)
