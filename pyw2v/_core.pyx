@@ -1,5 +1,6 @@
 # cython: language_level=3, cdivision=True
-"""Compiled word2vec kernels: skip-gram and CBOW with negative sampling.
+"""Compiled word2vec kernels: skip-gram and CBOW with negative sampling,
+hierarchical softmax or the full softmax.
 
 Shape of the code
 -----------------
@@ -18,6 +19,12 @@ Shape of the code
   The skip-gram batch kernel (`_batch_step`) makes one simultaneous step per
   window instead: every context row predicts the center against one shared set
   of negatives (word2vec.c's orientation), as small dense matrix products.
+* Output layers (`_predict`, section "hierarchical and full softmax"): negative
+  sampling (U), hierarchical softmax (the inner-node rows of a Huffman tree, a
+  matrix of their own) or both on the same input, as word2vec.c's -hs 1
+  -negative K; or the full softmax over every row of U. The pair kernel's
+  center row predicts the outside word (MATH.md's orientation) with any of
+  them; CBOW's context mean predicts the center word.
 
 Order of random draws (pyw2v.reference.train_reference replays it exactly)
 ----------------------------------------------------------------------------
@@ -26,14 +33,15 @@ order (subsampling). Then for each kept position: one draw for the window
 shrink, followed by K negative draws per prediction (skip-gram pair kernel: per
 context position, left to right; CBOW and the skip-gram batch kernel: once per
 window with a non-empty context). A negative equal to the positive word is
-skipped, as in word2vec.c.
+skipped, as in word2vec.c. Hierarchical and full softmax draw nothing, so
+with negative = 0 only the subsampling and window draws remain.
 """
 import numpy as np
 
 cimport cython
 from cython.parallel cimport prange
 from libc.math cimport exp, log, log1p
-from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 
 cdef extern from "_kernels.h" nogil:
@@ -215,24 +223,24 @@ cdef double _output_step(const float *x, float *outside, const int32_t *targets,
     return loss
 
 
-cdef double _cbow_step(float *center, float *outside, const int32_t *context,
-                       int n_context, const int32_t *targets, int n_targets,
-                       double alpha, float *h, float *neu1e, float *coef,
-                       int dim, bint exact) noexcept nogil:
-    """CBOW: h = mean of the context rows predicts targets[0].
+cdef double _cbow_step(const Shared *s, const int32_t *context, int n_context,
+                       const int32_t *targets, double alpha, float *h, float *neu1e,
+                       float *coef, float *scores) noexcept nogil:
+    """CBOW: h = mean of the context rows predicts targets[0] through every
+    output layer that is on (`_predict`).
 
     Each context row then moves by the full -alpha * dJ/dh (word2vec.c's and
     gensim's convention), i.e. |C| times its true gradient.
     """
-    cdef int j
+    cdef int j, dim = s.dim
     cdef double loss
     pyw2v_zero(h, dim)
     for j in range(n_context):
-        pyw2v_axpy(1.0, center + <int64_t>context[j] * dim, h, dim)
+        pyw2v_axpy(1.0, s.center + <int64_t>context[j] * dim, h, dim)
     pyw2v_scale(<float>(1.0 / n_context), h, dim)
-    loss = _output_step(h, outside, targets, n_targets, alpha, neu1e, coef, dim, exact)
+    loss = _predict(s, h, targets, alpha, neu1e, coef, scores)
     for j in range(n_context):
-        pyw2v_axpy(1.0, neu1e, center + <int64_t>context[j] * dim, dim)
+        pyw2v_axpy(1.0, neu1e, s.center + <int64_t>context[j] * dim, dim)
     return loss
 
 
@@ -314,6 +322,170 @@ cdef double _batch_step(float *center, float *outside, const int32_t *context,
     return loss
 
 
+# ---------------------------------------------------------------- hierarchical and full softmax
+#
+# Output layers besides negative sampling. Hierarchical softmax walks the
+# predicted word's path in a Huffman tree (`build_huffman`): at each inner node
+# n_k with branch code b_k the input x makes a binary logistic decision with
+# label 1 - b_k (word2vec.c's convention), so J = -sum_k log sigma((1 - 2 b_k) x.n_k).
+# The node rows are a matrix of their own, (vocab_size - 1) x dim, so negative
+# sampling's U is untouched when both are on. The full softmax scores x against
+# every row of U (MATH.md's naive softmax). Neither draws random numbers.
+
+cdef inline double _hs_step(const float *x, float *nodes, const int32_t *path,
+                            const uint8_t *codes, int length, double alpha, float *neu1e,
+                            int dim, bint exact) noexcept nogil:
+    """Hierarchical softmax for input x along one word's path (root first).
+
+    Adds -alpha * dJ/dx to neu1e, moves each node row by -alpha * dJ/dn_k and
+    returns J. A path visits distinct nodes and x does not move here, so
+    updating each row right after its score is still one simultaneous step.
+    """
+    cdef int k
+    cdef float f, g, sign
+    cdef float *row
+    cdef double loss = 0.0
+    for k in range(length):
+        row = nodes + <int64_t>path[k] * dim
+        f = pyw2v_dot(x, row, dim)
+        sign = 1.0 - 2.0 * codes[k]
+        loss -= _log_sigmoid(sign * f, exact)
+        g = <float>((1.0 - codes[k] - _sigmoid(f, exact)) * alpha)
+        pyw2v_axpy(g, row, neu1e, dim)
+        pyw2v_axpy(g, x, row, dim)
+    return loss
+
+
+cdef double _softmax_step(const float *x, float *outside, uint32_t n_words, int32_t word,
+                          double alpha, float *neu1e, float *scores, int dim) noexcept nogil:
+    """Full softmax for input x predicting `word` over all n_words rows of U.
+
+    Adds -alpha * dJ/dx to neu1e, moves every row u_w by -alpha (p_w - y_w) x
+    and returns J = -log p_word. Always computed with exp() (no table); the
+    scores are shifted by their maximum, so nothing overflows. scores: n_words.
+    """
+    cdef uint32_t w
+    cdef float top
+    cdef double total = 0.0, loss
+    cdef float g
+    cdef float *row
+    for w in range(n_words):
+        scores[w] = pyw2v_dot(x, outside + <int64_t>w * dim, dim)
+    top = scores[0]
+    for w in range(1, n_words):
+        if scores[w] > top:
+            top = scores[w]
+    loss = top - scores[word]
+    for w in range(n_words):
+        scores[w] = <float>exp(scores[w] - top)
+        total += scores[w]
+    loss += log(total)
+    # neu1e reads each row before that row moves: a simultaneous step.
+    for w in range(n_words):
+        row = outside + <int64_t>w * dim
+        g = <float>(((1.0 if <int32_t>w == word else 0.0) - scores[w] / total) * alpha)
+        pyw2v_axpy(g, row, neu1e, dim)
+        pyw2v_axpy(g, x, row, dim)
+    return loss
+
+
+cdef inline double _predict(const Shared *s, const float *x, const int32_t *targets,
+                            double alpha, float *neu1e, float *coef,
+                            float *scores) noexcept nogil:
+    """Input x predicts targets[0] through every output layer that is on.
+
+    Fills neu1e with -alpha * dJ/dx (the caller adds it to the input rows),
+    moves the output rows and returns the summed loss. Each layer reads x and
+    rows of its own matrix only, so together they make one simultaneous step.
+    """
+    cdef double loss = 0.0
+    cdef int32_t word = targets[0]
+    cdef int64_t start
+    if s.negative > 0:
+        loss = _output_step(x, s.outside, targets, s.negative + 1, alpha, neu1e, coef,
+                            s.dim, s.exact)
+    else:
+        pyw2v_zero(neu1e, s.dim)
+    if s.hs:
+        start = s.path_starts[word]
+        loss += _hs_step(x, s.nodes, s.path_nodes + start, s.path_codes + start,
+                         <int>(s.path_starts[word + 1] - start), alpha, neu1e, s.dim, s.exact)
+    if s.softmax:
+        loss += _softmax_step(x, s.outside, s.vocab_size, word, alpha, neu1e, scores, s.dim)
+    return loss
+
+
+def build_huffman(const int64_t[::1] counts):
+    """Huffman tree over words with these counts, as flat arrays (no per-node objects).
+
+    Returns (path_starts int64 (V+1,), path_nodes int32, path_codes uint8): word
+    w's path from the root is path_nodes[path_starts[w]:path_starts[w + 1]],
+    inner-node ids in 0..V-2 (the root is V-2), and path_codes the branch
+    taken at each node (0 or 1); its code length is the path length.
+
+    Two-queue merge, O(V) after a stable sort by count: leaves wait in one queue
+    in ascending count, merged nodes in another in the order they are made (which
+    is ascending too); each merge takes the two lightest heads, a leaf before a
+    merged node of equal weight, and the lighter one gets code 0. Ties between
+    leaves go to the lower word id first, so the tree depends on counts alone.
+    """
+    cdef Py_ssize_t V = counts.shape[0], i
+    if V < 2:
+        raise ValueError(f"a Huffman tree needs at least 2 words, got {V}; hierarchical "
+                         "softmax cannot train a one-word vocabulary")
+    for i in range(V):
+        if counts[i] < 0:
+            raise ValueError(f"counts must be >= 0, got {counts[i]} at index {i}")
+    order_arr = np.argsort(np.asarray(counts), kind="stable").astype(np.int32)
+    weight_arr = np.empty(2 * V - 1, dtype=np.int64)
+    parent_arr = np.empty(2 * V - 1, dtype=np.int32)
+    branch_arr = np.zeros(2 * V - 1, dtype=np.uint8)
+    depth_arr = np.zeros(2 * V - 1, dtype=np.int32)
+    starts_arr = np.zeros(V + 1, dtype=np.int64)
+    cdef const int32_t[::1] order = order_arr
+    cdef int64_t[::1] weight = weight_arr       # leaves 0..V-1, merged nodes V..2V-2
+    cdef int32_t[::1] parent = parent_arr
+    cdef uint8_t[::1] branch = branch_arr
+    cdef int32_t[::1] depth = depth_arr
+    cdef int64_t[::1] starts = starts_arr
+    cdef Py_ssize_t leaf = 0, merged = V, made, k, pos
+    cdef int32_t pick, node, root = <int32_t>(2 * V - 2)
+    with nogil:
+        for i in range(V):
+            weight[i] = counts[i]
+        for made in range(V, 2 * V - 1):
+            weight[made] = 0
+            for k in range(2):
+                if leaf < V and (merged == made or weight[order[leaf]] <= weight[merged]):
+                    pick = order[leaf]
+                    leaf += 1
+                else:
+                    pick = <int32_t>merged
+                    merged += 1
+                parent[pick] = <int32_t>made
+                branch[pick] = <uint8_t>k
+                weight[made] += weight[pick]
+        # Parents are made after their children: one pass from the root down.
+        for i in range(2 * V - 3, -1, -1):
+            depth[i] = depth[parent[i]] + 1
+        for i in range(V):
+            starts[i + 1] = starts[i] + depth[i]
+    nodes_arr = np.empty(starts_arr[V], dtype=np.int32)
+    codes_arr = np.empty(starts_arr[V], dtype=np.uint8)
+    cdef int32_t[::1] nodes = nodes_arr
+    cdef uint8_t[::1] codes = codes_arr
+    with nogil:
+        for i in range(V):
+            pos = starts[i + 1]
+            node = <int32_t>i
+            while node != root:
+                pos -= 1
+                codes[pos] = branch[node]
+                nodes[pos] = parent[node] - <int32_t>V
+                node = parent[node]
+    return starts_arr, nodes_arr, codes_arr
+
+
 # ---------------------------------------------------------------- the epoch driver
 
 cdef struct Shared:
@@ -339,6 +511,13 @@ cdef struct Shared:
     double *stats                        # [thread * PAD + STAT_*]
     uint64_t *rng_states                 # [thread * PAD]
     const int64_t *stop
+    # Hierarchical / full softmax (negative = 0 turns negative sampling off)
+    bint hs
+    float *nodes                         # (vocab_size - 1) x dim inner-node rows
+    const int64_t *path_starts           # word w's path: [path_starts[w], path_starts[w + 1])
+    const int32_t *path_nodes
+    const uint8_t *path_codes
+    bint softmax
 
 
 cdef inline int _prepare_window(uint64_t *rng, const Shared *s, const uint32_t *kept, int n,
@@ -385,6 +564,7 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
     cdef float *coef = <float *> malloc(K1 * sizeof(float))
     cdef float *neu1e = <float *> malloc(dim * sizeof(float))
     cdef float *h = <float *> malloc(dim * sizeof(float))
+    cdef float *scores = <float *> malloc((s.vocab_size if s.softmax else 1) * sizeof(float))
     cdef WindowScratch *window_scratch = _window_scratch(2 * s.window, K1, dim)
     cdef uint64_t rng = s.rng_states[thread * PAD]
     cdef int64_t sentence, i, unpublished = 0
@@ -394,7 +574,7 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
     cdef float *vc
 
     if kept == NULL or context == NULL or targets == NULL or coef == NULL \
-            or neu1e == NULL or h == NULL or window_scratch == NULL:
+            or neu1e == NULL or h == NULL or window_scratch == NULL or scores == NULL:
         s.stats[thread * PAD + STAT_ALPHA] = -1.0   # tells Python malloc failed
     else:
         for sentence in range(s.thread_sentences[thread], s.thread_sentences[thread + 1]):
@@ -436,8 +616,7 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
                             _draw_targets(&rng, kept[next_j], next_targets, s.negative,
                                           s.alias_prob, s.alias_index, s.vocab_size,
                                           s.outside, dim)
-                        loss += _output_step(vc, s.outside, targets, K1, alpha,
-                                             neu1e, coef, dim, s.exact)
+                        loss += _predict(s, vc, targets, alpha, neu1e, coef, scores)
                         pyw2v_axpy(1.0, neu1e, vc, dim)
                         predictions += 1.0
                         swap = targets
@@ -462,8 +641,8 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
                     if n_context == 0:
                         continue
                     if s.mode == MODE_CBOW:
-                        loss += _cbow_step(s.center, s.outside, context, n_context,
-                                           targets, K1, alpha, h, neu1e, coef, dim, s.exact)
+                        loss += _cbow_step(s, context, n_context, targets, alpha, h,
+                                           neu1e, coef, scores)
                         predictions += 1.0
                     else:
                         loss += _batch_step(s.center, s.outside, context, n_context,
@@ -483,6 +662,7 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
     free(neu1e)
     free(h)
     free(window_scratch)
+    free(scores)
 
 
 def train_chunk(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
@@ -493,12 +673,16 @@ def train_chunk(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
                 uint64_t[::1] rng_states, int64_t[::1] words_done, double[::1] stats,
                 const int64_t[::1] stop,
                 int window, int negative, int mode, bint exact,
-                double alpha, double min_alpha, double total_words):
+                double alpha, double min_alpha, double total_words,
+                float[:, ::1] node_vectors=None, huffman=None, bint softmax=False):
     """Train on one chunk with len(thread_sentences) - 1 threads, releasing the GIL.
 
     Arrays are trusted (pyw2v.model validates them): token ids < vocab size,
     sentences of at most MAX_SENTENCE_LENGTH tokens, per-thread arrays of
     length n_threads * PADDING. Progress accumulates into words_done and stats.
+    Output layers: negative sampling when negative > 0; hierarchical softmax
+    when node_vectors ((vocab - 1, dim)) and huffman (build_huffman's arrays)
+    are given; the full softmax over outside_vectors when softmax is true.
     """
     cdef Shared s
     cdef int t, n_threads = thread_sentences.shape[0] - 1
@@ -526,6 +710,10 @@ def train_chunk(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
     s.stats = &stats[0]
     s.rng_states = &rng_states[0]
     s.stop = &stop[0]
+    _set_output_layers(&s, node_vectors, huffman, softmax)
+    if mode == MODE_BATCH and (s.hs or s.softmax):
+        raise ValueError("the batch kernel is negative-sampling only; use the pair kernel "
+                         "for hierarchical or full softmax")
     for t in prange(n_threads, nogil=True, schedule="static", chunksize=1,
                     num_threads=n_threads):
         _train_range(&s, t)
@@ -640,49 +828,137 @@ def _targets(center_vectors, outside_vectors, name, int positive, negatives):
         raise ValueError("center_vectors and outside_vectors must have the same shape")
     n = outside_vectors.shape[0]
     _check_rows(name, positive, n)
+    negatives = [] if negatives is None else np.asarray(negatives).ravel().tolist()
     for k, w in enumerate(negatives):
         _check_rows(f"negatives[{k}]", w, n)
-    targets = np.concatenate(([positive], negatives)).astype(np.int32)
+    targets = np.array([positive, *negatives], dtype=np.int32)
     targets[1:][targets[1:] == positive] = -1
     return targets
 
 
+def _check_huffman(huffman, Py_ssize_t n_words):
+    """build_huffman's arrays for n_words words, checked so that no path leaves its matrix."""
+    try:
+        starts, path, codes = huffman
+    except (TypeError, ValueError):
+        raise TypeError("huffman must be the (path_starts, path_nodes, path_codes) arrays "
+                        "that build_huffman returns") from None
+    for name, arr, dtype in (("path_starts", starts, np.int64), ("path_nodes", path, np.int32),
+                             ("path_codes", codes, np.uint8)):
+        if not isinstance(arr, np.ndarray) or arr.dtype != dtype or arr.ndim != 1:
+            raise TypeError(f"huffman's {name} must be a 1-D {np.dtype(dtype)} array, as "
+                            "build_huffman returns")
+    if starts.shape[0] != n_words + 1 or starts[0] != 0 or (np.diff(starts) < 1).any() \
+            or starts[-1] != path.shape[0] or path.shape[0] != codes.shape[0]:
+        raise ValueError(f"huffman does not describe {n_words} words' paths; build it with "
+                         "build_huffman(counts) for this vocabulary")
+    if path.min() < 0 or path.max() > n_words - 2 or codes.max() > 1:
+        raise ValueError(f"huffman's paths must hold node ids in 0..{n_words - 2} and codes "
+                         "0 or 1; build it with build_huffman(counts)")
+
+
+cdef _set_output_layers(Shared *s, node_vectors, huffman, bint softmax):
+    """Point s at hierarchical softmax's node rows and tree (both or neither) and set
+    the full-softmax flag; s.vocab_size and s.dim must be set. The caller keeps the
+    arrays alive."""
+    cdef float[:, ::1] nodes
+    cdef const int64_t[::1] starts
+    cdef const int32_t[::1] path
+    cdef const uint8_t[::1] codes
+    if (node_vectors is None) != (huffman is None):
+        raise ValueError("node_vectors and huffman go together: give both for hierarchical "
+                         "softmax, or neither")
+    s.softmax = softmax
+    s.hs = node_vectors is not None
+    s.nodes = NULL
+    s.path_starts = NULL
+    s.path_nodes = NULL
+    s.path_codes = NULL
+    if not s.hs:
+        return
+    nodes = node_vectors
+    starts, path, codes = huffman
+    if nodes.shape[0] != s.vocab_size - 1 or nodes.shape[1] != s.dim:
+        raise ValueError(f"node_vectors has shape ({nodes.shape[0]}, {nodes.shape[1]}), "
+                         f"expected ({s.vocab_size - 1}, {s.dim}): one row per inner node")
+    if starts.shape[0] != s.vocab_size + 1:
+        raise ValueError(f"huffman has paths for {starts.shape[0] - 1} words, expected "
+                         f"{s.vocab_size}")
+    s.nodes = &nodes[0, 0]
+    s.path_starts = &starts[0]
+    s.path_nodes = &path[0]
+    s.path_codes = &codes[0]
+
+
+cdef _single_step_layers(Shared *s, float[:, ::1] center_vectors,
+                         float[:, ::1] outside_vectors, int negative, bint exact,
+                         node_vectors, huffman, bint softmax):
+    """A Shared holding what one prediction reads: matrices and output layers."""
+    s.center = &center_vectors[0, 0]
+    s.outside = &outside_vectors[0, 0]
+    s.dim = center_vectors.shape[1]
+    s.vocab_size = <uint32_t>outside_vectors.shape[0]
+    s.negative = negative
+    s.exact = exact
+    if softmax and negative > 0:
+        raise ValueError("softmax=True is an output layer of its own: pass negatives=None")
+    if negative == 0 and huffman is None and not softmax:
+        raise ValueError("no output layer: give negatives, node_vectors and huffman, "
+                         "or softmax=True")
+    if huffman is not None:
+        _check_huffman(huffman, outside_vectors.shape[0])
+    _set_output_layers(s, node_vectors, huffman, softmax)
+
+
 def skipgram_pair_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
-                         int center, int outside, const int32_t[::1] negatives,
-                         double alpha, bint exact=True) -> float:
+                         int center, int outside, negatives, double alpha, bint exact=True,
+                         *, node_vectors=None, huffman=None, bint softmax=False) -> float:
     """Apply the trainer's update for one (center, outside) pair in place; return its loss.
 
-    Negatives equal to `outside` are skipped, as in training.
+    Output layers as in training: negative sampling with `negatives` (None or
+    empty turns it off; negatives equal to `outside` are skipped), hierarchical
+    softmax with node_vectors ((n_words - 1, dim) float32) and huffman
+    (build_huffman's arrays), the full softmax over outside_vectors with softmax=True.
     """
+    cdef Shared s
     cdef int dim = center_vectors.shape[1]
     cdef int32_t[::1] targets = _targets(center_vectors, outside_vectors, "outside", outside,
-                                         np.asarray(negatives))
+                                         negatives)
     _check_rows("center", center, center_vectors.shape[0])
-    scratch = np.empty(dim + targets.shape[0], dtype=np.float32)
+    _single_step_layers(&s, center_vectors, outside_vectors, targets.shape[0] - 1, exact,
+                        node_vectors, huffman, softmax)
+    scratch = np.empty(dim + targets.shape[0] + outside_vectors.shape[0], dtype=np.float32)
     cdef float[::1] scratch_v = scratch
     cdef float *vc = &center_vectors[center, 0]
-    cdef double loss = _output_step(vc, &outside_vectors[0, 0], &targets[0], targets.shape[0],
-                                    alpha, &scratch_v[0], &scratch_v[dim], dim, exact)
+    cdef double loss = _predict(&s, vc, &targets[0], alpha, &scratch_v[0], &scratch_v[dim],
+                                &scratch_v[dim + targets.shape[0]])
     pyw2v_axpy(1.0, &scratch_v[0], vc, dim)
     return loss
 
 
 def cbow_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
-                const int32_t[::1] context, int center, const int32_t[::1] negatives,
-                double alpha, bint exact=True) -> float:
-    """Apply the trainer's CBOW update for one window in place; return its loss."""
+                const int32_t[::1] context, int center, negatives, double alpha,
+                bint exact=True, *, node_vectors=None, huffman=None,
+                bint softmax=False) -> float:
+    """Apply the trainer's CBOW update for one window in place; return its loss.
+
+    Output layers as for skipgram_pair_update; the context mean predicts `center`.
+    """
+    cdef Shared s
     cdef int dim = center_vectors.shape[1]
     cdef int32_t[::1] targets = _targets(center_vectors, outside_vectors, "center", center,
-                                         np.asarray(negatives))
+                                         negatives)
     if context.shape[0] == 0:
         raise ValueError("context must not be empty")
     for k in range(context.shape[0]):
         _check_rows("context", context[k], center_vectors.shape[0])
-    scratch = np.empty(2 * dim + targets.shape[0], dtype=np.float32)
+    _single_step_layers(&s, center_vectors, outside_vectors, targets.shape[0] - 1, exact,
+                        node_vectors, huffman, softmax)
+    scratch = np.empty(2 * dim + targets.shape[0] + outside_vectors.shape[0], dtype=np.float32)
     cdef float[::1] scratch_v = scratch
-    return _cbow_step(&center_vectors[0, 0], &outside_vectors[0, 0], &context[0],
-                      context.shape[0], &targets[0], targets.shape[0], alpha, &scratch_v[0],
-                      &scratch_v[dim], &scratch_v[2 * dim], dim, exact)
+    return _cbow_step(&s, &context[0], context.shape[0], &targets[0], alpha, &scratch_v[0],
+                      &scratch_v[dim], &scratch_v[2 * dim],
+                      &scratch_v[2 * dim + targets.shape[0]])
 
 
 def skipgram_batch_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 import pyw2v
 from pyw2v import formats, plot
 from pyw2v._threads import effective_threads
-from pyw2v.model import TrainingParams
+from pyw2v.model import LOSSES, SOFTMAX_MAX_VOCAB, TrainingParams
 from pyw2v.native_format import META_FILE
 from pyw2v.progress import progress_display
 from pyw2v.synthetic import make_corpus
@@ -195,9 +195,9 @@ def _train(args: argparse.Namespace) -> int:
     if args.output is None and args.save_model is None:
         raise UsageError("no output given: -o VECTORS (or -output VECTORS) writes the vectors, "
                          "--save-model DIR the full model")
-    if args.hs:
-        raise UsageError("-hs 1: hierarchical softmax is not supported yet; use negative "
-                         "sampling (-hs 0, the default, with -negative N)")
+    if args.hs and args.loss == "softmax":
+        raise UsageError("-hs 1 asks for hierarchical softmax and --loss softmax for the full "
+                         "softmax; give one")
     if args.read_vocab is not None or args.classes is not None:
         flag = "-read-vocab" if args.read_vocab is not None else "-classes"
         raise UsageError(f"{flag} is not supported yet")
@@ -207,7 +207,7 @@ def _train(args: argparse.Namespace) -> int:
                    sample=args.sample, min_count=args.min_count, epochs=args.epochs,
                    alpha=args.alpha, min_alpha=args.min_alpha, seed=args.seed,
                    max_vocab_size=args.max_vocab_size, max_final_vocab=args.max_final_vocab,
-                   kernel=args.kernel)
+                   kernel=args.kernel, loss="hs" if args.hs else args.loss)
     try:
         TrainingParams(**options)
         threads = effective_threads(args.threads)
@@ -274,8 +274,10 @@ def _add_train_parser(commands) -> None:
                "        -sample 1e-4 -threads 2 -binary 1 -iter 15 -cbow 1\n"
                "Differences from word2vec.c: the model defaults to skip-gram (word2vec.c:\n"
                "-cbow 1); the output is binary unless its name ends in .txt/.vec (word2vec.c:\n"
-               "-binary 0); -threads defaults to all usable cores; -hs 1, -read-vocab and\n"
-               "-classes are not supported; an existing output is kept unless --overwrite.")
+               "-binary 0); -threads defaults to all usable cores; -read-vocab and -classes\n"
+               "are not supported; an existing output is kept unless --overwrite.\n"
+               "Losses: -hs 1 -negative 0 is hierarchical softmax alone, -hs 1 -negative N\n"
+               "adds negative sampling (as word2vec.c); --loss softmax is the full softmax.")
     p.add_argument("corpus", nargs="?", metavar="CORPUS", help="training text file")
     p.add_argument("-train", dest="train_file", metavar="CORPUS",
                    help="word2vec.c spelling of CORPUS")
@@ -309,9 +311,14 @@ def _add_train_parser(commands) -> None:
     m.add_argument("--window", "-window", dest="window", type=int, default=d.window,
                    metavar="N", help="max context distance (default: %(default)s)")
     m.add_argument("--negative", "-negative", dest="negative", type=int, default=d.negative,
-                   metavar="N", help="negative samples per prediction (default: %(default)s)")
-    m.add_argument("-hs", dest="hs", type=_zero_or_one, default=0, metavar="0",
-                   help="hierarchical softmax: only 0 (off) is supported")
+                   metavar="N", help="negative samples per prediction, 0 for none with "
+                                     "--loss hs (default: %(default)s)")
+    m.add_argument("--loss", choices=LOSSES, default=d.loss,
+                   help="negative: negative sampling (default); hs: hierarchical softmax, "
+                        "plus negative sampling unless --negative 0; softmax: the full "
+                        f"softmax (vocabularies up to {SOFTMAX_MAX_VOCAB:,} words)")
+    m.add_argument("-hs", dest="hs", type=_zero_or_one, default=0, metavar="1|0",
+                   help="word2vec.c spelling: 1 is --loss hs")
     m.add_argument("--sample", "-sample", dest="sample", type=float, default=d.sample,
                    metavar="T", help="subsampling threshold, 0 turns it off "
                                      "(default: %(default)s)")

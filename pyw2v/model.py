@@ -25,6 +25,9 @@ logger = logging.getLogger("pyw2v")
 
 MODELS = ("skipgram", "cbow")
 KERNELS = ("auto", "pair", "batch")
+LOSSES = ("negative", "hs", "softmax")
+#: loss="softmax" costs O(vocabulary x dim) per prediction; larger vocabularies are refused.
+SOFTMAX_MAX_VOCAB = 10_000
 DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}
 Corpus = Union[str, PathLike, Iterable[list[str]]]
 #: train(progress=...): a callback, True / "auto" / "bar" / "log" for a display, None / False
@@ -57,9 +60,16 @@ class TrainingParams:
     alpha=None means the model's default (0.025 skip-gram, 0.05 CBOW).
     exact_sigmoid computes sigma with exp() instead of the lookup table.
     kernel (skip-gram): "batch", one update per window with negatives shared by
-    the window (faster; see pyw2v._core); or "pair", one update per (center,
-    outside) pair, exactly word2vec.c's. "auto" (the default) becomes "batch"
-    for skip-gram and "pair" for CBOW, whose kernel is per window already.
+    the window (faster; see pyw2v._core; negative sampling only); or "pair", one
+    update per (center, outside) pair, exactly word2vec.c's. "auto" (the
+    default) becomes "batch" for skip-gram with negative sampling and "pair"
+    otherwise (CBOW's kernel is per window already).
+    loss: "negative", negative sampling with `negative` >= 1 draws; "hs",
+    hierarchical softmax, plus negative sampling on the same input when
+    negative > 0 (word2vec.c's -hs 1 -negative N; negative=0 for HS alone);
+    "softmax", the full softmax over the vocabulary (at most SOFTMAX_MAX_VOCAB
+    words; computed with exp() whatever exact_sigmoid says; negative is
+    stored as 0, as no negatives are drawn).
     """
 
     model: str = "skipgram"
@@ -76,19 +86,32 @@ class TrainingParams:
     max_final_vocab: int | None = None
     exact_sigmoid: bool = False
     kernel: str = "auto"
+    loss: str = "negative"
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
         if self.kernel not in KERNELS:
             raise ValueError(f"kernel must be one of {KERNELS}, got {self.kernel!r}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
         if self.kernel == "auto":
-            object.__setattr__(self, "kernel", "batch" if self.model == "skipgram" else "pair")
+            batch = self.model == "skipgram" and self.loss == "negative"
+            object.__setattr__(self, "kernel", "batch" if batch else "pair")
         if self.kernel == "batch" and self.model != "skipgram":
             raise ValueError("kernel='batch' is implemented for model='skipgram' only")
+        if self.kernel == "batch" and self.loss != "negative":
+            raise ValueError(f"kernel='batch' is negative-sampling only (loss='negative'); "
+                             f"use kernel='pair' with loss={self.loss!r}")
         _check_int("dim", self.dim, 1, 10_000)
         _check_int("window", self.window, 1, 1_000)
-        _check_int("negative", self.negative, 1, 1_000)
+        _check_int("negative", self.negative, 0, 1_000)
+        if self.loss == "negative" and self.negative == 0:
+            raise ValueError("negative must be >= 1 for negative sampling (loss='negative'), "
+                             "got 0; for hierarchical softmax alone use loss='hs' (hs=True, "
+                             "-hs 1) with negative=0, or loss='softmax'")
+        if self.loss == "softmax":
+            object.__setattr__(self, "negative", 0)
         _check_int("min_count", self.min_count, 1)
         _check_int("epochs", self.epochs, 1)
         _check_int("seed", self.seed, 0, 2**64 - 1)
@@ -160,16 +183,20 @@ class Word2Vec:
     """A word2vec model: vocabulary, both matrices, parameters and loss history.
 
     center_vectors (V, the embeddings) and outside_vectors (U) are float32,
-    C-contiguous, shape (len(vocab), dim). loss_history holds the mean loss per
-    prediction of every epoch trained so far, float64.
+    C-contiguous, shape (len(vocab), dim). node_vectors, with loss="hs" only
+    (None otherwise), holds hierarchical softmax's inner-node vectors, float32
+    (len(vocab) - 1, dim). loss_history holds the mean loss per prediction of
+    every epoch trained so far, float64.
     """
 
     def __init__(self, vocab: Vocabulary, params: TrainingParams,
                  center_vectors: np.ndarray | None = None,
                  outside_vectors: np.ndarray | None = None,
-                 loss_history: Iterable[float] = ()):
+                 loss_history: Iterable[float] = (),
+                 node_vectors: np.ndarray | None = None):
         self.vocab = vocab
         self.params = params
+        _check_loss_fits_vocabulary(params, len(vocab))
         if center_vectors is None:
             rng = np.random.default_rng(params.seed)
             center_vectors = (rng.random((len(vocab), params.dim), dtype=np.float32) - 0.5)
@@ -183,6 +210,7 @@ class Word2Vec:
                 raise ValueError(f"{name} has shape {matrix.shape}, expected {shape}")
         self.center_vectors = np.ascontiguousarray(center_vectors, dtype=np.float32)
         self.outside_vectors = np.ascontiguousarray(outside_vectors, dtype=np.float32)
+        self.node_vectors = _node_vectors(node_vectors, params, len(vocab))
         self._losses = [float(x) for x in loss_history]
         self.training_calls = 0
         self._wv: WordVectors | None = None
@@ -207,14 +235,16 @@ class Word2Vec:
         meta = {"pyw2v_version": __version__, "params": asdict(self.params),
                 "words": self.vocab.words, "loss_history": self._losses,
                 "training_calls": self.training_calls}
-        save_model_dir(path, meta, {"center_vectors": self.center_vectors,
-                                    "outside_vectors": self.outside_vectors,
-                                    "counts": self.vocab.counts}, overwrite=overwrite)
+        arrays = {"center_vectors": self.center_vectors,
+                  "outside_vectors": self.outside_vectors, "counts": self.vocab.counts}
+        if self.node_vectors is not None:
+            arrays["node_vectors"] = self.node_vectors
+        save_model_dir(path, meta, arrays, overwrite=overwrite)
 
     def __repr__(self) -> str:
         p = self.params
-        return (f"Word2Vec(model={p.model!r}, vocab={len(self.vocab)}, dim={p.dim}, "
-                f"epochs trained={len(self._losses)})")
+        return (f"Word2Vec(model={p.model!r}, loss={p.loss!r}, vocab={len(self.vocab)}, "
+                f"dim={p.dim}, epochs trained={len(self._losses)})")
 
     def train(self, corpus: Corpus, *, epochs: int | None = None, alpha: float | None = None,
               min_alpha: float | None = None, threads: int | None = None,
@@ -266,6 +296,8 @@ class Word2Vec:
         state = _ThreadState(threads, initial_rng_states(seed, threads))
         alias_prob, alias_index = self.vocab.noise_alias_table()
         keep_prob = self.vocab.keep_probabilities(params.sample)
+        layers = {"node_vectors": self.node_vectors, "softmax": params.loss == "softmax",
+                  "huffman": self.vocab.huffman_tree() if params.loss == "hs" else None}
         self.training_calls += 1
         started = time.perf_counter()
 
@@ -283,7 +315,7 @@ class Word2Vec:
                     if progress else None
                 for chunk in encoded.chunks():
                     self._train_chunk(chunk, state, params, keep_prob, alias_prob, alias_index,
-                                      float(total_words), tick, report_every)
+                                      float(total_words), tick, report_every, layers)
                 report = snapshot(epoch, loss_before, predictions_before)
                 self._check_epoch(report, state, params)
                 self._losses.append(report.loss)
@@ -305,7 +337,8 @@ class Word2Vec:
                 f"subsampling (sample={params.sample}); use a larger corpus, a lower "
                 "min_count or a smaller sample")
         if not (math.isfinite(report.loss) and np.isfinite(self.center_vectors).all()
-                and np.isfinite(self.outside_vectors).all()):
+                and np.isfinite(self.outside_vectors).all()
+                and (self.node_vectors is None or np.isfinite(self.node_vectors).all())):
             raise FloatingPointError(
                 f"training diverged in epoch {report.epoch} (loss {report.loss}); "
                 f"lower alpha (got {params.alpha})")
@@ -313,8 +346,9 @@ class Word2Vec:
     def _train_chunk(self, chunk: EncodedChunk, state: _ThreadState, params: TrainingParams,
                      keep_prob: np.ndarray, alias_prob: np.ndarray, alias_index: np.ndarray,
                      total_words: float, tick: Callable[[], None] | None,
-                     report_every: float) -> None:
-        """Run the compiled loop on one chunk in a worker thread; poll it from here."""
+                     report_every: float, layers: dict) -> None:
+        """Run the compiled loop on one chunk in a worker thread; poll it from here.
+        `layers` holds train_chunk's output-layer arguments (node_vectors, huffman, softmax)."""
         if chunk.n_tokens == 0:
             return
         failure: list[BaseException] = []
@@ -328,7 +362,7 @@ class Word2Vec:
                     state.stats, state.stop, params.window, params.negative,
                     _core.MODES["cbow" if params.model == "cbow" else params.kernel],
                     params.exact_sigmoid,
-                    params.alpha, params.min_alpha, total_words)
+                    params.alpha, params.min_alpha, total_words, **layers)
             except BaseException as exc:  # re-raised in the calling thread
                 failure.append(exc)
 
@@ -364,11 +398,48 @@ def load_model(path: str | PathLike, *, mmap: bool = False) -> Word2Vec:
             raise ValueError("the model has no words")
         if vocab.counts.min() < 1:
             raise ValueError(f"counts must be >= 1, found {vocab.counts.min()}")
+        model = Word2Vec(vocab, params, arrays["center_vectors"], arrays["outside_vectors"],
+                         losses, arrays.get("node_vectors"))
     except (TypeError, ValueError) as exc:
         raise FormatError(path, f"invalid model metadata ({exc})") from None
-    model = Word2Vec(vocab, params, arrays["center_vectors"], arrays["outside_vectors"], losses)
     model.training_calls = training_calls
     return model
+
+
+def _check_loss_fits_vocabulary(params: TrainingParams, n_words: int) -> None:
+    if params.loss == "hs" and n_words < 2:
+        raise ValueError(f"loss='hs' (hierarchical softmax) needs at least 2 words in the "
+                         f"vocabulary, got {n_words}; lower min_count or use loss='negative'")
+    if params.loss == "softmax" and n_words > SOFTMAX_MAX_VOCAB:
+        raise ValueError(
+            f"loss='softmax' scores the whole vocabulary for every prediction and is limited "
+            f"to {SOFTMAX_MAX_VOCAB:,} words, got {n_words:,}; pass max_final_vocab="
+            f"{SOFTMAX_MAX_VOCAB} (or a higher min_count), or use loss='negative' or hs=True")
+
+
+def _node_vectors(node_vectors: np.ndarray | None, params: TrainingParams,
+                  n_words: int) -> np.ndarray | None:
+    """Hierarchical softmax's inner-node matrix (zeros when new), None for other losses."""
+    if params.loss != "hs":
+        if node_vectors is not None:
+            raise ValueError(f"node_vectors belong to loss='hs', not loss={params.loss!r}")
+        return None
+    shape = (n_words - 1, params.dim)
+    if node_vectors is None:
+        return np.zeros(shape, dtype=np.float32)
+    if node_vectors.shape != shape:
+        raise ValueError(f"node_vectors has shape {node_vectors.shape}, expected {shape}")
+    return np.ascontiguousarray(node_vectors, dtype=np.float32)
+
+
+def _resolve_loss(loss: str, hs: bool) -> str:
+    """`loss`, with hs=True (word2vec.c's and gensim's spelling) meaning loss='hs'."""
+    if not isinstance(hs, (bool, np.bool_)):
+        raise TypeError(f"hs must be a bool, got {type(hs).__name__} ({hs!r})")
+    if hs and loss == "softmax":
+        raise ValueError("hs=True asks for hierarchical softmax but loss='softmax' asks for "
+                         "the full softmax; choose one")
+    return "hs" if hs else loss
 
 
 def build_vocabulary(corpus: Corpus, params: TrainingParams) -> Vocabulary:
@@ -396,12 +467,15 @@ def train(corpus: Corpus, *, model: str = "skipgram", dim: int = 100, window: in
           negative: int = 5, sample: float = 1e-3, min_count: int = 5, epochs: int = 5,
           alpha: float | None = None, min_alpha: float = 0.0001, threads: int | None = None,
           seed: int = 1, max_vocab_size: int | None = None, max_final_vocab: int | None = None,
-          exact_sigmoid: bool = False, kernel: str = "auto",
-          progress: ProgressArg = None) -> Word2Vec:
+          exact_sigmoid: bool = False, kernel: str = "auto", loss: str = "negative",
+          hs: bool = False, progress: ProgressArg = None) -> Word2Vec:
     """Build a vocabulary from `corpus` and train word2vec on it.
 
     corpus: a path to a text file (one sentence per line, whitespace-separated
     tokens) or a re-iterable of token lists. model: "skipgram" or "cbow".
+    loss: "negative" (negative sampling), "hs" (hierarchical softmax, with
+    negative sampling too unless negative=0) or "softmax" (full softmax, small
+    vocabularies); hs=True means loss="hs" (see TrainingParams).
     alpha defaults to 0.025 (skip-gram) or 0.05 (CBOW). threads=None uses
     every usable core; threads=1 with a fixed seed is bit-reproducible.
     progress: a callback taking pyw2v.Progress, True for a progress bar (see
@@ -411,7 +485,7 @@ def train(corpus: Corpus, *, model: str = "skipgram", dim: int = 100, window: in
                             sample=sample, min_count=min_count, epochs=epochs, alpha=alpha,
                             min_alpha=min_alpha, seed=seed, max_vocab_size=max_vocab_size,
                             max_final_vocab=max_final_vocab, exact_sigmoid=exact_sigmoid,
-                            kernel=kernel)
+                            kernel=kernel, loss=_resolve_loss(loss, hs))
     threads = effective_threads(threads)
     vocab = build_vocabulary(corpus, params)
     logger.info("vocabulary: %d words, %d tokens (%s)", len(vocab), vocab.total_words,

@@ -5,6 +5,10 @@
     center_vectors.npy    float32 (n_words, dim), V
     outside_vectors.npy   float32 (n_words, dim), U
     counts.npy            int64 (n_words,), corpus counts
+    node_vectors.npy      float32 (n_words - 1, dim), hierarchical softmax's inner-node
+                          vectors; only when params.loss is "hs"
+
+Models saved before the `loss` parameter existed load as negative sampling.
 
 The .npy files can be memory-mapped on load. The directory is written under a
 temporary name beside the target and renamed into place, so an interrupted save
@@ -28,6 +32,7 @@ FORMAT_NAME = "pyw2v-model"
 FORMAT_VERSION = 1
 META_FILE = "model.json"
 ARRAYS = {"center_vectors": np.float32, "outside_vectors": np.float32, "counts": np.int64}
+HS_ARRAYS = {"node_vectors": np.float32}   # present when params["loss"] == "hs"
 MAX_NPY_HEADER_BYTES = 10_000        # NumPy's own limit for files it does not trust
 
 
@@ -42,7 +47,7 @@ def save_model_dir(path: str | os.PathLike, meta: dict[str, Any],
     tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
     os.mkdir(tmp)
     try:
-        for name in ARRAYS:
+        for name in arrays:
             with open(os.path.join(tmp, f"{name}.npy"), "wb") as fh:
                 np.save(fh, arrays[name], allow_pickle=False)
                 fh.flush()
@@ -131,7 +136,9 @@ def load_model_dir(path: str | os.PathLike, *, mmap: bool = False
     if not isinstance(params, dict) or not isinstance(params.get("dim"), int):
         raise FormatError(meta_path, "'params' must be an object with an integer 'dim'")
     shapes = {"center_vectors": (len(words), params["dim"]),
-              "outside_vectors": (len(words), params["dim"]), "counts": (len(words),)}
+              "outside_vectors": (len(words), params["dim"]), "counts": (len(words),),
+              "node_vectors": (max(len(words) - 1, 0), params["dim"])}
+    expected = {**ARRAYS, **(HS_ARRAYS if params.get("loss") == "hs" else {})}
     arrays = {name: _load_array(os.path.join(path, f"{name}.npy"), dtype, shapes[name], mmap)
-              for name, dtype in ARRAYS.items()}
+              for name, dtype in expected.items()}
     return meta, arrays

@@ -18,8 +18,12 @@ __all__ = [
     "softmax",
     "naive_softmax_loss_and_gradient",
     "neg_sampling_loss_and_gradient",
+    "hs_loss_and_gradient",
     "skipgram",
     "cbow",
+    "skipgram_hs",
+    "cbow_hs",
+    "huffman_tree",
     "gradcheck",
     "sgd_step",
     "skipgram_pair_step",
@@ -222,6 +226,49 @@ def neg_sampling_loss_and_gradient(
     return float(loss), grad_center_vec, grad_outside_vectors
 
 
+def hs_loss_and_gradient(center_vec, path_nodes, path_codes, node_vectors):
+    """Hierarchical-softmax loss for one prediction: ``x = center_vec`` walks the
+    predicted word's path in the Huffman tree.
+
+    center_vec : (dim,) float64, the input ``x`` (``v_c``, or CBOW's ``h``).
+    path_nodes : (L,) int, the inner nodes ``n_1..n_L`` on the word's path, root first.
+    path_codes : (L,) 0/1, the branch ``b_k`` taken at each node (the word's code).
+    node_vectors : (n_words - 1, dim) float64, one row per inner node.
+
+    Each node is a binary logistic decision with label ``1 - b_k`` (word2vec.c's
+    convention), so with ``f_k = n_k . x``::
+
+        loss = -sum_k log sigma((1 - 2 b_k) f_k)
+        d loss / d x   = sum_k (sigma(f_k) - (1 - b_k)) n_k
+        d loss / d n_k = (sigma(f_k) - (1 - b_k)) x
+
+    Returns ``(loss, grad_center_vec (dim,), grad_node_vectors (n_words - 1, dim))``;
+    only the path's rows of the latter are non-zero. Cost O(L * dim).
+    """
+    node_vectors = _check_vectors("node_vectors", node_vectors)
+    n_nodes, dim = node_vectors.shape
+    center_vec = _check_vec("center_vec", center_vec, dim)
+    nodes = _check_indices("path_nodes", path_nodes, n_nodes)
+    codes = np.asarray(path_codes)
+    if codes.shape != nodes.shape or not np.isin(codes, (0, 1)).all():
+        raise ValueError(
+            f"path_codes must hold one 0 or 1 per path node ({nodes.size}), got {codes!r}"
+        )
+    scores = node_vectors[nodes] @ center_vec  # (L,)
+    loss = -np.sum(log_sigmoid((1.0 - 2.0 * codes) * scores))
+    coeffs = sigmoid(scores) - (1.0 - codes)  # (L,)
+    grad_center_vec = coeffs @ node_vectors[nodes]
+    grad_node_vectors = np.zeros_like(node_vectors)
+    np.add.at(grad_node_vectors, nodes, np.outer(coeffs, center_vec))
+    return float(loss), grad_center_vec, grad_node_vectors
+
+
+def _path(tree, word):
+    """(nodes, codes) of ``word`` in a tree laid out as :func:`huffman_tree` returns it."""
+    starts, nodes, codes = tree
+    return nodes[starts[word] : starts[word + 1]], codes[starts[word] : starts[word + 1]]
+
+
 def _pair_loss_and_gradient(center_vec, outside_idx, outside_vectors, negatives):
     if negatives is None:
         return naive_softmax_loss_and_gradient(center_vec, outside_idx, outside_vectors)
@@ -316,6 +363,97 @@ def cbow(context_indices, center_idx, center_vectors, outside_vectors, negatives
     return loss, grad_center_vectors, grad_outside_vectors
 
 
+def skipgram_hs(center_idx, outside_indices, center_vectors, node_vectors, tree):
+    """Skip-gram with hierarchical softmax for one window: ``v_c`` walks the path of
+    each outside word (MATH.md's orientation, as the trainer's pair kernel).
+
+    center_vectors : (n_words, dim) float64, V.
+    node_vectors : (n_words - 1, dim) float64, the inner-node vectors.
+    tree : ``(path_starts, path_nodes, path_codes)`` as :func:`huffman_tree` returns.
+
+    Returns ``(loss, grad_center_vectors (n_words, dim), grad_node_vectors
+    (n_words - 1, dim))``: the summed :func:`hs_loss_and_gradient` and its gradients.
+    """
+    center_vectors = _check_vectors("center_vectors", center_vectors)
+    n_words = center_vectors.shape[0]
+    (c,) = _check_indices("center_idx", [center_idx], n_words)
+    outside = _check_indices("outside_indices", outside_indices, n_words)
+    loss = 0.0
+    grad_center_vectors = np.zeros_like(center_vectors)
+    grad_node_vectors = np.zeros_like(np.asarray(node_vectors, dtype=np.float64))
+    for o in outside:
+        pair_loss, g_center, g_nodes = hs_loss_and_gradient(
+            center_vectors[c], *_path(tree, o), node_vectors
+        )
+        loss += pair_loss
+        grad_center_vectors[c] += g_center
+        grad_node_vectors += g_nodes
+    return loss, grad_center_vectors, grad_node_vectors
+
+
+def cbow_hs(context_indices, center_idx, center_vectors, node_vectors, tree):
+    """CBOW with hierarchical softmax for one window: ``h = mean(V[context])`` walks
+    the center word's path. Arguments as :func:`skipgram_hs`.
+
+    Returns ``(loss, grad_center_vectors, grad_node_vectors)``, the TRUE gradient
+    (each context occurrence gets ``(1 / n_context) dJ/dh``, as in :func:`cbow`).
+    """
+    center_vectors = _check_vectors("center_vectors", center_vectors)
+    n_words = center_vectors.shape[0]
+    context = _check_indices("context_indices", context_indices, n_words)
+    if context.size == 0:
+        raise ValueError(
+            "context_indices is empty; CBOW needs at least one context word to average"
+        )
+    (c,) = _check_indices("center_idx", [center_idx], n_words)
+    h = center_vectors[context].mean(axis=0)
+    loss, grad_h, grad_node_vectors = hs_loss_and_gradient(h, *_path(tree, c), node_vectors)
+    grad_center_vectors = np.zeros_like(center_vectors)
+    np.add.at(grad_center_vectors, context, grad_h / context.size)
+    return loss, grad_center_vectors, grad_node_vectors
+
+
+def huffman_tree(counts):
+    """word2vec's Huffman tree over words with these counts, as flat arrays.
+
+    Returns ``(path_starts int64 (n+1,), path_nodes int32, path_codes uint8)``: word
+    ``w``'s path from the root is ``path_nodes[path_starts[w]:path_starts[w+1]]``
+    (inner nodes numbered 0..n-2 in the order they are made; the root is n-2),
+    and ``path_codes`` the branch taken at each. Two queues: leaves by ascending
+    count (ties: lower id first) and merged nodes as made; each merge joins the
+    two lightest heads, a leaf before a merged node of equal weight, the first
+    on branch 0. ``pyw2v._core.build_huffman`` is the compiled twin.
+    """
+    counts = [int(c) for c in counts]
+    n = len(counts)
+    if n < 2:
+        raise ValueError(f"a Huffman tree needs at least 2 words, got {n}")
+    leaves = sorted(range(n), key=lambda w: counts[w])  # stable: ties by id
+    weight = counts + [0] * (n - 1)
+    parent, branch = [0] * (2 * n - 1), [0] * (2 * n - 1)
+    leaf, merged = 0, n
+    for made in range(n, 2 * n - 1):
+        for code in (0, 1):
+            if leaf < n and (merged == made or weight[leaves[leaf]] <= weight[merged]):
+                pick, leaf = leaves[leaf], leaf + 1
+            else:
+                pick, merged = merged, merged + 1
+            parent[pick], branch[pick] = made, code
+            weight[made] += weight[pick]
+    root = 2 * n - 2
+    paths = []
+    for w in range(n):
+        path, node = [], w
+        while node != root:
+            path.append((parent[node] - n, branch[node]))
+            node = parent[node]
+        paths.append(path[::-1])
+    starts = np.cumsum([0] + [len(p) for p in paths]).astype(np.int64)
+    nodes = np.array([node for p in paths for node, _ in p], dtype=np.int32)
+    codes = np.array([code for p in paths for _, code in p], dtype=np.uint8)
+    return starts, nodes, codes
+
+
 # --- verification -------------------------------------------------------------
 
 # A central difference of f carries rounding noise of about
@@ -383,33 +521,67 @@ def sgd_step(center_vectors, outside_vectors, grad_center_vectors, grad_outside_
     outside_vectors -= alpha * grad_outside_vectors
 
 
-def skipgram_pair_step(center_vectors, outside_vectors, center, outside, negatives, alpha):
+def _output_layers(x, word, outside_vectors, negatives, tree, node_vectors, softmax):
+    """Loss and gradients (w.r.t. x, U, the node vectors) of every output layer the
+    trainer has on for input ``x`` predicting ``word``: negative sampling when
+    ``negatives`` is non-empty (those equal to ``word`` skipped), hierarchical
+    softmax when ``tree`` is given, the full softmax when ``softmax``."""
+    loss, grad_x = 0.0, np.zeros(x.shape)
+    grad_outside = np.zeros_like(outside_vectors)
+    grad_nodes = None if tree is None else np.zeros_like(node_vectors)
+    if negatives is not None and len(negatives):
+        kept = [w for w in negatives if w != word]
+        part, g_x, g_outside = neg_sampling_loss_and_gradient(x, word, outside_vectors, kept)
+        loss, grad_x, grad_outside = loss + part, grad_x + g_x, grad_outside + g_outside
+    if tree is not None:
+        part, g_x, g_nodes = hs_loss_and_gradient(x, *_path(tree, word), node_vectors)
+        loss, grad_x, grad_nodes = loss + part, grad_x + g_x, grad_nodes + g_nodes
+    if softmax:
+        part, g_x, g_outside = naive_softmax_loss_and_gradient(x, word, outside_vectors)
+        loss, grad_x, grad_outside = loss + part, grad_x + g_x, grad_outside + g_outside
+    return loss, grad_x, grad_outside, grad_nodes
+
+
+def skipgram_pair_step(center_vectors, outside_vectors, center, outside, negatives, alpha,
+                       *, tree=None, node_vectors=None, softmax=False):
     """The trainer's update for one (center, outside) pair; returns the pair's loss.
 
-    Negatives equal to ``outside`` are skipped, as the trainer (and word2vec.c) does.
+    ``v_center`` predicts ``outside`` through the output layers that are on:
+    negative sampling with ``negatives`` (None or empty: off; those equal to
+    ``outside`` are skipped, as the trainer and word2vec.c do), hierarchical
+    softmax with ``tree`` and ``node_vectors`` (updated in place), the full
+    softmax with ``softmax=True``. One simultaneous step for all of them.
     """
-    negatives = [w for w in negatives if w != outside]
-    loss, grad_center_vec, grad_outside = neg_sampling_loss_and_gradient(
-        center_vectors[center], outside, outside_vectors, negatives
+    loss, grad_x, grad_outside, grad_nodes = _output_layers(
+        center_vectors[center], outside, outside_vectors, negatives, tree, node_vectors, softmax
     )
     grad_center = np.zeros_like(center_vectors)
-    grad_center[center] = grad_center_vec
+    grad_center[center] = grad_x
     sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha)
+    if grad_nodes is not None:
+        node_vectors -= alpha * grad_nodes
     return loss
 
 
-def cbow_step(center_vectors, outside_vectors, context, center, negatives, alpha):
+def cbow_step(center_vectors, outside_vectors, context, center, negatives, alpha,
+              *, tree=None, node_vectors=None, softmax=False):
     """The trainer's update for one CBOW window; returns its loss.
 
-    Negatives equal to ``center`` are skipped. Each context row moves by
-    ``alpha * dJ/dh`` (word2vec.c's and gensim's convention), which is
-    ``len(context)`` times the true gradient that :func:`cbow` returns.
+    ``h = mean(V[context])`` predicts ``center`` through the output layers of
+    :func:`skipgram_pair_step`. Each context row moves by ``alpha * dJ/dh``
+    (word2vec.c's and gensim's convention), which is ``len(context)`` times the
+    true gradient that :func:`cbow` and :func:`cbow_hs` return.
     """
-    negatives = [w for w in negatives if w != center]
-    loss, grad_center, grad_outside = cbow(
-        context, center, center_vectors, outside_vectors, negatives
+    context = list(context)
+    h = np.asarray(center_vectors, dtype=np.float64)[context].mean(axis=0)
+    loss, grad_h, grad_outside, grad_nodes = _output_layers(
+        h, center, outside_vectors, negatives, tree, node_vectors, softmax
     )
-    sgd_step(center_vectors, outside_vectors, grad_center * len(context), grad_outside, alpha)
+    grad_center = np.zeros_like(center_vectors)
+    np.add.at(grad_center, context, grad_h)
+    sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha)
+    if grad_nodes is not None:
+        node_vectors -= alpha * grad_nodes
     return loss
 
 
@@ -519,10 +691,17 @@ def train_reference(
     seed=1,
     publish_every=10000,
     kernel="pair",
+    loss="negative",
+    node_vectors=None,
 ):
     """Train in place on ``sentences`` (lists of word ids) exactly as one thread of
     the compiled core does, replaying its random stream. Returns the mean loss per
     prediction of each epoch.
+
+    loss : "negative" (negative sampling), "hs" (hierarchical softmax over
+        :func:`huffman_tree` of ``counts``, trained into ``node_vectors``, shape
+        (n_words - 1, dim); with ``negative`` > 0 negative sampling is added on
+        the same input) or "softmax" (the full softmax; no negatives are drawn).
 
     counts : (n_words,) corpus counts, for subsampling and the count**0.75 noise.
     Sentences must already be cut to the core's maximum length. Draw order per
@@ -538,6 +717,17 @@ def train_reference(
         raise ValueError(f"model must be 'skipgram' or 'cbow', got {model!r}")
     if kernel not in ("pair", "batch"):
         raise ValueError(f"kernel must be 'pair' or 'batch', got {kernel!r}")
+    if loss not in ("negative", "hs", "softmax"):
+        raise ValueError(f"loss must be 'negative', 'hs' or 'softmax', got {loss!r}")
+    if kernel == "batch" and loss != "negative":
+        raise ValueError("kernel='batch' is negative-sampling only (loss='negative')")
+    if (loss == "hs") != (node_vectors is not None):
+        raise ValueError("node_vectors is needed for loss='hs', and only then")
+    tree = huffman_tree(counts) if loss == "hs" else None
+    softmax = loss == "softmax"
+    if softmax:
+        negative = 0
+    layers = dict(tree=tree, node_vectors=node_vectors, softmax=softmax)
     keep = keep_probabilities(counts, sample)
     noise_prob, noise_alias = alias_table(np.asarray(counts, dtype=np.float64) ** 0.75)
     (state,) = initial_rng_states(seed, 1)
@@ -574,12 +764,14 @@ def train_reference(
                     for outside in around:
                         negs = [rng.noise(noise_prob, noise_alias) for _ in range(negative)]
                         epoch_loss += skipgram_pair_step(
-                            center_vectors, outside_vectors, word, outside, negs, current_alpha)
+                            center_vectors, outside_vectors, word, outside, negs, current_alpha,
+                            **layers)
                         predictions += 1
                 elif around:
                     negs = [rng.noise(noise_prob, noise_alias) for _ in range(negative)]
                     epoch_loss += cbow_step(
-                        center_vectors, outside_vectors, around, word, negs, current_alpha)
+                        center_vectors, outside_vectors, around, word, negs, current_alpha,
+                        **layers)
                     predictions += 1
         words_done += unpublished
         losses.append(epoch_loss / max(predictions, 1))

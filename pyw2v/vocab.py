@@ -102,3 +102,10 @@ class Vocabulary:
     def noise_alias_table(self, power: float = 0.75) -> tuple[np.ndarray, np.ndarray]:
         """Alias table (prob float64, alias int32) for O(1) draws from the noise distribution."""
         return _core.build_alias_table(self.counts.astype(np.float64) ** power)
+
+    def huffman_tree(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Hierarchical softmax's Huffman tree over the counts, as flat arrays:
+        (path_starts int64 (n+1,), path_nodes int32, path_codes uint8). Word i's
+        path from the root is path_nodes[path_starts[i]:path_starts[i + 1]], inner
+        nodes 0..n-2; see pyw2v._core.build_huffman. Needs n >= 2."""
+        return _core.build_huffman(self.counts)

@@ -158,10 +158,37 @@ def test_word2vec_c_flags_mean_the_long_options(tmp_path, data):
     assert (tmp_path / "a.bin").read_bytes() == (tmp_path / "b.bin").read_bytes()
 
 
-def test_hs_1_is_refused_clearly(tmp_path, data):
-    line = one_error_line(run("-train", data / "corpus.txt", "-output", "v.bin", "-hs", "1",
-                              cwd=tmp_path))
-    assert "hierarchical softmax is not supported yet" in line
+def test_hs_1_negative_0_trains_hierarchical_softmax_as_the_api(tmp_path, data):
+    result = run("-train", data / "corpus.txt", "-output", "v.bin", "-hs", "1", "-negative",
+                 "0", *TRAIN, "--save-model", "m", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    expected = pyw2v.train(str(data / "corpus.txt"), **API, hs=True, negative=0)
+    np.testing.assert_array_equal(pyw2v.load_word2vec(tmp_path / "v.bin").vectors,
+                                  expected.wv.vectors)
+    saved = pyw2v.load_model(tmp_path / "m")
+    assert (saved.params.loss, saved.params.negative) == ("hs", 0)
+    np.testing.assert_array_equal(saved.node_vectors, expected.node_vectors)
+
+
+def test_loss_softmax_trains_the_full_softmax(tmp_path, data):
+    result = run("train", data / "corpus.txt", "--save-model", "m", "--loss", "softmax",
+                 "--max-final-vocab", "150", "--epochs", "1", "--dim", "8", "-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    saved = pyw2v.load_model(tmp_path / "m")
+    assert (saved.params.loss, len(saved.vocab)) == ("softmax", 150)
+    assert saved.loss_history[0] < np.log(150)
+
+
+@pytest.mark.parametrize("flags, says", [
+    (["-hs", "1", "--loss", "softmax"], "-hs 1 asks for hierarchical softmax and --loss "
+                                        "softmax for the full softmax; give one"),
+    (["-negative", "0"], "--negative (-negative) must be >= 1 for negative sampling"),
+    (["-hs", "1", "--kernel", "batch"], "kernel='batch' is negative-sampling only"),
+    (["--loss", "ns"], "argument --loss: invalid choice: 'ns'"),
+])
+def test_conflicting_loss_options_are_refused(capsys, data, tmp_path, flags, says):
+    line = in_process(capsys, "train", data / "corpus.txt", "-o", tmp_path / "v.bin", *flags)
+    assert says in line
     assert list(tmp_path.iterdir()) == []
 
 

@@ -198,19 +198,26 @@ def _planted_sentences(seed=3, n_sentences=300):
     return sentences
 
 
-@pytest.mark.parametrize("model, kernel", [("skipgram", "pair"), ("cbow", "pair"),
-                                           ("skipgram", "batch")])
+@pytest.mark.parametrize("model, kernel, loss, negative", [
+    ("skipgram", "pair", "negative", 4), ("cbow", "pair", "negative", 4),
+    ("skipgram", "batch", "negative", 4),
+    ("skipgram", "pair", "hs", 0), ("cbow", "pair", "hs", 0),      # hierarchical softmax
+    ("skipgram", "pair", "hs", 4), ("cbow", "pair", "hs", 4),      # ... with negative sampling
+    ("skipgram", "pair", "softmax", 0), ("cbow", "pair", "softmax", 0),
+])
 @pytest.mark.parametrize("epochs", [1, 2])
-def test_one_thread_trainer_equals_train_reference(model, kernel, epochs):
+def test_one_thread_trainer_equals_train_reference(model, kernel, loss, negative, epochs):
     """Same seed, same random stream, exact sigmoid: the compiled epoch is the reference's."""
     sentences = _planted_sentences()
-    kwargs = dict(model=model, dim=8, window=3, negative=4, sample=1e-2, min_count=2,
-                  epochs=epochs, alpha=0.05, min_alpha=0.001, seed=11, kernel=kernel)
+    kwargs = dict(model=model, dim=8, window=3, negative=negative, sample=1e-2, min_count=2,
+                  epochs=epochs, alpha=0.05, min_alpha=0.001, seed=11, kernel=kernel,
+                  loss=loss)
     params = pyw2v.TrainingParams(exact_sigmoid=True, **kwargs)
     vocab = pyw2v.model.build_vocabulary(sentences, params)
     start = pyw2v.Word2Vec(vocab, params)
     ref_center = start.center_vectors.astype(np.float64)
     ref_outside = start.outside_vectors.astype(np.float64)
+    ref_nodes = None if start.node_vectors is None else start.node_vectors.astype(np.float64)
     trained = start.train(sentences, threads=1)
 
     encoded = EncodedCorpus(open_source(sentences), vocab.index)
@@ -219,13 +226,16 @@ def test_one_thread_trainer_equals_train_reference(model, kernel, epochs):
                     for a, b in zip(chunk.sentence_starts[:-1], chunk.sentence_starts[1:])]
     ref_losses = reference.train_reference(
         id_sentences, ref_center, ref_outside, vocab.counts, model=model, window=3,
-        negative=4, sample=1e-2, alpha=0.05, min_alpha=0.001, epochs=epochs, seed=11,
-        publish_every=_core.PUBLISH_INTERVAL, kernel=kernel)
+        negative=negative, sample=1e-2, alpha=0.05, min_alpha=0.001, epochs=epochs, seed=11,
+        publish_every=_core.PUBLISH_INTERVAL, kernel=kernel, loss=loss, node_vectors=ref_nodes)
 
     assert np.abs(trained.center_vectors - ref_center).max() < 1e-4
     assert np.abs(trained.outside_vectors - ref_outside).max() < 1e-4
     np.testing.assert_allclose(trained.loss_history, ref_losses, rtol=1e-5)
-    assert np.abs(trained.outside_vectors).max() > 0.01   # training did move the vectors
+    moved = trained.outside_vectors if ref_nodes is None else trained.node_vectors
+    assert np.abs(moved).max() > 0.01   # training did move the vectors
+    if ref_nodes is not None:
+        assert np.abs(trained.node_vectors - ref_nodes).max() < 1e-4
 
 
 def test_one_thread_trainer_differs_from_reference_with_another_seed():

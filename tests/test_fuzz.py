@@ -120,7 +120,8 @@ _json = st.recursive(
 _TOP_KEYS = ["format", "version", "words", "params", "loss_history", "training_calls",
              "pyw2v_version"]
 _PARAM_KEYS = ["model", "dim", "window", "negative", "sample", "min_count", "epochs", "alpha",
-               "min_alpha", "seed", "max_vocab_size", "max_final_vocab", "exact_sigmoid"]
+               "min_alpha", "seed", "max_vocab_size", "max_final_vocab", "exact_sigmoid",
+               "loss"]
 
 
 @FUZZ

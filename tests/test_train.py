@@ -124,7 +124,7 @@ def test_diverging_learning_rate_is_reported():
     ({"kernel": "batch", "model": "cbow"}, ValueError, "model='skipgram' only"),
     ({"dim": 0}, ValueError, "dim must be in"),
     ({"window": -1}, ValueError, "window must be in"),
-    ({"negative": 0}, ValueError, "negative must be in"),
+    ({"negative": 0}, ValueError, "negative must be >= 1 for negative sampling"),
     ({"epochs": 0}, ValueError, "epochs must be"),
     ({"min_count": 0}, ValueError, "min_count must be"),
     ({"sample": -1e-3}, ValueError, "sample must be"),

@@ -1,0 +1,408 @@
+"""Hierarchical softmax and the full softmax: the Huffman tree, the reference's gradients,
+the compiled updates against the reference, training, parameters and saved models."""
+import heapq
+import json
+
+import numpy as np
+import pytest
+
+import pyw2v
+from pyw2v import _core, reference
+from pyw2v.model import SOFTMAX_MAX_VOCAB
+from pyw2v.synthetic import make_corpus
+
+TOL = 1e-6  # largest gradcheck error accepted for a correct gradient
+
+
+def _optimal_cost(counts):
+    """sum(count * code length) of an optimal prefix code: the sum of Huffman's merges."""
+    heap = [int(c) for c in counts]
+    heapq.heapify(heap)
+    cost = 0
+    while len(heap) > 1:
+        merged = heapq.heappop(heap) + heapq.heappop(heap)
+        cost += merged
+        heapq.heappush(heap, merged)
+    return cost
+
+
+def _codes(tree):
+    starts, _, codes = tree
+    return ["".join(map(str, codes[a:b])) for a, b in zip(starts[:-1], starts[1:])]
+
+
+COUNT_CASES = {
+    "zipf": np.sort(np.random.default_rng(0).zipf(1.5, size=3000))[::-1],
+    "ties": np.array([9, 5, 5, 5, 5, 3, 3, 1, 1, 1, 1, 1]),
+    "equal": np.full(16, 7),
+    "two": np.array([3, 1]),
+    "fibonacci": np.array([89, 55, 34, 21, 13, 8, 5, 3, 2, 1, 1]),   # the deepest tree
+    "unsorted": np.array([1, 40, 3, 3, 17, 2, 8]),
+}
+
+
+# --- the Huffman tree ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", COUNT_CASES)
+def test_huffman_tree_is_an_optimal_prefix_code_over_inner_nodes(name):
+    counts = COUNT_CASES[name].astype(np.int64)
+    n = len(counts)
+    starts, nodes, codes = tree = _core.build_huffman(counts)
+    assert starts.dtype == np.int64 and nodes.dtype == np.int32 and codes.dtype == np.uint8
+    lengths = np.diff(starts)
+    assert (lengths >= 1).all()
+    assert int((counts * lengths).sum()) == _optimal_cost(counts)
+    words = _codes(tree)
+    ordered = sorted(words)
+    assert all(not b.startswith(a) for a, b in zip(ordered, ordered[1:])), "not prefix-free"
+    assert sum(2.0 ** -len(c) for c in words) == pytest.approx(1.0)   # a full binary tree
+    # Every path starts at the root, and one prefix always reaches the same inner node:
+    # the n - 1 nodes are exactly the n - 1 distinct proper prefixes.
+    node_of = {}
+    for word, code in enumerate(words):
+        path = nodes[starts[word]:starts[word + 1]]
+        assert path[0] == n - 2
+        for depth, node in enumerate(path):
+            assert node_of.setdefault(code[:depth], node) == node
+    assert sorted(node_of.values()) == list(range(n - 1))
+    # A rarer word never gets a shorter code (sorted by count, then length, lengths grow).
+    order = np.lexsort((lengths, -counts))
+    assert (np.diff(lengths[order]) >= 0).all()
+
+
+@pytest.mark.parametrize("name", COUNT_CASES)
+def test_huffman_tree_is_the_reference_twin_bit_for_bit(name):
+    counts = COUNT_CASES[name].astype(np.int64)
+    for ours, theirs in zip(_core.build_huffman(counts), reference.huffman_tree(counts)):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_huffman_ties_are_deterministic_and_balanced():
+    counts = np.full(8, 5, dtype=np.int64)
+    starts, nodes, codes = _core.build_huffman(counts)
+    assert (np.diff(starts) == 3).all()
+    again = _core.build_huffman(counts.copy())
+    for a, b in zip((starts, nodes, codes), again):
+        np.testing.assert_array_equal(a, b)
+    # Ties go to the lower word id first, and the lighter side gets code 0.
+    assert _codes((starts, nodes, codes))[:2] == ["000", "001"]
+    # The same counts in another order give the same codes, moved with their words.
+    counts = COUNT_CASES["zipf"].astype(np.int64)
+    perm = np.random.default_rng(1).permutation(len(counts))
+    shuffled = _codes(_core.build_huffman(counts[perm]))
+    lengths = np.diff(_core.build_huffman(counts)[0])
+    assert sorted(map(len, shuffled)) == sorted(lengths.tolist())
+
+
+def test_huffman_tree_refuses_what_it_cannot_build():
+    with pytest.raises(ValueError, match="at least 2 words, got 1"):
+        _core.build_huffman(np.array([5], dtype=np.int64))
+    with pytest.raises(ValueError, match="counts must be >= 0"):
+        _core.build_huffman(np.array([5, -1, 2], dtype=np.int64))
+    with pytest.raises(ValueError, match="at least 2 words"):
+        reference.huffman_tree([3])
+
+
+def test_vocabulary_tree_follows_its_counts():
+    vocab = pyw2v.Vocabulary(["a", "b", "c", "d"], np.array([10, 6, 2, 1]))
+    starts, _, _ = vocab.huffman_tree()
+    np.testing.assert_array_equal(np.diff(starts), [1, 2, 3, 3])
+
+
+# --- reference: the loss and its gradients -------------------------------------------
+
+
+def _tree_problem(seed, n_words=9, dim=5, scale=0.5):
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(1, 50, size=n_words)
+    V = rng.normal(0.0, scale, (n_words, dim))
+    nodes = rng.normal(0.0, scale, (n_words - 1, dim))
+    return rng, reference.huffman_tree(counts), V, nodes
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_hs_pair_gradient_matches_finite_differences(seed):
+    rng, tree, V, nodes = _tree_problem(seed)
+    word = int(rng.integers(0, len(V)))
+    path = reference._path(tree, word)
+    dim = V.shape[1]
+
+    def f(x):
+        loss, g_x, g_nodes = reference.hs_loss_and_gradient(
+            x[:dim], *path, x[dim:].reshape(nodes.shape))
+        return loss, np.concatenate([g_x, g_nodes.ravel()])
+
+    assert reference.gradcheck(f, np.concatenate([V[0], nodes.ravel()])) < TOL
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_skipgram_and_cbow_hs_gradients_match_finite_differences(seed):
+    rng, tree, V, nodes = _tree_problem(seed)
+    words = rng.integers(0, len(V), size=4)
+    words[1] = words[2]                      # a repeated word counts twice
+
+    def window(fn, *args):
+        def f(x):
+            Vx, Nx = x[:V.size].reshape(V.shape), x[V.size:].reshape(nodes.shape)
+            loss, gV, gN = fn(*args, Vx, Nx, tree)
+            return loss, np.concatenate([gV.ravel(), gN.ravel()])
+        return reference.gradcheck(f, np.concatenate([V.ravel(), nodes.ravel()]))
+
+    assert window(reference.skipgram_hs, int(words[0]), words[1:]) < TOL
+    assert window(reference.cbow_hs, words[1:], int(words[0])) < TOL
+
+
+def test_hs_probabilities_over_all_words_sum_to_one():
+    """Each word's exp(-loss) is the product of its branch probabilities: a distribution
+    over the leaves, which pins the codes' orientation (label = 1 - code)."""
+    _, tree, V, nodes = _tree_problem(7, n_words=30, scale=1.0)
+    for x in V[:3]:
+        total = sum(np.exp(-reference.hs_loss_and_gradient(x, *reference._path(tree, w),
+                                                            nodes)[0])
+                    for w in range(len(V)))
+        assert total == pytest.approx(1.0, abs=1e-12)
+
+
+def test_hs_loss_checks_its_path():
+    _, tree, V, nodes = _tree_problem(0)
+    with pytest.raises(ValueError, match="path_codes must hold one 0 or 1"):
+        reference.hs_loss_and_gradient(V[0], [7, 6], [0, 2], nodes)
+    with pytest.raises(ValueError, match="path_nodes contains word id 8"):
+        reference.hs_loss_and_gradient(V[0], [7, 8], [0, 1], nodes)
+
+
+# --- the compiled updates against the reference ------------------------------------------
+
+COUNTS = np.array([60, 41, 30, 30, 22, 15, 11, 9, 6, 3, 2, 1], dtype=np.int64)
+LAYERS = {
+    "hs": dict(negatives=None, hs=True, softmax=False),
+    "hs+negative": dict(negatives=[3, 3, 6, 11], hs=True, softmax=False),  # 6 hits the word
+    "softmax": dict(negatives=None, hs=False, softmax=True),
+}
+
+
+def _start(seed):
+    rng = np.random.default_rng(seed)
+    center = rng.normal(scale=0.5, size=(12, 7)).astype(np.float32)
+    outside = rng.normal(scale=0.5, size=(12, 7)).astype(np.float32)
+    nodes = rng.normal(scale=0.5, size=(11, 7)).astype(np.float32)
+    return center, outside, nodes
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("layers", LAYERS)
+@pytest.mark.parametrize("model, context", [("skipgram", None), ("cbow", [0]),
+                                            ("cbow", [4, 4, 9, 1])])
+def test_compiled_update_matches_reference_step(seed, layers, model, context):
+    center, outside, nodes = _start(seed)
+    ref_center, ref_outside, ref_nodes = (m.astype(np.float64) for m in (center, outside, nodes))
+    spec = LAYERS[layers]
+    tree = _core.build_huffman(COUNTS)
+    negatives = None if spec["negatives"] is None else np.array(spec["negatives"], np.int32)
+    compiled = dict(node_vectors=nodes if spec["hs"] else None,
+                    huffman=tree if spec["hs"] else None, softmax=spec["softmax"])
+    twin = dict(node_vectors=ref_nodes if spec["hs"] else None,
+                tree=tree if spec["hs"] else None, softmax=spec["softmax"])
+    alpha = 0.1
+    if model == "skipgram":
+        loss = _core.skipgram_pair_update(center, outside, 2, 6, negatives, alpha, exact=True,
+                                          **compiled)
+        ref_loss = reference.skipgram_pair_step(ref_center, ref_outside, 2, 6,
+                                                spec["negatives"], alpha, **twin)
+    else:
+        loss = _core.cbow_update(center, outside, np.array(context, np.int32), 6, negatives,
+                                 alpha, exact=True, **compiled)
+        ref_loss = reference.cbow_step(ref_center, ref_outside, context, 6,
+                                       spec["negatives"], alpha, **twin)
+    np.testing.assert_allclose(center, ref_center, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(outside, ref_outside, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(nodes, ref_nodes, atol=1e-5, rtol=0)
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+    before_center, before_outside, before_nodes = _start(seed)
+    assert np.abs(center - before_center).max() > 1e-3          # the input moved
+    moved = nodes - before_nodes if spec["hs"] else outside - before_outside
+    assert np.abs(moved).max() > 1e-3                           # and so did the output side
+    if not spec["hs"]:
+        np.testing.assert_array_equal(nodes, before_nodes)
+    if spec["negatives"] is None and spec["hs"]:
+        np.testing.assert_array_equal(outside, before_outside)  # U is negative sampling's
+
+
+def test_table_mode_hs_agrees_to_the_table_resolution():
+    center, outside, nodes = _start(5)
+    ref_center, ref_nodes = center.astype(np.float64), nodes.astype(np.float64)
+    tree = _core.build_huffman(COUNTS)
+    alpha = 0.1
+    _core.skipgram_pair_update(center, outside, 2, 11, None, alpha, exact=False,
+                               node_vectors=nodes, huffman=tree)
+    reference.skipgram_pair_step(ref_center, outside.astype(np.float64), 2, 11, None, alpha,
+                                 tree=tree, node_vectors=ref_nodes)
+    # Each node's coefficient is off by at most alpha * sigma' * half a bin.
+    step = alpha * 0.25 * _core.SIGMOID_MAX_EXP / _core.SIGMOID_TABLE_BINS
+    depth = int(np.diff(tree[0])[11])
+    assert 0 < np.abs(center - ref_center).max() <= depth * step * np.abs(nodes).max() + 1e-6
+    assert np.abs(nodes - ref_nodes).max() <= step * np.abs(center).max() + 1e-6
+
+
+def test_single_step_entry_points_check_output_layers():
+    center, outside, nodes = _start(0)
+    tree = _core.build_huffman(COUNTS)
+    with pytest.raises(ValueError, match="no output layer"):
+        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1)
+    with pytest.raises(ValueError, match="softmax=True is an output layer of its own"):
+        _core.skipgram_pair_update(center, outside, 0, 1, np.array([2], np.int32), 0.1,
+                                   softmax=True)
+    with pytest.raises(ValueError, match="node_vectors and huffman go together"):
+        _core.cbow_update(center, outside, np.array([1], np.int32), 0, None, 0.1,
+                          huffman=tree)
+    with pytest.raises(ValueError, match=r"node_vectors has shape \(12, 7\), expected \(11, 7\)"):
+        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1, node_vectors=center,
+                                   huffman=tree)
+    with pytest.raises(ValueError, match="does not describe 12 words"):
+        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1, node_vectors=nodes,
+                                   huffman=_core.build_huffman(COUNTS[:5]))
+    starts, path, codes = tree
+    forged = path.copy()
+    forged[3] = 11
+    with pytest.raises(ValueError, match=r"node ids in 0\.\.10"):
+        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1, node_vectors=nodes,
+                                   huffman=(starts, forged, codes))
+    with pytest.raises(TypeError, match="path_nodes must be a 1-D int32 array"):
+        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1, node_vectors=nodes,
+                                   huffman=(starts, path.astype(np.int64), codes))
+    with pytest.raises(TypeError, match=r"huffman must be the \(path_starts"):
+        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1, node_vectors=nodes,
+                                   huffman=starts)
+
+
+# --- training -----------------------------------------------------------------------
+
+
+def _analogy_accuracy(model, analogies):
+    return np.mean([model.wv.analogy(a, b, c) == d for a, b, c, d in analogies])
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return make_corpus(n_sentences=12000, seed=0)
+
+
+@pytest.mark.parametrize("model_name, kwargs, floor", [
+    ("skipgram", dict(hs=True, negative=0), 0.9),
+    ("cbow", dict(hs=True, negative=0), 0.8),
+    ("skipgram", dict(hs=True, negative=3), 0.9),
+])
+def test_two_threads_learn_planted_analogies_with_hs(planted, model_name, kwargs, floor):
+    model = pyw2v.train(planted.sentences, model=model_name, dim=40, epochs=5, threads=2,
+                        seed=3, **kwargs)
+    assert model.params.loss == "hs"
+    assert _analogy_accuracy(model, planted.analogies) >= floor
+    assert (np.diff(model.loss_history) < 0).all(), model.loss_history
+    assert model.node_vectors.shape == (len(model.vocab) - 1, 40)
+    assert model.node_vectors.dtype == np.float32 and model.node_vectors.flags.c_contiguous
+    if kwargs["negative"] == 0:
+        assert not model.outside_vectors.any()      # negative sampling's U never moved
+
+
+@pytest.mark.parametrize("model_name, kwargs, floor", [
+    ("skipgram", dict(window=2, dim=20, alpha=0.05), 0.8),
+    ("cbow", dict(dim=30), 0.7),
+])
+def test_two_threads_learn_planted_analogies_with_full_softmax(model_name, kwargs, floor):
+    small = make_corpus(n_sentences=5000, seed=0, n_filler_words=100)   # ~500 words
+    model = pyw2v.train(small.sentences, model=model_name, loss="softmax", epochs=5,
+                        threads=2, seed=3, **kwargs)
+    assert model.params.loss == "softmax" and model.params.negative == 0
+    assert model.node_vectors is None
+    # Mean loss per prediction starts near log(vocabulary) and falls every epoch.
+    assert model.loss_history[0] < np.log(len(model.vocab)) + 0.1
+    assert (np.diff(model.loss_history) < 0).all(), model.loss_history
+    assert _analogy_accuracy(model, small.analogies) >= floor
+
+
+def test_one_thread_hs_runs_are_bit_identical(planted):
+    kwargs = dict(hs=True, negative=2, dim=16, epochs=1, threads=1, seed=5)
+    first = pyw2v.train(planted.sentences[:3000], **kwargs)
+    second = pyw2v.train(planted.sentences[:3000], **kwargs)
+    np.testing.assert_array_equal(first.center_vectors, second.center_vectors)
+    np.testing.assert_array_equal(first.node_vectors, second.node_vectors)
+    np.testing.assert_array_equal(first.outside_vectors, second.outside_vectors)
+
+
+# --- parameters ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"negative": 0}, ValueError, r"negative must be >= 1 for negative sampling .* loss='hs'"),
+    ({"loss": "ns"}, ValueError, r"loss must be one of \('negative', 'hs', 'softmax'\)"),
+    ({"hs": True, "loss": "softmax"}, ValueError, "choose one"),
+    ({"hs": 1}, TypeError, "hs must be a bool"),
+    ({"hs": True, "kernel": "batch"}, ValueError, "kernel='batch' is negative-sampling only"),
+    ({"loss": "softmax", "kernel": "batch"}, ValueError, "use kernel='pair' with loss='softmax'"),
+    ({"hs": True, "negative": -1}, ValueError, r"negative must be in 0\.\.1000, got -1"),
+])
+def test_bad_loss_parameters_are_named(tmp_path, kwargs, error, message):
+    # The corpus does not exist: the parameters are refused before anything is read.
+    with pytest.raises(error, match=message):
+        pyw2v.train(str(tmp_path / "not-there.txt"), **kwargs)
+
+
+def test_softmax_refuses_a_vocabulary_above_its_limit():
+    sentences = [[f"w{i}" for i in range(SOFTMAX_MAX_VOCAB + 1)]]
+    with pytest.raises(ValueError, match=rf"loss='softmax' .* limited to {SOFTMAX_MAX_VOCAB:,} "
+                                         rf"words, got {SOFTMAX_MAX_VOCAB + 1:,}.*max_final_vocab"):
+        pyw2v.train(sentences, loss="softmax", min_count=1)
+    params = pyw2v.TrainingParams(loss="softmax", min_count=1, dim=4,
+                                  max_final_vocab=SOFTMAX_MAX_VOCAB)
+    vocab = pyw2v.model.build_vocabulary(sentences, params)
+    assert pyw2v.Word2Vec(vocab, params).outside_vectors.shape == (SOFTMAX_MAX_VOCAB, 4)
+
+
+def test_hs_needs_two_words():
+    with pytest.raises(ValueError, match="needs at least 2 words in the vocabulary, got 1"):
+        pyw2v.train([["a", "a", "b"]] * 3, hs=True, min_count=4)
+
+
+# --- saved models -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mmap", [False, True])
+def test_hs_training_resumes_after_loading_exactly_as_without_saving(planted, tmp_path, mmap):
+    sentences = planted.sentences[:1500]
+    kept = pyw2v.train(sentences, hs=True, negative=2, dim=12, epochs=1, threads=1, seed=4)
+    kept.save(tmp_path / "m")
+    kept.train(sentences, epochs=1, threads=1)
+    resumed = pyw2v.load_model(tmp_path / "m", mmap=mmap)
+    assert resumed.params.loss == "hs" and resumed.params.negative == 2
+    resumed.train(sentences, epochs=1, threads=1)
+    np.testing.assert_array_equal(resumed.center_vectors, kept.center_vectors)
+    np.testing.assert_array_equal(resumed.node_vectors, kept.node_vectors)
+    np.testing.assert_array_equal(resumed.outside_vectors, kept.outside_vectors)
+    np.testing.assert_array_equal(resumed.loss_history, kept.loss_history)
+
+
+def test_saved_models_remember_their_loss(planted, tmp_path):
+    sentences = planted.sentences[:500]
+    for loss in ("negative", "softmax", "hs"):
+        model = pyw2v.train(sentences, loss=loss, dim=4, epochs=1, threads=1)
+        model.save(tmp_path / loss)
+        loaded = pyw2v.load_model(tmp_path / loss)
+        assert loaded.params == model.params and loaded.params.loss == loss
+        assert (tmp_path / loss / "node_vectors.npy").exists() == (loss == "hs")
+        assert (loaded.node_vectors is None) == (loss != "hs")
+    np.testing.assert_array_equal(loaded.node_vectors, model.node_vectors)
+    (tmp_path / "hs" / "node_vectors.npy").unlink()
+    with pytest.raises(pyw2v.FormatError, match="node_vectors.npy: missing"):
+        pyw2v.load_model(tmp_path / "hs")
+
+
+def test_models_saved_before_the_loss_parameter_load_as_negative_sampling(planted, tmp_path):
+    model = pyw2v.train(planted.sentences[:500], dim=4, epochs=1, threads=1)
+    model.save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())
+    del meta["params"]["loss"]
+    (tmp_path / "m" / "model.json").write_text(json.dumps(meta))
+    loaded = pyw2v.load_model(tmp_path / "m")
+    assert loaded.params.loss == "negative" and loaded.node_vectors is None
+    np.testing.assert_array_equal(loaded.center_vectors, model.center_vectors)
