@@ -1,4 +1,4 @@
-"""Smoke run of the side-by-side script on a tiny generated corpus (the real run is manual)."""
+"""Smoke runs of the benchmark scripts on a tiny generated corpus (the real runs are manual)."""
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +8,7 @@ import pytest
 from pyw2v.synthetic import make_corpus
 
 SCRIPT = Path(__file__).with_name("compare.py")
+PROFILE = Path(__file__).with_name("kernel_profile.py")
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval"
 
 
@@ -25,3 +26,13 @@ def test_compare_prints_every_trainer_and_the_ratios(tmp_path):
         ran = any(row.startswith(f"| {name}") for row in trainers)
         assert ran or f"{name.lower()} is not installed" in out
         assert not ran or f"pyw2v / {name}" in out
+
+
+@pytest.mark.parametrize("kernel", ["batch", "pair", "cbow"])
+def test_kernel_profile_trains_one_epoch(tmp_path, kernel):
+    corpus = tmp_path / "tiny.txt"
+    make_corpus(n_sentences=300, seed=0).write_text(corpus)
+    out = subprocess.run([sys.executable, str(PROFILE), "--corpus", str(corpus), "--kernel",
+                          kernel, "--dim", "8"], capture_output=True, text=True, timeout=120,
+                         check=True).stdout
+    assert out.startswith(f"{kernel}: ") and " tokens, vocabulary " in out
