@@ -341,18 +341,22 @@ cdef inline double _hs_step(const float *x, float *nodes, const int32_t *path,
     returns J. A path visits distinct nodes and x does not move here, so
     updating each row right after its score is still one simultaneous step.
     """
-    cdef int k
-    cdef float f, g, sign
+    cdef int k, i
+    cdef float f, g, sign, r
     cdef float *row
     cdef double loss = 0.0
+    for k in range(length):
+        pyw2v_prefetch_row(nodes + <int64_t>path[k] * dim, dim)
     for k in range(length):
         row = nodes + <int64_t>path[k] * dim
         f = pyw2v_dot(x, row, dim)
         sign = 1.0 - 2.0 * codes[k]
         loss -= _log_sigmoid(sign * f, exact)
         g = <float>((1.0 - codes[k] - _sigmoid(f, exact)) * alpha)
-        pyw2v_axpy(g, row, neu1e, dim)
-        pyw2v_axpy(g, x, row, dim)
+        for i in range(dim):    # one pass: neu1e reads the row before it moves
+            r = row[i]
+            neu1e[i] += g * r
+            row[i] = r + g * x[i]
     return loss
 
 
