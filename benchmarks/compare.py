@@ -8,6 +8,7 @@ and pyw2v's ratios to gensim.
 
     python benchmarks/compare.py                       # corpus-dev, skip-gram
     python benchmarks/compare.py --model cbow
+    python benchmarks/compare.py --hs                  # hierarchical softmax, negative 0
     python benchmarks/compare.py --corpus my.txt --epochs 1 --no-gensim
 """
 from __future__ import annotations
@@ -29,7 +30,7 @@ def run_pyw2v(args) -> dict:
     params = TrainingParams(model=args.model, dim=args.dim, window=args.window,
                             negative=args.negative, sample=args.sample,
                             min_count=args.min_count, epochs=args.epochs, seed=args.seed,
-                            kernel=args.kernel)
+                            kernel=args.kernel, loss="hs" if args.hs else "negative")
     started = time.perf_counter()
     vocab = build_vocabulary(args.corpus, params)
     vocab_seconds = time.perf_counter() - started
@@ -46,7 +47,7 @@ def run_gensim(args) -> dict:
     from gensim.models import Word2Vec as GensimWord2Vec
 
     model = GensimWord2Vec(sg=int(args.model == "skipgram"), vector_size=args.dim,
-                           window=args.window, negative=args.negative, hs=0,
+                           window=args.window, negative=args.negative, hs=int(args.hs),
                            sample=args.sample, min_count=args.min_count, epochs=args.epochs,
                            workers=args.threads, seed=args.seed,
                            alpha=0.025 if args.model == "skipgram" else 0.05)
@@ -91,7 +92,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1,
                         help="train each this many times, alternating; report medians")
     parser.add_argument("--no-gensim", action="store_true")
+    parser.add_argument("--hs", action="store_true",
+                        help="hierarchical softmax alone (negative 0) in both trainers")
     args = parser.parse_args()
+    if args.hs:
+        args.negative = 0
     if not os.path.isfile(args.corpus):
         parser.error(f"corpus {args.corpus} not found (pass --corpus)")
 
@@ -114,7 +119,7 @@ def main() -> None:
                   flush=True)
 
     print(f"\n{args.model} (pyw2v kernel {args.kernel}), dim {args.dim}, window {args.window}, "
-          f"negative {args.negative}, "
+          f"negative {args.negative}, hs {int(args.hs)}, "
           f"sample {args.sample}, min_count {args.min_count}, {args.epochs} epochs, "
           f"{args.threads} threads, {args.repeats} run(s) each, medians; corpus {args.corpus}")
     header = f"{'trainer':<16}{'words/s':>12}{'train s':>10}{'vocab s':>10}{'analogy %':>11}" \
