@@ -1,23 +1,29 @@
-"""Side-by-side word2vec training: pyw2v and gensim (when installed) in one run.
+"""Side-by-side word2vec training: pyw2v, gensim and fastText (each when installed) in one run.
 
-Trains both with the same settings on the same file, then prints words/second
+Trains each with the same settings on the same file, then prints words/second
 (in-vocabulary tokens x epochs / training seconds, vocabulary building excluded
-and timed separately), the analogy accuracy on questions-words (30,000 most
-frequent words, 3CosAdd, gensim's counting rules) and WordSim-353 Spearman,
-and pyw2v's ratios to gensim.
+and timed separately, except for fastText, whose Python API builds its
+vocabulary inside training), the analogy accuracy on questions-words (30,000
+most frequent words, 3CosAdd, gensim's counting rules) and WordSim-353
+Spearman, and pyw2v's ratios to each. gensim trains from `corpus_file`, its
+fastest path; fastText trains without subwords (minn=maxn=0), i.e. word2vec.
 
     python benchmarks/compare.py                       # corpus-dev, skip-gram
-    python benchmarks/compare.py --model cbow
+    python benchmarks/compare.py --model cbow --repeats 3
+    python benchmarks/compare.py --markdown            # the README's table rows
     python benchmarks/compare.py --hs                  # hierarchical softmax, negative 0
     python benchmarks/compare.py --corpus my.txt --epochs 1 --no-gensim
 """
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import statistics
 import time
 from pathlib import Path
+
+import numpy as np
 
 import pyw2v
 from pyw2v.model import TrainingParams, Word2Vec, build_vocabulary
@@ -66,6 +72,35 @@ def run_gensim(args) -> dict:
                 vocab_seconds=vocab_seconds, train_seconds=train_seconds, words=words)
 
 
+def _version(*distributions: str) -> str:
+    for name in distributions:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return "?"
+
+
+def run_fasttext(args) -> dict:
+    import fasttext
+
+    started = time.perf_counter()
+    model = fasttext.train_unsupervised(
+        args.corpus, model=args.model, dim=args.dim, ws=args.window, neg=args.negative,
+        t=args.sample, minCount=args.min_count, epoch=args.epochs, thread=args.threads,
+        lr=0.025 if args.model == "skipgram" else 0.05, minn=0, maxn=0, wordNgrams=1,
+        loss="hs" if args.hs else "ns", verbose=0)
+    train_seconds = time.perf_counter() - started
+    words, counts = model.get_words(include_freq=True)
+    keep = [i for i, word in enumerate(words) if word != "</s>"]   # fastText's line ends
+    vectors = WordVectors([words[i] for i in keep],
+                          np.array([model.get_word_vector(words[i]) for i in keep]),
+                          [int(counts[i]) for i in keep])
+    return dict(name=f"fastText {_version('fasttext-wheel', 'fasttext')}",
+                vectors=vectors, vocab_seconds=float("nan"), train_seconds=train_seconds,
+                words=sum(int(counts[i]) for i in keep) * args.epochs)
+
+
 def evaluate(result: dict) -> None:
     vectors = result["vectors"]
     analogies = vectors.evaluate_analogies(DATA / "eval" / "questions-words.txt",
@@ -79,7 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", default=str(DATA / "corpus-dev.txt"))
     parser.add_argument("--model", choices=["skipgram", "cbow"], default="skipgram")
-    parser.add_argument("--kernel", choices=["pair", "batch"], default="pair",
+    parser.add_argument("--kernel", choices=["auto", "pair", "batch"], default="auto",
                         help="pyw2v's skip-gram kernel")
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--window", type=int, default=5)
@@ -92,8 +127,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1,
                         help="train each this many times, alternating; report medians")
     parser.add_argument("--no-gensim", action="store_true")
+    parser.add_argument("--no-fasttext", action="store_true")
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print the summary as Markdown table rows (the README's)")
     parser.add_argument("--hs", action="store_true",
-                        help="hierarchical softmax alone (negative 0) in both trainers")
+                        help="hierarchical softmax alone (negative 0) in every trainer")
     args = parser.parse_args()
     if args.hs:
         args.negative = 0
@@ -107,6 +145,12 @@ def main() -> None:
             runners.append(run_gensim)
         except ImportError:
             print("gensim is not installed: pip install gensim (comparison skipped)")
+    if not args.no_fasttext:
+        try:
+            import fasttext  # noqa: F401
+            runners.append(run_fasttext)
+        except ImportError:
+            print("fasttext is not installed: pip install fasttext-wheel (comparison skipped)")
     runs: dict[str, list[dict]] = {}
     for _ in range(args.repeats):
         for runner in runners:
@@ -135,12 +179,17 @@ def main() -> None:
         print(f"{name:<16}{med['words_per_second']:>12,.0f}{med['train_seconds']:>10.1f}"
               f"{med['vocab_seconds']:>10.1f}{100 * med['analogy']:>11.2f}"
               f"{med['spearman']:>8.3f}")
-    if len(summary) == 2:
-        ours, theirs = summary.values()
-        print(f"\npyw2v / gensim: speed x{ours['words_per_second'] / theirs['words_per_second']:.2f}, "
+    ours = next(iter(summary.values()))
+    for name, theirs in list(summary.items())[1:]:
+        print(f"pyw2v / {name}: speed x{ours['words_per_second'] / theirs['words_per_second']:.2f}, "
               f"analogy {100 * (ours['analogy'] - theirs['analogy']):+.2f} points, "
               f"spearman {ours['spearman'] - theirs['spearman']:+.3f}")
-
+    if args.markdown:
+        print("\n| trainer | words/s | speed vs pyw2v | analogy (30k) | WS-353 |\n|---|---|---|---|---|")
+        for name, med in summary.items():
+            print(f"| {name} | {med['words_per_second']:,.0f} | "
+                  f"{med['words_per_second'] / ours['words_per_second']:.2f} | "
+                  f"{100 * med['analogy']:.2f}% | {med['spearman']:.3f} |")
 
 if __name__ == "__main__":
     main()

@@ -38,11 +38,13 @@ def prepared(corpus):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("model", ["skipgram", "cbow"])
-def test_kernel_epoch(benchmark, prepared, threads, model):
+@pytest.mark.parametrize("model, kernel", [("skipgram", "batch"), ("skipgram", "pair"),
+                                           ("cbow", "pair")])
+def test_kernel_epoch(benchmark, prepared, threads, model, kernel):
     """One epoch of the compiled loop on an already-encoded chunk: words/s of the kernel."""
     params, vocab, encoded = prepared
-    w2v = Word2Vec(vocab, TrainingParams(**{**params.__dict__, "model": model, "alpha": None}))
+    w2v = Word2Vec(vocab, TrainingParams(**{**params.__dict__, "model": model, "alpha": None,
+                                            "kernel": kernel}))
     benchmark.extra_info["words"] = encoded.n_tokens
     benchmark(lambda: w2v.train(encoded, threads=threads))
     assert np.isfinite(w2v.center_vectors).all()

@@ -1,4 +1,4 @@
-# cython: language_level=3
+# cython: language_level=3, cdivision=True
 """Compiled word2vec kernels: skip-gram and CBOW with negative sampling,
 hierarchical softmax or the full softmax.
 
@@ -52,6 +52,12 @@ cdef extern from "_kernels.h" nogil:
     void pyw2v_scale(float a, float *y, int n)
     uint64_t pyw2v_next(uint64_t *state)
     void pyw2v_prefetch_row(const float *row, int n)
+    int pyw2v_padded(int dim)
+    void pyw2v_gather(const float *matrix, const int32_t *ids, int n, int dim, int dimp,
+                      float *out)
+    void pyw2v_scores(const float *A, int m, const float *B, int n, int dimp, float *S)
+    void pyw2v_update_rows(float *matrix, const int32_t *ids, int nr, const float *G,
+                           int g_row, int g_col, const float *X, int nx, int dim, int dimp)
 
 cdef enum:
     PAD = 8                 # per-thread slots are 64 bytes apart: no false sharing
@@ -145,6 +151,23 @@ cdef inline double _log_sigmoid(float f, bint exact) noexcept nogil:
     return LOG_SIGMOID_TABLE[<int>((f + MAX_EXP) * (SIGMOID_BINS / (2.0 * MAX_EXP)))]
 
 
+cdef inline double _sigmoid_terms(float f, bint exact, double *log_sig) noexcept nogil:
+    """sigma(f), and log sigma(f) into log_sig, from one table bin (or exactly)."""
+    cdef int b
+    if exact:
+        log_sig[0] = _log_sigmoid(f, True)
+        return _sigmoid(f, True)
+    if f >= MAX_EXP:
+        log_sig[0] = 0.0
+        return 1.0
+    if not f > -MAX_EXP:
+        log_sig[0] = f
+        return 0.0
+    b = <int>((f + MAX_EXP) * (SIGMOID_BINS / (2.0 * MAX_EXP)))
+    log_sig[0] = LOG_SIGMOID_TABLE[b]
+    return SIGMOID_TABLE[b]
+
+
 cdef inline void _draw_targets(uint64_t *rng, int32_t positive, int32_t *targets,
                                int negative, const double *alias_prob,
                                const int32_t *alias_index, uint32_t vocab_size,
@@ -221,55 +244,81 @@ cdef double _cbow_step(const Shared *s, const int32_t *context, int n_context,
     return loss
 
 
+cdef struct WindowScratch:
+    # The batch kernel's per-thread work space for one window of m <= 2 * window
+    # context rows and n <= K + 1 distinct targets; rows padded to dimp floats.
+    float *inputs        # m x dimp: gathered context rows of V
+    float *outputs       # n x dimp: gathered target rows of U
+    float *scores        # m x n: scores, then the scaled gradient coefficients
+    int32_t *ids         # n distinct targets: the positive first, then negatives
+    float *counts        # how many of the K draws each target stands for
+
+
+cdef WindowScratch *_window_scratch(int max_context, int max_targets, int dim) noexcept nogil:
+    """Allocate one WindowScratch in a single block (NULL on failure); free() it."""
+    cdef int dimp = pyw2v_padded(dim)
+    cdef size_t floats = <size_t>(max_context + max_targets) * dimp \
+        + <size_t>max_context * max_targets + max_targets
+    cdef size_t head = (sizeof(WindowScratch) + 63) // 64 * 64
+    cdef char *block = <char *> malloc(head + floats * sizeof(float)
+                                       + max_targets * sizeof(int32_t))
+    cdef WindowScratch *w = <WindowScratch *> block
+    if block == NULL:
+        return NULL
+    w.inputs = <float *> (block + head)
+    w.outputs = w.inputs + <size_t>max_context * dimp
+    w.scores = w.outputs + <size_t>max_targets * dimp
+    w.counts = w.scores + <size_t>max_context * max_targets
+    w.ids = <int32_t *> (w.counts + max_targets)
+    return w
+
+
 cdef double _batch_step(float *center, float *outside, const int32_t *context,
-                        int n_context, const int32_t *targets, int n_targets,
-                        double alpha, float *scores, float *delta_in, float *delta_out,
-                        int dim, bint exact) noexcept nogil:
+                        int m, const int32_t *targets, int n_targets, double alpha,
+                        WindowScratch *w, int dim, bint exact) noexcept nogil:
     """Skip-gram over one window with one set of negatives shared by the window.
 
-    As in word2vec.c, each context row is an input predicting the center word
-    (targets[0]) against the shared negatives: the m x (K+1) scores are one
-    small matrix product, and both gradients are products of the same shapes,
-    so each row is read once per window instead of once per pair. All deltas
-    come from the vectors before the step (simultaneous), then are added.
-    scores: m * n_targets floats; delta_in: m * dim; delta_out: n_targets * dim.
+    As in word2vec.c, each of the m context rows is an input predicting the
+    center word (targets[0]) against the shared negatives. The rows are
+    gathered into small dense matrices (inputs: m x dim, outputs: n x dim, a
+    negative drawn c times kept once with count c), so the step is three small
+    matrix products: scores = inputs outputs^T, V[context] += G outputs and
+    U[targets] += G^T inputs, with G the m x n gradient coefficients. All
+    products read the gathered copies, so the step is simultaneous.
     """
-    cdef int i, k
+    cdef int i, k, n = 0, dimp = pyw2v_padded(dim)
     cdef int32_t t
     cdef float f
-    cdef double loss = 0.0
+    cdef double sig, log_sig, loss = 0.0
     cdef float *g
-    for i in range(n_context):
-        g = scores + i * n_targets
-        for k in range(n_targets):
-            t = targets[k]
-            if t < 0:
-                g[k] = 0.0
-                continue
-            f = pyw2v_dot(center + <int64_t>context[i] * dim, outside + <int64_t>t * dim, dim)
-            if k == 0:
-                loss -= _log_sigmoid(f, exact)
-                g[k] = <float>((1.0 - _sigmoid(f, exact)) * alpha)
-            else:
-                loss -= _log_sigmoid(-f, exact)
-                g[k] = <float>(-_sigmoid(f, exact) * alpha)
-    for i in range(n_context):
-        pyw2v_zero(delta_in + i * dim, dim)
-        for k in range(n_targets):
-            if targets[k] >= 0:
-                pyw2v_axpy(scores[i * n_targets + k], outside + <int64_t>targets[k] * dim,
-                           delta_in + i * dim, dim)
     for k in range(n_targets):
-        pyw2v_zero(delta_out + k * dim, dim)
-        if targets[k] >= 0:
-            for i in range(n_context):
-                pyw2v_axpy(scores[i * n_targets + k], center + <int64_t>context[i] * dim,
-                           delta_out + k * dim, dim)
-    for i in range(n_context):
-        pyw2v_axpy(1.0, delta_in + i * dim, center + <int64_t>context[i] * dim, dim)
-    for k in range(n_targets):
-        if targets[k] >= 0:
-            pyw2v_axpy(1.0, delta_out + k * dim, outside + <int64_t>targets[k] * dim, dim)
+        t = targets[k]
+        if t < 0:
+            continue
+        i = 0
+        while i < n and w.ids[i] != t:
+            i += 1
+        if i == n:
+            w.ids[n] = t
+            w.counts[n] = 0.0
+            n += 1
+        w.counts[i] += 1.0
+    pyw2v_gather(center, context, m, dim, dimp, w.inputs)
+    pyw2v_gather(outside, w.ids, n, dim, dimp, w.outputs)
+    pyw2v_scores(w.inputs, m, w.outputs, n, dimp, w.scores)
+    for i in range(m):
+        g = w.scores + i * n
+        f = g[0]
+        sig = _sigmoid_terms(f, exact, &log_sig)
+        loss -= log_sig
+        g[0] = <float>((1.0 - sig) * alpha)
+        for k in range(1, n):
+            f = g[k]
+            sig = _sigmoid_terms(f, exact, &log_sig)
+            loss -= w.counts[k] * (log_sig - f)     # log sigma(-f) = log sigma(f) - f
+            g[k] = <float>(-w.counts[k] * sig * alpha)
+    pyw2v_update_rows(center, context, m, w.scores, n, 1, w.outputs, n, dim, dimp)
+    pyw2v_update_rows(outside, w.ids, n, w.scores, 1, n, w.inputs, m, dim, dimp)
     return loss
 
 
@@ -526,9 +575,7 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
     cdef float *neu1e = <float *> malloc(dim * sizeof(float))
     cdef float *h = <float *> malloc(dim * sizeof(float))
     cdef float *scores = <float *> malloc((s.vocab_size if s.softmax else 1) * sizeof(float))
-    # Batch mode: scores (2w x K1), input deltas (2w x dim), output deltas (K1 x dim).
-    cdef float *batch_scratch = <float *> malloc(
-        (2 * s.window * K1 + 2 * s.window * dim + K1 * dim) * sizeof(float))
+    cdef WindowScratch *window_scratch = _window_scratch(2 * s.window, K1, dim)
     cdef uint64_t rng = s.rng_states[thread * PAD]
     cdef int64_t sentence, i, unpublished = 0
     cdef int n, pos, j, next_j, lo, hi, win, n_context, n_next
@@ -537,7 +584,7 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
     cdef float *vc
 
     if kept == NULL or context == NULL or targets == NULL or coef == NULL \
-            or neu1e == NULL or h == NULL or batch_scratch == NULL or scores == NULL:
+            or neu1e == NULL or h == NULL or window_scratch == NULL or scores == NULL:
         s.stats[thread * PAD + STAT_ALPHA] = -1.0   # tells Python malloc failed
     else:
         for sentence in range(s.thread_sentences[thread], s.thread_sentences[thread + 1]):
@@ -609,10 +656,8 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
                         predictions += 1.0
                     else:
                         loss += _batch_step(s.center, s.outside, context, n_context,
-                                            targets, K1, alpha, batch_scratch,
-                                            batch_scratch + 2 * s.window * K1,
-                                            batch_scratch + 2 * s.window * (K1 + dim),
-                                            dim, s.exact)
+                                            targets, K1, alpha, window_scratch, dim,
+                                            s.exact)
                         predictions += n_context
 
         s.words_done[thread * PAD] += unpublished
@@ -626,7 +671,7 @@ cdef void _train_range(Shared *s, int thread) noexcept nogil:
     free(coef)
     free(neu1e)
     free(h)
-    free(batch_scratch)
+    free(window_scratch)
     free(scores)
 
 
@@ -940,8 +985,10 @@ def skipgram_batch_update(float[:, ::1] center_vectors, float[:, ::1] outside_ve
         raise ValueError("context must not be empty")
     for k in range(m):
         _check_rows("context", context[k], center_vectors.shape[0])
-    scratch = np.empty(m * K1 + m * dim + K1 * dim, dtype=np.float32)
-    cdef float[::1] scratch_v = scratch
-    return _batch_step(&center_vectors[0, 0], &outside_vectors[0, 0], &context[0], m,
-                       &targets[0], K1, alpha, &scratch_v[0], &scratch_v[m * K1],
-                       &scratch_v[m * (K1 + dim)], dim, exact)
+    cdef WindowScratch *w = _window_scratch(m, K1, dim)
+    if w == NULL:
+        raise MemoryError("could not allocate the window scratch")
+    cdef double loss = _batch_step(&center_vectors[0, 0], &outside_vectors[0, 0], &context[0],
+                                   m, &targets[0], K1, alpha, w, dim, exact)
+    free(w)
+    return loss

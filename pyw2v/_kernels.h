@@ -80,6 +80,186 @@ static inline void pyw2v_prefetch_row(const float *row, int n)
         __builtin_prefetch(row + i);
 }
 
+/* ---- Dense products for the window (batch) kernel ----------------------
+ *
+ * The window kernel gathers its m context rows (A) and n target rows (B) into
+ * scratch matrices whose rows are padded with zeros to `dimp`, a multiple of 8,
+ * so every product below runs on whole vectors. Row r of a scratch matrix
+ * starts at r * dimp. The products are cut into register blocks of at most
+ * 4 x 3 (scores) or 4 rows x 16 floats (updates); each block size is a
+ * compile-time constant at its call, so the accumulators stay in registers. */
+
+/* GCC turns plain copy and zero loops into memcpy/memset calls, which cost
+ * more than the short rows they copy. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define PYW2V_NO_LIBCALLS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define PYW2V_NO_LIBCALLS
+#endif
+#define PYW2V_BLOCK static inline __attribute__((always_inline))
+
+static inline int pyw2v_padded(int dim) { return (dim + 7) & ~7; }
+
+static inline pyw2v_v8 pyw2v_broadcast8(float x)
+{
+    pyw2v_v8 v = {x, x, x, x, x, x, x, x};
+    return v;
+}
+
+/* out[r] = matrix[ids[r]] for r < n, each row zero-padded from dim to dimp. */
+PYW2V_NO_LIBCALLS static inline void
+pyw2v_gather(const float *restrict matrix, const int32_t *ids, int n, int dim, int dimp,
+             float *restrict out)
+{
+    for (int r = 0; r < n; r++) {
+        const float *row = matrix + (int64_t)ids[r] * dim;
+        float *dst = out + (int64_t)r * dimp;
+        int i = 0;
+        for (; i + 16 <= dim; i += 16) {
+            pyw2v_store8(dst + i, pyw2v_load8(row + i));
+            pyw2v_store8(dst + i + 8, pyw2v_load8(row + i + 8));
+        }
+        if (i + 8 <= dim) {
+            pyw2v_store8(dst + i, pyw2v_load8(row + i));
+            i += 8;
+        }
+        if (i < dim) {
+            float last[8] = {0};
+            for (int j = 0; i + j < dim; j++)
+                last[j] = row[i + j];
+            pyw2v_store8(dst + i, pyw2v_load8(last));
+        }
+    }
+}
+
+static inline float pyw2v_hsum8(pyw2v_v8 v)
+{
+    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
+/* S[i][k] = A[i] . B[k] for the NI x NK block at (i0, k0). */
+PYW2V_BLOCK void pyw2v_scores_block(const float *restrict A, const float *restrict B,
+                                    int i0, int k0, int NI, int NK, int n, int dimp,
+                                    float *restrict S)
+{
+    pyw2v_v8 acc[4][3];
+    for (int i = 0; i < NI; i++)
+        for (int k = 0; k < NK; k++)
+            acc[i][k] = pyw2v_broadcast8(0.0f);
+    for (int d = 0; d < dimp; d += 8) {
+        pyw2v_v8 b[3];
+        for (int k = 0; k < NK; k++)
+            b[k] = pyw2v_load8(B + (int64_t)(k0 + k) * dimp + d);
+        for (int i = 0; i < NI; i++) {
+            pyw2v_v8 a = pyw2v_load8(A + (int64_t)(i0 + i) * dimp + d);
+            for (int k = 0; k < NK; k++)
+                acc[i][k] += a * b[k];
+        }
+    }
+    for (int i = 0; i < NI; i++)
+        for (int k = 0; k < NK; k++)
+            S[(i0 + i) * n + k0 + k] = pyw2v_hsum8(acc[i][k]);
+}
+
+/* All blocks of S for rows i0..i0+NI-1. */
+PYW2V_BLOCK void pyw2v_scores_rows(const float *restrict A, const float *restrict B,
+                                   int i0, int NI, int n, int dimp, float *restrict S)
+{
+    int k = 0;
+    for (; k + 3 <= n; k += 3)
+        pyw2v_scores_block(A, B, i0, k, NI, 3, n, dimp, S);
+    if (n - k == 2)
+        pyw2v_scores_block(A, B, i0, k, NI, 2, n, dimp, S);
+    else if (n - k == 1)
+        pyw2v_scores_block(A, B, i0, k, NI, 1, n, dimp, S);
+}
+
+/* S (m x n, row-major) = A (m x dimp) times B (n x dimp) transposed. */
+static inline void pyw2v_scores(const float *restrict A, int m, const float *restrict B,
+                                int n, int dimp, float *restrict S)
+{
+    int i = 0;
+    for (; i + 4 <= m; i += 4)
+        pyw2v_scores_rows(A, B, i, 4, n, dimp, S);
+    switch (m - i) {
+    case 3: pyw2v_scores_rows(A, B, i, 3, n, dimp, S); break;
+    case 2: pyw2v_scores_rows(A, B, i, 2, n, dimp, S); break;
+    case 1: pyw2v_scores_rows(A, B, i, 1, n, dimp, S); break;
+    }
+}
+
+/* rows[r][d0 + 8j ..] += sum over c of G[r, c] X[c][d0 + 8j ..] for r < NR,
+ * j < NC, where G[r, c] = G[r * g_row + c * g_col]. With CLIP, only the first
+ * `dim - d0` floats are written (the row's last, partial chunk). */
+PYW2V_BLOCK void pyw2v_update_block(float *const *rows, const float *restrict G, int g_row,
+                                    int g_col, const float *restrict X, int nx, int NR,
+                                    int d0, int NC, int CLIP, int dim, int dimp)
+{
+    pyw2v_v8 acc[4][2];
+    for (int r = 0; r < NR; r++)
+        for (int j = 0; j < NC; j++)
+            acc[r][j] = pyw2v_broadcast8(0.0f);
+    for (int c = 0; c < nx; c++) {
+        pyw2v_v8 x[2];
+        for (int j = 0; j < NC; j++)
+            x[j] = pyw2v_load8(X + (int64_t)c * dimp + d0 + 8 * j);
+        for (int r = 0; r < NR; r++) {
+            pyw2v_v8 g = pyw2v_broadcast8(G[r * g_row + c * g_col]);
+            for (int j = 0; j < NC; j++)
+                acc[r][j] += g * x[j];
+        }
+    }
+    for (int r = 0; r < NR; r++) {
+        float *row = rows[r] + d0;
+        if (!CLIP) {
+            for (int j = 0; j < NC; j++)
+                pyw2v_store8(row + 8 * j, pyw2v_load8(row + 8 * j) + acc[r][j]);
+        } else {
+            float delta[8];
+            pyw2v_store8(delta, acc[r][0]);
+            for (int i = 0; i < dim - d0; i++)
+                row[i] += delta[i];
+        }
+    }
+}
+
+/* The block of rows ids[0..NR) over the whole row. */
+PYW2V_BLOCK void pyw2v_update_block_rows(float *restrict matrix, const int32_t *ids,
+                                         const float *restrict G, int g_row, int g_col,
+                                         const float *restrict X, int nx, int NR,
+                                         int dim, int dimp)
+{
+    float *rows[4];
+    int d = 0;
+    for (int r = 0; r < NR; r++)
+        rows[r] = matrix + (int64_t)ids[r] * dim;
+    for (; d + 16 <= dim; d += 16)
+        pyw2v_update_block(rows, G, g_row, g_col, X, nx, NR, d, 2, 0, dim, dimp);
+    if (d + 8 <= dim) {
+        pyw2v_update_block(rows, G, g_row, g_col, X, nx, NR, d, 1, 0, dim, dimp);
+        d += 8;
+    }
+    if (d < dim)
+        pyw2v_update_block(rows, G, g_row, g_col, X, nx, NR, d, 1, 1, dim, dimp);
+}
+
+/* For each r < nr: matrix[ids[r]] += sum over c < nx of G[r, c] X[c].
+ * X (nx x dimp) is a gathered copy, so the update may write rows it was
+ * gathered from; duplicate ids accumulate (read-modify-write per chunk). */
+static inline void pyw2v_update_rows(float *restrict matrix, const int32_t *ids, int nr,
+                                     const float *restrict G, int g_row, int g_col,
+                                     const float *restrict X, int nx, int dim, int dimp)
+{
+    int r = 0;
+    for (; r + 4 <= nr; r += 4)
+        pyw2v_update_block_rows(matrix, ids + r, G + r * g_row, g_row, g_col, X, nx, 4, dim, dimp);
+    switch (nr - r) {
+    case 3: pyw2v_update_block_rows(matrix, ids + r, G + r * g_row, g_row, g_col, X, nx, 3, dim, dimp); break;
+    case 2: pyw2v_update_block_rows(matrix, ids + r, G + r * g_row, g_row, g_col, X, nx, 2, dim, dimp); break;
+    case 1: pyw2v_update_block_rows(matrix, ids + r, G + r * g_row, g_row, g_col, X, nx, 1, dim, dimp); break;
+    }
+}
+
 /* splitmix64 (Steele, Lea, Flood 2014): one 64-bit output per call, state is a
  * counter. pyw2v.reference.splitmix64 is the Python twin. */
 static inline uint64_t pyw2v_next(uint64_t *state)

@@ -303,9 +303,9 @@ def _add_train_parser(commands) -> None:
                    help="default: %(default)s")
     m.add_argument("-cbow", dest="model", type=_cbow_flag, metavar="1|0",
                    help="word2vec.c spelling: 1 cbow, 0 skipgram")
-    m.add_argument("--kernel", choices=["pair", "batch"], default=d.kernel,
-                   help="skip-gram update: pair (word2vec.c's, default) or batch (one "
-                        "update per window, negatives shared by the window; faster)")
+    m.add_argument("--kernel", choices=["auto", "pair", "batch"], default="auto",
+                   help="skip-gram update: batch (one update per window, negatives shared "
+                        "by the window; the default via auto) or pair (word2vec.c's)")
     m.add_argument("--dim", "-size", dest="dim", type=int, default=d.dim, metavar="N",
                    help="vector size (default: %(default)s)")
     m.add_argument("--window", "-window", dest="window", type=int, default=d.window,

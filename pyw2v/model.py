@@ -24,7 +24,7 @@ from pyw2v.vocab import Vocabulary, count_text, count_words
 logger = logging.getLogger("pyw2v")
 
 MODELS = ("skipgram", "cbow")
-KERNELS = ("pair", "batch")
+KERNELS = ("auto", "pair", "batch")
 LOSSES = ("negative", "hs", "softmax")
 #: loss="softmax" costs O(vocabulary x dim) per prediction; larger vocabularies are refused.
 SOFTMAX_MAX_VOCAB = 10_000
@@ -59,9 +59,11 @@ class TrainingParams:
 
     alpha=None means the model's default (0.025 skip-gram, 0.05 CBOW).
     exact_sigmoid computes sigma with exp() instead of the lookup table.
-    kernel (skip-gram): "pair", one update per (center, outside) pair, exactly
-    word2vec.c's; or "batch", one update per window with negatives shared by the
-    window (faster; see pyw2v._core; negative sampling only).
+    kernel (skip-gram): "batch", one update per window with negatives shared by
+    the window (faster; see pyw2v._core; negative sampling only); or "pair", one
+    update per (center, outside) pair, exactly word2vec.c's. "auto" (the
+    default) becomes "batch" for skip-gram with negative sampling and "pair"
+    otherwise (CBOW's kernel is per window already).
     loss: "negative", negative sampling with `negative` >= 1 draws; "hs",
     hierarchical softmax, plus negative sampling on the same input when
     negative > 0 (word2vec.c's -hs 1 -negative N; negative=0 for HS alone);
@@ -83,7 +85,7 @@ class TrainingParams:
     max_vocab_size: int | None = None
     max_final_vocab: int | None = None
     exact_sigmoid: bool = False
-    kernel: str = "pair"
+    kernel: str = "auto"
     loss: str = "negative"
 
     def __post_init__(self) -> None:
@@ -91,10 +93,13 @@ class TrainingParams:
             raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
         if self.kernel not in KERNELS:
             raise ValueError(f"kernel must be one of {KERNELS}, got {self.kernel!r}")
-        if self.kernel == "batch" and self.model != "skipgram":
-            raise ValueError("kernel='batch' is implemented for model='skipgram' only")
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
+        if self.kernel == "auto":
+            batch = self.model == "skipgram" and self.loss == "negative"
+            object.__setattr__(self, "kernel", "batch" if batch else "pair")
+        if self.kernel == "batch" and self.model != "skipgram":
+            raise ValueError("kernel='batch' is implemented for model='skipgram' only")
         if self.kernel == "batch" and self.loss != "negative":
             raise ValueError(f"kernel='batch' is negative-sampling only (loss='negative'); "
                              f"use kernel='pair' with loss={self.loss!r}")
@@ -462,7 +467,7 @@ def train(corpus: Corpus, *, model: str = "skipgram", dim: int = 100, window: in
           negative: int = 5, sample: float = 1e-3, min_count: int = 5, epochs: int = 5,
           alpha: float | None = None, min_alpha: float = 0.0001, threads: int | None = None,
           seed: int = 1, max_vocab_size: int | None = None, max_final_vocab: int | None = None,
-          exact_sigmoid: bool = False, kernel: str = "pair", loss: str = "negative",
+          exact_sigmoid: bool = False, kernel: str = "auto", loss: str = "negative",
           hs: bool = False, progress: ProgressArg = None) -> Word2Vec:
     """Build a vocabulary from `corpus` and train word2vec on it.
 

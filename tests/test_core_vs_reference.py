@@ -73,6 +73,37 @@ def test_skipgram_batch_update_matches_reference(seed, context, negatives):
     assert np.abs(ref_outside - _matrices(seed)[1])[6].max() > 1e-3   # the center's row moved
 
 
+@pytest.mark.parametrize("dim", [1, 5, 8, 13, 16, 24, 100, 301])
+@pytest.mark.parametrize("n_context, n_negatives", [(1, 1), (3, 2), (5, 7), (10, 5), (8, 15)])
+def test_skipgram_batch_update_matches_reference_across_block_shapes(dim, n_context,
+                                                                    n_negatives):
+    """Every register-block shape and row tail of the dense window products:
+    rows not a multiple of 8 (or 16), more context rows or targets than one block."""
+    rng = np.random.default_rng(dim * 100 + n_context * 10 + n_negatives)
+    n_words = 40
+    center = rng.normal(scale=0.5, size=(n_words, dim)).astype(np.float32)
+    outside = rng.normal(scale=0.5, size=(n_words, dim)).astype(np.float32)
+    ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
+    before = center.copy(), outside.copy()
+    context = rng.integers(0, n_words, n_context).tolist()
+    negatives = rng.integers(0, 12, n_negatives).tolist()   # small range: repeats likely
+    alpha = 0.05
+    loss = _core.skipgram_batch_update(center, outside, np.array(context, np.int32), 6,
+                                       np.array(negatives, np.int32), alpha, exact=True)
+    ref_loss = reference.skipgram_batch_step(ref_center, ref_outside, context, 6, negatives,
+                                             alpha)
+    np.testing.assert_allclose(center, ref_center, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(outside, ref_outside, atol=1e-5, rtol=0)
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+    # Every context row and the center's output row moved; untouched rows did not.
+    assert (np.abs(center - before[0])[context].max(axis=1) > 0).all()
+    assert np.abs(outside - before[1])[6].max() > 0
+    untouched = np.setdiff1d(np.arange(n_words), context)
+    np.testing.assert_array_equal(center[untouched], before[0][untouched])
+    untouched = np.setdiff1d(np.arange(n_words), [6] + negatives)
+    np.testing.assert_array_equal(outside[untouched], before[1][untouched])
+
+
 def test_table_mode_agrees_to_the_table_resolution():
     center, outside = _matrices(5)
     ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)

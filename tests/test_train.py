@@ -154,3 +154,12 @@ def test_empty_corpus_is_an_error(tmp_path):
     path.write_text("\n\n  \n")
     with pytest.raises(ValueError, match="empty"):
         pyw2v.train(str(path))
+
+
+def test_auto_kernel_is_batch_for_skipgram_and_the_window_kernel_for_cbow(planted):
+    assert pyw2v.TrainingParams().kernel == "batch"
+    assert pyw2v.TrainingParams(model="cbow").kernel == "pair"
+    model = pyw2v.train(planted.sentences, dim=20, epochs=1, threads=1)
+    explicit = pyw2v.train(planted.sentences, dim=20, epochs=1, threads=1, kernel="batch")
+    np.testing.assert_array_equal(model.center_vectors, explicit.center_vectors)
+    assert model.params.kernel == "batch"

@@ -1,0 +1,49 @@
+"""Smoke runs of the benchmark scripts on a tiny generated corpus (the real runs are manual)."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pyw2v.synthetic import make_corpus
+
+SCRIPT = Path(__file__).with_name("compare.py")
+PROFILE = Path(__file__).with_name("kernel_profile.py")
+EVAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval"
+
+
+@pytest.mark.skipif(not EVAL.is_dir(), reason="needs ../shared/data/eval")
+def test_compare_prints_every_trainer_and_the_ratios(tmp_path):
+    corpus = tmp_path / "tiny.txt"
+    make_corpus(n_sentences=300, seed=0).write_text(corpus)
+    out = subprocess.run([sys.executable, str(SCRIPT), "--corpus", str(corpus), "--epochs", "1",
+                          "--dim", "8", "--markdown"], capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    assert "pyw2v" in out and "| trainer | words/s |" in out
+    trainers = [line for line in out.splitlines() if line.startswith("| ") and "words/s" not in line]
+    assert trainers[0].startswith("| pyw2v") and trainers[0].split("|")[3].strip() == "1.00"
+    for name in ("gensim", "fastText"):
+        ran = any(row.startswith(f"| {name}") for row in trainers)
+        assert ran or f"{name.lower()} is not installed" in out
+        assert not ran or f"pyw2v / {name}" in out
+
+
+@pytest.mark.skipif(not EVAL.is_dir(), reason="needs ../shared/data/eval")
+def test_compare_hs_runs_hierarchical_softmax_alone(tmp_path):
+    corpus = tmp_path / "tiny.txt"
+    make_corpus(n_sentences=300, seed=0).write_text(corpus)
+    out = subprocess.run([sys.executable, str(SCRIPT), "--corpus", str(corpus), "--epochs", "1",
+                          "--dim", "8", "--hs"], capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    assert "kernel auto), dim 8, window 5, negative 0, hs 1," in out
+    assert "pyw2v / gensim" in out or "gensim is not installed" in out
+
+
+@pytest.mark.parametrize("kernel", ["batch", "pair", "cbow"])
+def test_kernel_profile_trains_one_epoch(tmp_path, kernel):
+    corpus = tmp_path / "tiny.txt"
+    make_corpus(n_sentences=300, seed=0).write_text(corpus)
+    out = subprocess.run([sys.executable, str(PROFILE), "--corpus", str(corpus), "--kernel",
+                          kernel, "--dim", "8"], capture_output=True, text=True, timeout=120,
+                         check=True).stdout
+    assert out.startswith(f"{kernel}: ") and " tokens, vocabulary " in out
