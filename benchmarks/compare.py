@@ -11,6 +11,7 @@ fastest path; fastText trains without subwords (minn=maxn=0), i.e. word2vec.
     python benchmarks/compare.py                       # corpus-dev, skip-gram
     python benchmarks/compare.py --model cbow --repeats 3
     python benchmarks/compare.py --markdown            # the README's table rows
+    python benchmarks/compare.py --hs                  # hierarchical softmax, negative 0
     python benchmarks/compare.py --corpus my.txt --epochs 1 --no-gensim
 """
 from __future__ import annotations
@@ -35,7 +36,7 @@ def run_pyw2v(args) -> dict:
     params = TrainingParams(model=args.model, dim=args.dim, window=args.window,
                             negative=args.negative, sample=args.sample,
                             min_count=args.min_count, epochs=args.epochs, seed=args.seed,
-                            kernel=args.kernel)
+                            kernel=args.kernel, loss="hs" if args.hs else "negative")
     started = time.perf_counter()
     vocab = build_vocabulary(args.corpus, params)
     vocab_seconds = time.perf_counter() - started
@@ -52,7 +53,7 @@ def run_gensim(args) -> dict:
     from gensim.models import Word2Vec as GensimWord2Vec
 
     model = GensimWord2Vec(sg=int(args.model == "skipgram"), vector_size=args.dim,
-                           window=args.window, negative=args.negative, hs=0,
+                           window=args.window, negative=args.negative, hs=int(args.hs),
                            sample=args.sample, min_count=args.min_count, epochs=args.epochs,
                            workers=args.threads, seed=args.seed,
                            alpha=0.025 if args.model == "skipgram" else 0.05)
@@ -88,7 +89,7 @@ def run_fasttext(args) -> dict:
         args.corpus, model=args.model, dim=args.dim, ws=args.window, neg=args.negative,
         t=args.sample, minCount=args.min_count, epoch=args.epochs, thread=args.threads,
         lr=0.025 if args.model == "skipgram" else 0.05, minn=0, maxn=0, wordNgrams=1,
-        loss="ns", verbose=0)
+        loss="hs" if args.hs else "ns", verbose=0)
     train_seconds = time.perf_counter() - started
     words, counts = model.get_words(include_freq=True)
     keep = [i for i, word in enumerate(words) if word != "</s>"]   # fastText's line ends
@@ -129,7 +130,11 @@ def main() -> None:
     parser.add_argument("--no-fasttext", action="store_true")
     parser.add_argument("--markdown", action="store_true",
                         help="also print the summary as Markdown table rows (the README's)")
+    parser.add_argument("--hs", action="store_true",
+                        help="hierarchical softmax alone (negative 0) in every trainer")
     args = parser.parse_args()
+    if args.hs:
+        args.negative = 0
     if not os.path.isfile(args.corpus):
         parser.error(f"corpus {args.corpus} not found (pass --corpus)")
 
@@ -158,7 +163,7 @@ def main() -> None:
                   flush=True)
 
     print(f"\n{args.model} (pyw2v kernel {args.kernel}), dim {args.dim}, window {args.window}, "
-          f"negative {args.negative}, "
+          f"negative {args.negative}, hs {int(args.hs)}, "
           f"sample {args.sample}, min_count {args.min_count}, {args.epochs} epochs, "
           f"{args.threads} threads, {args.repeats} run(s) each, medians; corpus {args.corpus}")
     header = f"{'trainer':<16}{'words/s':>12}{'train s':>10}{'vocab s':>10}{'analogy %':>11}" \

@@ -28,6 +28,17 @@ def test_compare_prints_every_trainer_and_the_ratios(tmp_path):
         assert not ran or f"pyw2v / {name}" in out
 
 
+@pytest.mark.skipif(not EVAL.is_dir(), reason="needs ../shared/data/eval")
+def test_compare_hs_runs_hierarchical_softmax_alone(tmp_path):
+    corpus = tmp_path / "tiny.txt"
+    make_corpus(n_sentences=300, seed=0).write_text(corpus)
+    out = subprocess.run([sys.executable, str(SCRIPT), "--corpus", str(corpus), "--epochs", "1",
+                          "--dim", "8", "--hs"], capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    assert "kernel auto), dim 8, window 5, negative 0, hs 1," in out
+    assert "pyw2v / gensim" in out or "gensim is not installed" in out
+
+
 @pytest.mark.parametrize("kernel", ["batch", "pair", "cbow"])
 def test_kernel_profile_trains_one_epoch(tmp_path, kernel):
     corpus = tmp_path / "tiny.txt"

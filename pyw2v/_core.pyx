@@ -332,6 +332,18 @@ cdef double _batch_step(float *center, float *outside, const int32_t *context,
 # sampling's U is untouched when both are on. The full softmax scores x against
 # every row of U (MATH.md's naive softmax). Neither draws random numbers.
 
+cdef inline void _move_row(float g, const float *x, float *row, float *neu1e,
+                           int dim) noexcept nogil:
+    """neu1e += g * row, then row += g * x, in one vectorised pass (each entry of
+    the row is read before it is written, so neu1e sees the row before the step)."""
+    cdef int i
+    cdef float r
+    for i in range(dim):
+        r = row[i]
+        neu1e[i] += g * r
+        row[i] = r + g * x[i]
+
+
 cdef inline double _hs_step(const float *x, float *nodes, const int32_t *path,
                             const uint8_t *codes, int length, double alpha, float *neu1e,
                             int dim, bint exact) noexcept nogil:
@@ -341,8 +353,8 @@ cdef inline double _hs_step(const float *x, float *nodes, const int32_t *path,
     returns J. A path visits distinct nodes and x does not move here, so
     updating each row right after its score is still one simultaneous step.
     """
-    cdef int k, i
-    cdef float f, g, sign, r
+    cdef int k
+    cdef float f, g, sign
     cdef float *row
     cdef double loss = 0.0
     for k in range(length):
@@ -353,10 +365,7 @@ cdef inline double _hs_step(const float *x, float *nodes, const int32_t *path,
         sign = 1.0 - 2.0 * codes[k]
         loss -= _log_sigmoid(sign * f, exact)
         g = <float>((1.0 - codes[k] - _sigmoid(f, exact)) * alpha)
-        for i in range(dim):    # one pass: neu1e reads the row before it moves
-            r = row[i]
-            neu1e[i] += g * r
-            row[i] = r + g * x[i]
+        _move_row(g, x, row, neu1e, dim)
     return loss
 
 
@@ -372,7 +381,6 @@ cdef double _softmax_step(const float *x, float *outside, uint32_t n_words, int3
     cdef float top
     cdef double total = 0.0, loss
     cdef float g
-    cdef float *row
     for w in range(n_words):
         scores[w] = pyw2v_dot(x, outside + <int64_t>w * dim, dim)
     top = scores[0]
@@ -386,10 +394,8 @@ cdef double _softmax_step(const float *x, float *outside, uint32_t n_words, int3
     loss += log(total)
     # neu1e reads each row before that row moves: a simultaneous step.
     for w in range(n_words):
-        row = outside + <int64_t>w * dim
         g = <float>(((1.0 if <int32_t>w == word else 0.0) - scores[w] / total) * alpha)
-        pyw2v_axpy(g, row, neu1e, dim)
-        pyw2v_axpy(g, x, row, dim)
+        _move_row(g, x, outside + <int64_t>w * dim, neu1e, dim)
     return loss
 
 

@@ -16,11 +16,11 @@ What it does, by hand:
     LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \\
         PYTHONPATH=$TMP python train_script.py
 
-The script trains skip-gram and CBOW with 2 and 4 threads on a text file with a
-tiny vocabulary and lines of over 30,000 tokens (then token lists, pruning,
-save, memory-mapped load and resumed training), and last a diverging run whose
-NaN scores must end in FloatingPointError, not in a read outside the sigmoid
-tables.
+The script trains skip-gram and CBOW (every kernel and loss) with 2 and 4
+threads on a text file with a tiny vocabulary and lines of over 30,000 tokens
+(then token lists, pruning, save, memory-mapped load and resumed training), and
+last a diverging run whose NaN scores must end in FloatingPointError, not in a
+read outside the sigmoid tables.
 
 The directives are setup.py's: bounds checks stay off, so ASan sees the raw
 accesses the release build makes. Leak detection is off because CPython itself
@@ -74,10 +74,13 @@ TRAIN = textwrap.dedent("""
     variants = [{"model": "skipgram"}, {"model": "cbow"}]
     if "kernel" in pyw2v.TrainingParams.__dataclass_fields__:
         variants.append({"model": "skipgram", "kernel": "batch"})
+    variants += [{"model": "skipgram", "loss": "hs", "negative": 0},
+                 {"model": "cbow", "loss": "hs"}, {"model": "skipgram", "loss": "softmax"},
+                 {"model": "cbow", "loss": "softmax"}]
     for variant in variants:
         for threads, dim in ((2, 13), (4, 64)):     # a vector tail, and full vectors
-            m = pyw2v.train(path, dim=dim, window=5, negative=5, min_count=1, sample=1e-2,
-                            epochs=2, threads=threads, seed=threads, **variant)
+            m = pyw2v.train(path, dim=dim, window=5, min_count=1, sample=1e-2, epochs=2,
+                            threads=threads, seed=threads, **{"negative": 5, **variant})
             assert np.isfinite(m.center_vectors).all() and np.isfinite(m.loss_history).all()
             print(variant, threads, dim, len(m.vocab), m.loss_history.round(3).tolist())
     sentences = [line.decode("utf-8", "replace").split() for line in lines]
@@ -86,6 +89,9 @@ TRAIN = textwrap.dedent("""
     m.save(os.path.join(tmp, "model"))
     again = pyw2v.load_model(os.path.join(tmp, "model"), mmap=True)
     again.train(path, epochs=1, threads=2)
+    m = pyw2v.train(path, dim=6, min_count=1, epochs=1, threads=2, loss="hs")
+    m.save(os.path.join(tmp, "hs-model"))
+    pyw2v.load_model(os.path.join(tmp, "hs-model"), mmap=True).train(path, threads=2)
     print("ASAN-RUN-OK", len(again.vocab))
 
     # Divergence: NaN scores must be reported (FloatingPointError), never used as an
@@ -93,7 +99,7 @@ TRAIN = textwrap.dedent("""
     for variant in variants:
         try:
             pyw2v.train(path, dim=8, min_count=1, alpha=5.0, sample=0, epochs=2, threads=2,
-                        **variant)
+                        **{"negative": 5, **variant})
             raise AssertionError("alpha=5 did not diverge")
         except FloatingPointError as exc:
             assert "alpha" in str(exc)
