@@ -132,6 +132,16 @@ def _check_vec(name, vec, dim):
     return vec
 
 
+def _check_context(context_indices, n_words):
+    """A CBOW window's context ids (:func:`_check_indices`), refusing an empty one."""
+    context = _check_indices("context_indices", context_indices, n_words)
+    if context.size == 0:
+        raise ValueError(
+            "context_indices is empty; CBOW needs at least one context word to average"
+        )
+    return context
+
+
 def _check_indices(name, indices, n_words, ndim=1):
     """Integer word ids as an intp array, all in ``[0, n_words)``.
 
@@ -346,11 +356,7 @@ def cbow(context_indices, center_idx, center_vectors, outside_vectors, negatives
     """
     center_vectors, outside_vectors = _check_matrices(center_vectors, outside_vectors)
     n_words = center_vectors.shape[0]
-    context = _check_indices("context_indices", context_indices, n_words)
-    if context.size == 0:
-        raise ValueError(
-            "context_indices is empty; CBOW needs at least one context word to average"
-        )
+    context = _check_context(context_indices, n_words)
     (c,) = _check_indices("center_idx", [center_idx], n_words)
 
     h = center_vectors[context].mean(axis=0)  # (dim,)
@@ -400,11 +406,7 @@ def cbow_hs(context_indices, center_idx, center_vectors, node_vectors, tree):
     """
     center_vectors = _check_vectors("center_vectors", center_vectors)
     n_words = center_vectors.shape[0]
-    context = _check_indices("context_indices", context_indices, n_words)
-    if context.size == 0:
-        raise ValueError(
-            "context_indices is empty; CBOW needs at least one context word to average"
-        )
+    context = _check_context(context_indices, n_words)
     (c,) = _check_indices("center_idx", [center_idx], n_words)
     h = center_vectors[context].mean(axis=0)
     loss, grad_h, grad_node_vectors = hs_loss_and_gradient(h, *_path(tree, c), node_vectors)

@@ -53,6 +53,20 @@ def test_cbow_update_matches_reference_sgd_step(seed, context):
     assert loss == pytest.approx(ref_loss, rel=1e-5)
 
 
+def _batch_update_matches_reference(center, outside, context, negatives, alpha=0.05):
+    """Apply the compiled batch step for center word 6 in place and assert it equals
+    reference.skipgram_batch_step (exact sigmoid, 1e-5); return the reference's U."""
+    ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
+    loss = _core.skipgram_batch_update(center, outside, np.array(context, np.int32), 6,
+                                       np.array(negatives, np.int32), alpha, exact=True)
+    ref_loss = reference.skipgram_batch_step(ref_center, ref_outside, context, 6, negatives,
+                                             alpha)
+    np.testing.assert_allclose(center, ref_center, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(outside, ref_outside, atol=1e-5, rtol=0)
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+    return ref_outside
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("context, negatives", [
     ([0], [3, 4]),
@@ -61,15 +75,7 @@ def test_cbow_update_matches_reference_sgd_step(seed, context):
 ])
 def test_skipgram_batch_update_matches_reference(seed, context, negatives):
     center, outside = _matrices(seed)
-    ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
-    alpha = 0.05
-    loss = _core.skipgram_batch_update(center, outside, np.array(context, np.int32), 6,
-                                       np.array(negatives, np.int32), alpha, exact=True)
-    ref_loss = reference.skipgram_batch_step(ref_center, ref_outside, context, 6, negatives,
-                                             alpha)
-    np.testing.assert_allclose(center, ref_center, atol=1e-5, rtol=0)
-    np.testing.assert_allclose(outside, ref_outside, atol=1e-5, rtol=0)
-    assert loss == pytest.approx(ref_loss, rel=1e-5)
+    ref_outside = _batch_update_matches_reference(center, outside, context, negatives)
     assert np.abs(ref_outside - _matrices(seed)[1])[6].max() > 1e-3   # the center's row moved
 
 
@@ -83,18 +89,10 @@ def test_skipgram_batch_update_matches_reference_across_block_shapes(dim, n_cont
     n_words = 40
     center = rng.normal(scale=0.5, size=(n_words, dim)).astype(np.float32)
     outside = rng.normal(scale=0.5, size=(n_words, dim)).astype(np.float32)
-    ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
     before = center.copy(), outside.copy()
     context = rng.integers(0, n_words, n_context).tolist()
     negatives = rng.integers(0, 12, n_negatives).tolist()   # small range: repeats likely
-    alpha = 0.05
-    loss = _core.skipgram_batch_update(center, outside, np.array(context, np.int32), 6,
-                                       np.array(negatives, np.int32), alpha, exact=True)
-    ref_loss = reference.skipgram_batch_step(ref_center, ref_outside, context, 6, negatives,
-                                             alpha)
-    np.testing.assert_allclose(center, ref_center, atol=1e-5, rtol=0)
-    np.testing.assert_allclose(outside, ref_outside, atol=1e-5, rtol=0)
-    assert loss == pytest.approx(ref_loss, rel=1e-5)
+    _batch_update_matches_reference(center, outside, context, negatives)
     # Every context row and the center's output row moved; untouched rows did not.
     assert (np.abs(center - before[0])[context].max(axis=1) > 0).all()
     assert np.abs(outside - before[1])[6].max() > 0
