@@ -246,8 +246,9 @@ class Word2Vec:
         return (f"Word2Vec(model={p.model!r}, loss={p.loss!r}, vocab={len(self.vocab)}, "
                 f"dim={p.dim}, epochs trained={len(self._losses)})")
 
-    def train(self, corpus: Corpus | EncodedCorpus, *, epochs: int | None = None, alpha: float | None = None,
-              min_alpha: float | None = None, threads: int | None = None,
+    def train(self, corpus: Corpus | EncodedCorpus, *, epochs: int | None = None,
+              alpha: float | None = None, min_alpha: float | None = None,
+              threads: int | None = None,
               progress: ProgressArg = None,
               report_every: float = 0.5, _epoch_words: int | None = None) -> "Word2Vec":
         """Train (further) on `corpus` with this model's vocabulary; unknown words are skipped.
@@ -455,8 +456,9 @@ def _vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams) -> Vocab
     return corpus.vocab
 
 
-def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int = 100, window: int = 5,
-          negative: int = 5, sample: float = 1e-3, min_count: int = 5, epochs: int = 5,
+def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int = 100,
+          window: int = 5, negative: int = 5, sample: float = 1e-3, min_count: int = 5,
+          epochs: int = 5,
           alpha: float | None = None, min_alpha: float = 0.0001, threads: int | None = None,
           seed: int = 1, max_vocab_size: int | None = None, max_final_vocab: int | None = None,
           exact_sigmoid: bool = False, kernel: str = "auto", loss: str = "negative",
