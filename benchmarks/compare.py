@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 import pyw2v
-from pyw2v.model import TrainingParams, Word2Vec, build_vocabulary
+from pyw2v.model import TrainingParams, Word2Vec
 from pyw2v.vectors import WordVectors
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -38,7 +38,7 @@ def run_pyw2v(args) -> dict:
                             min_count=args.min_count, epochs=args.epochs, seed=args.seed,
                             kernel=args.kernel, loss="hs" if args.hs else "negative")
     started = time.perf_counter()
-    vocab = build_vocabulary(args.corpus, params)
+    vocab = pyw2v.build_vocabulary(args.corpus, min_count=params.min_count)
     vocab_seconds = time.perf_counter() - started
     model = Word2Vec(vocab, params)
     started = time.perf_counter()

@@ -30,7 +30,7 @@ Peak RSS is bounded by
                                 block read ahead, the carried tail joined to it,
                                 the block's ids, allocator slack
 
-with V the vocabulary size, d the dimension, CACHE_TOKENS = 2**28 and
+with V the vocabulary size, d the dimension, CACHE_TOKENS = 2**28 (pyw2v.encoding) and
 BLOCK_BYTES = 16 MiB (pyw2v.corpus). The corpus size enters only through the
 cached term, which is itself capped: at most 2 * CACHE_TOKENS * (4 + 8 / L),
 about 2.3 GB for L = 20, for a corpus just small enough to cache. Beyond
@@ -78,11 +78,11 @@ def status(field):
                 return int(line.split()[1]) * 1024
 import numpy as np
 import pyw2v
-from pyw2v import corpus
+from pyw2v import corpus, encoding
 path, dim, threads, cache_tokens = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 window, negative, sample = int(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
 if cache_tokens != "default":
-    corpus.CACHE_TOKENS = int(cache_tokens)
+    encoding.CACHE_TOKENS = int(cache_tokens)
 baseline = status("VmRSS")
 samples, done = [], threading.Event()
 def watch():
@@ -97,7 +97,7 @@ elapsed = time.perf_counter() - started
 done.set()
 assert np.isfinite(model.center_vectors).all()
 print(json.dumps({"vocab": len(model.vocab), "tokens": model.vocab.total_words,
-                  "cache_tokens": corpus.CACHE_TOKENS, "block_bytes": corpus.BLOCK_BYTES,
+                  "cache_tokens": encoding.CACHE_TOKENS, "block_bytes": corpus.BLOCK_BYTES,
                   "baseline": baseline, "hwm": status("VmHWM"), "seconds": elapsed,
                   "loss": float(model.loss_history[-1]), "samples": samples}))
 """

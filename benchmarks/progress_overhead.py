@@ -13,8 +13,8 @@ import statistics
 import time
 from pathlib import Path
 
-from pyw2v.corpus import EncodedCorpus, open_source
-from pyw2v.model import TrainingParams, Word2Vec, build_vocabulary
+import pyw2v
+from pyw2v.model import TrainingParams, Word2Vec
 from pyw2v.progress import ProgressBar
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -27,10 +27,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     params = TrainingParams(epochs=1)
-    vocab = build_vocabulary(args.corpus, params)
-    encoded = EncodedCorpus(open_source(args.corpus), vocab.index)
-    for _ in encoded.chunks():
-        pass
+    vocab = pyw2v.build_vocabulary(args.corpus, min_count=params.min_count)
+    encoded = pyw2v.encode(args.corpus, vocab)
     sink = open(os.devnull, "w")
 
     def rate(mode: str) -> float:

@@ -12,8 +12,8 @@ import statistics
 import time
 from pathlib import Path
 
-from pyw2v.corpus import EncodedCorpus, open_source
-from pyw2v.model import TrainingParams, Word2Vec, build_vocabulary
+import pyw2v
+from pyw2v.model import TrainingParams, Word2Vec
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 KERNELS = {"skipgram-pair": ("skipgram", "pair"), "skipgram-batch": ("skipgram", "batch"),
@@ -27,10 +27,8 @@ def main() -> None:
     parser.add_argument("--kernels", nargs="+", choices=list(KERNELS), default=list(KERNELS))
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
-    vocab = build_vocabulary(args.corpus, TrainingParams())
-    encoded = EncodedCorpus(open_source(args.corpus), vocab.index)
-    for _ in encoded.chunks():
-        pass
+    vocab = pyw2v.build_vocabulary(args.corpus)
+    encoded = pyw2v.encode(args.corpus, vocab)
     rates: dict = {}
     for _ in range(args.repeats):
         for name in args.kernels:

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 import pyw2v
-from pyw2v.corpus import EncodedCorpus, open_source
-from pyw2v.model import TrainingParams, Word2Vec, build_vocabulary
+from pyw2v.model import TrainingParams, Word2Vec
 from pyw2v.synthetic import make_corpus
 
 
@@ -30,10 +29,8 @@ def corpus(tmp_path_factory):
 @pytest.fixture(scope="module")
 def prepared(corpus):
     params = TrainingParams(dim=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=1)
-    vocab = build_vocabulary(corpus, params)
-    encoded = EncodedCorpus(open_source(corpus), vocab.index)
-    for _ in encoded.chunks():   # encode (and cache) once, outside the timings
-        pass
+    vocab = pyw2v.build_vocabulary(corpus, min_count=params.min_count)
+    encoded = pyw2v.encode(corpus, vocab)   # encoded (and cached) once, outside the timings
     return params, vocab, encoded
 
 

@@ -5,7 +5,7 @@
 
 Writes the test file into a temporary directory and deletes it afterwards.
 Prints MB/s for a plain read of the file (warm page cache) and for
-pyw2v.model.build_vocabulary, plus the peak RSS of this process.
+pyw2v.build_vocabulary, plus the peak RSS of this process.
 """
 import argparse
 import os
@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pyw2v.model import TrainingParams, build_vocabulary
+from pyw2v import build_vocabulary
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -38,7 +38,7 @@ def main() -> None:
                 pass
         read_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        vocab = build_vocabulary(path, TrainingParams())
+        vocab = build_vocabulary(path)
         count_seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{size_mb:,.0f} MB file: plain read {size_mb / read_seconds:,.0f} MB/s; "

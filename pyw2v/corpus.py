@@ -1,28 +1,31 @@
-"""Corpus sources and their encoding into chunks of token ids for the compiled loop.
+"""Corpus sources: where tokens come from, how they are counted and turned into ids.
 
-A source yields blocks of tokens (a flat list of str plus the length of each
-sentence in it). Encoding maps tokens to ids, drops out-of-vocabulary tokens,
-and cuts sentences into segments of at most MAX_SENTENCE_LENGTH tokens. No
+Every source implements CorpusSource: `count(max_vocab_size)` gives word counts
+(for pyw2v.vocab.build_vocabulary) and `encode(index)` gives chunks of token ids
+(for pyw2v.encoding). Encoding drops out-of-vocabulary tokens and cuts
+sentences into segments of at most MAX_SENTENCE_LENGTH tokens. No
 in-vocabulary token is ever dropped: a cut only means no window spans it.
+`open_source` turns what the user passed (a path or token lists) into a source;
+it is the one place that looks at the argument's type.
 
-A text file takes a compiled path instead (pyw2v._text): its raw byte blocks are
-encoded by a TokenCounter holding the vocabulary, with no Python object per
-token. `TextFileSource.blocks()` remains its readable twin, with the same rules.
-
-Peak memory while encoding is one block: at most BLOCK_BYTES of text plus its
-ids (for token lists, about 200 MB with the Python token list). A corpus of up
-to CACHE_TOKENS tokens is encoded once and kept in memory (4 bytes a token); a
-larger one is re-read and re-encoded block by block every epoch. When the count is
-known in advance (train() has it from the vocabulary) a larger corpus streams from
-its first pass; otherwise that pass holds up to CACHE_TOKENS tokens before it knows.
+Token lists are read in blocks of BLOCK_TOKENS tokens (a flat list of str plus
+the length of each sentence). A text file takes a compiled path instead
+(pyw2v._text): its raw byte blocks of about BLOCK_BYTES are counted and encoded
+by a TokenCounter, with no Python object per token. `TextFileSource.blocks()`
+remains its readable twin, with the same rules. Peak memory while encoding is
+one block: at most BLOCK_BYTES of text plus its ids (for token lists, about
+200 MB with the Python token list).
 """
 from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import repeat
+from os import PathLike
+from typing import Protocol, Union
 
 import numpy as np
 
@@ -31,7 +34,9 @@ from pyw2v._text import TokenCounter
 
 BLOCK_BYTES = 16 << 20
 BLOCK_TOKENS = 1 << 20
-CACHE_TOKENS = 1 << 28
+
+#: What users pass as a corpus: a path to a text file or a re-iterable of token lists.
+Corpus = Union[str, PathLike, Iterable[list[str]]]
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,18 @@ class EncodedChunk:
     @property
     def n_tokens(self) -> int:
         return int(self.sentence_starts[-1])
+
+
+class CorpusSource(Protocol):
+    """A corpus that can be read any number of times, each time giving the same tokens."""
+
+    def count(self, max_vocab_size: int | None = None) -> Counter:
+        """Token counts over one pass; with max_vocab_size, pruned as count_words does."""
+        ...
+
+    def encode(self, index: Mapping[str, int]) -> Iterator[EncodedChunk]:
+        """One pass as chunks of the ids `index` gives its in-vocabulary tokens."""
+        ...
 
 
 class TextFileSource:
@@ -77,6 +94,7 @@ class TextFileSource:
             raise ValueError(
                 f"corpus {self.path!r} is not a regular file (a pipe, device or socket); "
                 "training reads the corpus several times, so write it to a file first")
+        self._table: tuple[Mapping[str, int], TokenCounter] | None = None
 
     def byte_blocks(self) -> Iterator[bytes]:
         """The file in blocks of about BLOCK_BYTES of valid UTF-8, each ending after
@@ -109,6 +127,19 @@ class TextFileSource:
         """Blocks of str tokens, as the compiled path sees them (for tests and reference)."""
         for data in self.byte_blocks():
             yield _split_text(data)
+
+    def count(self, max_vocab_size: int | None = None) -> Counter:
+        """Token counts, compiled (count_text)."""
+        return count_text(self.byte_blocks(), max_vocab_size)
+
+    def encode(self, index: Mapping[str, int]) -> Iterator[EncodedChunk]:
+        """Chunks of ids, one a byte block, compiled (encode_text). The lookup table
+        is built once per index and reused on later passes."""
+        if self._table is None or self._table[0] is not index:
+            self._table = (index, vocabulary_table(index))
+        table = self._table[1]
+        for data in self.byte_blocks():
+            yield encode_text(data, table)
 
 
 def _valid_utf8(data: bytes) -> tuple[bytes, int]:
@@ -165,8 +196,22 @@ class TokenListSource:
         if tokens:
             yield Block(tokens, lengths)
 
+    def count(self, max_vocab_size: int | None = None) -> Counter:
+        """Token counts (count_words); a TypeError if any token is not a str."""
+        counts = count_words((block.tokens for block in self.blocks()), max_vocab_size)
+        odd = [token for token in counts if not isinstance(token, str)]
+        if odd:   # blocks() checks only the first token of each sentence
+            raise TypeError(f"corpus holds a token of type {type(odd[0]).__name__} ({odd[0]!r}); "
+                            "tokens must be str, e.g. [['the', 'cat'], ['a', 'dog']]")
+        return counts
 
-def open_source(corpus: object) -> TextFileSource | TokenListSource:
+    def encode(self, index: Mapping[str, int]) -> Iterator[EncodedChunk]:
+        """Chunks of ids, one a block of BLOCK_TOKENS tokens (encode_block)."""
+        for block in self.blocks():
+            yield encode_block(block, index)
+
+
+def open_source(corpus: Corpus) -> CorpusSource:
     """A path (str or PathLike) is a text file; anything else must be sentences."""
     if isinstance(corpus, str) and not os.path.exists(corpus) and any(c.isspace() for c in corpus):
         raise TypeError(
@@ -181,7 +226,43 @@ def open_source(corpus: object) -> TextFileSource | TokenListSource:
     return TokenListSource(corpus)
 
 
-def encode_block(block: Block, index: dict[str, int]) -> EncodedChunk:
+def count_words(token_blocks: Iterable[list[str]], max_vocab_size: int | None = None) -> Counter:
+    """Count tokens over blocks of tokens.
+
+    With `max_vocab_size`, the table never holds more than that many words: when
+    it overflows, every word with count <= m is dropped and m grows by one, as
+    word2vec.c's ReduceVocab does. Counts of rare words become lower bounds.
+    """
+    counts: Counter = Counter()
+    prune_below = 1
+    for tokens in token_blocks:
+        counts.update(tokens)
+        while max_vocab_size is not None and len(counts) > max_vocab_size:
+            counts = Counter({w: c for w, c in counts.items() if c > prune_below})
+            prune_below += 1
+    return counts
+
+
+def count_text(blocks: Iterable[bytes], max_vocab_size: int | None = None) -> Counter:
+    """count_words for raw text: blocks of bytes, each ending after whitespace.
+
+    Compiled (pyw2v._text.TokenCounter): tokens are split on ASCII whitespace and
+    counted as bytes, then decoded as UTF-8 (TextFileSource.byte_blocks yields
+    valid UTF-8). `max_vocab_size` prunes as in count_words, after each block.
+    """
+    counter = TokenCounter()
+    prune_below = 1
+    for data in blocks:
+        counter.add(data)
+        while max_vocab_size is not None and len(counter) > max_vocab_size:
+            counter.prune(prune_below + 1)
+            prune_below += 1
+    tokens, counts = counter.items()
+    # One decode for all words (tokens hold no newline); blocks are valid UTF-8.
+    return Counter(dict(zip(b"\n".join(tokens).decode("utf-8").split("\n"), counts.tolist())))
+
+
+def encode_block(block: Block, index: Mapping[str, int]) -> EncodedChunk:
     """Token ids of the in-vocabulary tokens of a block, sentences cut to MAX_SENTENCE_LENGTH."""
     ids = np.fromiter(map(index.get, block.tokens, repeat(-1)), dtype=np.int64,
                       count=len(block.tokens))
@@ -193,7 +274,7 @@ def encode_block(block: Block, index: dict[str, int]) -> EncodedChunk:
                         _sentence_starts(kept_lengths[kept_lengths > 0]))
 
 
-def vocabulary_table(index: dict[str, int]) -> TokenCounter:
+def vocabulary_table(index: Mapping[str, int]) -> TokenCounter:
     """A TokenCounter holding the UTF-8 bytes of each vocabulary word with its id,
     to encode text files. Words that no text token can spell (ASCII whitespace
     inside, or not encodable as UTF-8) are left out."""
@@ -225,67 +306,3 @@ def _sentence_starts(lengths: np.ndarray) -> np.ndarray:
     last_piece = np.cumsum(pieces) - 1
     piece_lengths[last_piece] = lengths - (pieces - 1) * limit
     return np.concatenate(([0], np.cumsum(piece_lengths))).astype(np.int64)
-
-
-def concatenate(chunks: list[EncodedChunk]) -> EncodedChunk:
-    """One chunk holding all of `chunks`, in order."""
-    if not chunks:
-        return EncodedChunk(np.zeros(0, np.uint32), np.zeros(1, np.int64))
-    offsets = np.cumsum([0] + [c.n_tokens for c in chunks[:-1]])
-    starts = [chunks[0].sentence_starts[:1]]
-    starts += [c.sentence_starts[1:] + off for c, off in zip(chunks, offsets)]
-    return EncodedChunk(np.concatenate([c.token_ids for c in chunks]),
-                        np.concatenate(starts))
-
-
-class EncodedCorpus:
-    """Re-iterable stream of EncodedChunks for a source and a vocabulary.
-
-    The first pass counts tokens; if they fit in CACHE_TOKENS the chunks are
-    kept, so later epochs neither re-read nor re-encode. Every pass must yield
-    the same number of tokens, or a ValueError says the source changed.
-    `expected_tokens`, when the caller knows the count (the vocabulary's total),
-    lets a corpus too large to cache stream from the first pass on, instead of
-    holding CACHE_TOKENS tokens before giving up.
-    """
-
-    def __init__(self, source: TextFileSource | TokenListSource, index: dict[str, int],
-                 expected_tokens: int | None = None):
-        self.source = source
-        self.index = index
-        self.expected_tokens = expected_tokens
-        self.n_tokens: int | None = None
-        self._cached: list[EncodedChunk] | None = None
-        self._table: TokenCounter | None = None
-
-    def _encoded_blocks(self) -> Iterator[EncodedChunk]:
-        if isinstance(self.source, TextFileSource):
-            if self._table is None:
-                self._table = vocabulary_table(self.index)
-            for data in self.source.byte_blocks():
-                yield encode_text(data, self._table)
-        else:
-            for block in self.source.blocks():
-                yield encode_block(block, self.index)
-
-    def chunks(self) -> Iterator[EncodedChunk]:
-        if self._cached is not None:
-            yield from self._cached
-            return
-        too_large = self.expected_tokens is not None and self.expected_tokens > CACHE_TOKENS
-        kept: list[EncodedChunk] | None = None if too_large else []
-        seen = 0
-        for chunk in self._encoded_blocks():
-            seen += chunk.n_tokens
-            if kept is not None:
-                kept.append(chunk)
-                if seen > CACHE_TOKENS:
-                    kept = None
-            yield chunk
-        if self.n_tokens is not None and seen != self.n_tokens:
-            raise ValueError(
-                f"the corpus yielded {seen} in-vocabulary tokens on this pass but "
-                f"{self.n_tokens} before; it must give the same sentences on every pass")
-        self.n_tokens = seen
-        if kept is not None:
-            self._cached = [concatenate(kept)]

@@ -14,12 +14,13 @@ import numpy as np
 
 from pyw2v import _core
 from pyw2v._threads import effective_threads
-from pyw2v.corpus import EncodedChunk, EncodedCorpus, TextFileSource, open_source
+from pyw2v.corpus import Corpus, EncodedChunk
+from pyw2v.encoding import EncodedCorpus, encoded_for
 from pyw2v.formats import FormatError
 from pyw2v.native_format import load_model_dir, save_model_dir
 from pyw2v.reference import initial_rng_states
 from pyw2v.vectors import WordVectors
-from pyw2v.vocab import Vocabulary, count_text, count_words
+from pyw2v.vocab import Vocabulary, build_vocabulary
 
 logger = logging.getLogger("pyw2v")
 
@@ -29,7 +30,6 @@ LOSSES = ("negative", "hs", "softmax")
 #: loss="softmax" costs O(vocabulary x dim) per prediction; larger vocabularies are refused.
 SOFTMAX_MAX_VOCAB = 10_000
 DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}
-Corpus = Union[str, PathLike, Iterable[list[str]]]
 #: train(progress=...): a callback, True / "auto" / "bar" / "log" for a display, None / False
 ProgressArg = Union[bool, str, Callable[["Progress"], None], None]
 
@@ -246,14 +246,16 @@ class Word2Vec:
         return (f"Word2Vec(model={p.model!r}, loss={p.loss!r}, vocab={len(self.vocab)}, "
                 f"dim={p.dim}, epochs trained={len(self._losses)})")
 
-    def train(self, corpus: Corpus, *, epochs: int | None = None, alpha: float | None = None,
-              min_alpha: float | None = None, threads: int | None = None,
+    def train(self, corpus: Corpus | EncodedCorpus, *, epochs: int | None = None,
+              alpha: float | None = None, min_alpha: float | None = None,
+              threads: int | None = None,
               progress: ProgressArg = None,
               report_every: float = 0.5, _epoch_words: int | None = None) -> "Word2Vec":
         """Train (further) on `corpus` with this model's vocabulary; unknown words are skipped.
 
         `corpus` is a path, a re-iterable of token lists, or an EncodedCorpus
-        made with this model's `vocab.index` (to encode once, train many times).
+        made with this model's vocabulary, `pyw2v.encode(corpus, model.vocab)`
+        (to encode once, train many times).
 
         The learning rate decays linearly from `alpha` (default: the model's) to
         `min_alpha` over all words of this call's `epochs` (default: the
@@ -278,17 +280,9 @@ class Word2Vec:
                          alpha=self.params.alpha if alpha is None else alpha,
                          min_alpha=self.params.min_alpha if min_alpha is None else min_alpha)
         threads = effective_threads(threads)
-        if isinstance(corpus, EncodedCorpus):
-            if corpus.index is not self.vocab.index:
-                raise ValueError("corpus was encoded with another vocabulary; pass the text "
-                                 "or encode it with this model's vocab.index")
-            encoded = corpus
-        else:
-            encoded = EncodedCorpus(open_source(corpus), self.vocab.index, _epoch_words)
+        encoded = encoded_for(corpus, self.vocab, _epoch_words)
         if _epoch_words is None:
-            for _ in encoded.chunks():   # one pass to count (and cache small corpora)
-                pass
-            _epoch_words = encoded.n_tokens
+            _epoch_words = encoded.tokens_per_pass()
         if not _epoch_words:
             raise ValueError("the corpus has no word of the model's vocabulary; nothing to train")
         total_words = params.epochs * _epoch_words
@@ -442,29 +436,29 @@ def _resolve_loss(loss: str, hs: bool) -> str:
     return "hs" if hs else loss
 
 
-def build_vocabulary(corpus: Corpus, params: TrainingParams) -> Vocabulary:
-    """Count the corpus and keep what `params` asks for; a clear error if nothing is left."""
-    source = open_source(corpus)
-    if isinstance(source, TextFileSource):
-        counts = count_text(source.byte_blocks(), params.max_vocab_size)
-    else:
-        counts = count_words((b.tokens for b in source.blocks()), params.max_vocab_size)
-    odd = [token for token in counts if not isinstance(token, str)]
-    if odd:   # the source checked only the first token of each sentence
-        raise TypeError(f"corpus holds a token of type {type(odd[0]).__name__} ({odd[0]!r}); "
-                        "tokens must be str, e.g. [['the', 'cat'], ['a', 'dog']]")
-    vocab = Vocabulary.from_counts(counts, params.min_count, params.max_final_vocab)
-    if not counts:
-        raise ValueError("the corpus is empty: it has no tokens")
-    if not len(vocab):
-        raise ValueError(
-            f"no word reaches min_count={params.min_count} (the most frequent word occurs "
-            f"{max(counts.values())} times); lower min_count or use a larger corpus")
-    return vocab
+def _vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams) -> Vocabulary:
+    """The vocabulary `params` asks for; an encoded corpus brings its own, which must
+    agree with the vocabulary options (max_vocab_size, max_final_vocab unset, and
+    no word below min_count)."""
+    if not isinstance(corpus, EncodedCorpus):
+        return build_vocabulary(corpus, min_count=params.min_count,
+                                max_vocab_size=params.max_vocab_size,
+                                max_final_vocab=params.max_final_vocab)
+    for name in ("max_vocab_size", "max_final_vocab"):
+        if getattr(params, name) is not None:
+            raise ValueError(f"{name} shapes the vocabulary, but an EncodedCorpus brings its "
+                             f"own; pass {name} to pyw2v.build_vocabulary before encoding")
+    rarest = int(corpus.vocab.counts.min()) if len(corpus.vocab) else 0
+    if rarest < params.min_count:
+        raise ValueError(f"min_count={params.min_count}, but the EncodedCorpus's vocabulary "
+                         f"holds words seen {rarest} times; pass min_count={rarest} or "
+                         "encode with a vocabulary built with this min_count")
+    return corpus.vocab
 
 
-def train(corpus: Corpus, *, model: str = "skipgram", dim: int = 100, window: int = 5,
-          negative: int = 5, sample: float = 1e-3, min_count: int = 5, epochs: int = 5,
+def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int = 100,
+          window: int = 5, negative: int = 5, sample: float = 1e-3, min_count: int = 5,
+          epochs: int = 5,
           alpha: float | None = None, min_alpha: float = 0.0001, threads: int | None = None,
           seed: int = 1, max_vocab_size: int | None = None, max_final_vocab: int | None = None,
           exact_sigmoid: bool = False, kernel: str = "auto", loss: str = "negative",
@@ -472,7 +466,9 @@ def train(corpus: Corpus, *, model: str = "skipgram", dim: int = 100, window: in
     """Build a vocabulary from `corpus` and train word2vec on it.
 
     corpus: a path to a text file (one sentence per line, whitespace-separated
-    tokens) or a re-iterable of token lists. model: "skipgram" or "cbow".
+    tokens), a re-iterable of token lists, or an EncodedCorpus
+    (pyw2v.encode), whose vocabulary the model then takes as it is.
+    model: "skipgram" or "cbow".
     loss: "negative" (negative sampling), "hs" (hierarchical softmax, with
     negative sampling too unless negative=0) or "softmax" (full softmax, small
     vocabularies); hs=True means loss="hs" (see TrainingParams).
@@ -487,9 +483,11 @@ def train(corpus: Corpus, *, model: str = "skipgram", dim: int = 100, window: in
                             max_final_vocab=max_final_vocab, exact_sigmoid=exact_sigmoid,
                             kernel=kernel, loss=_resolve_loss(loss, hs))
     threads = effective_threads(threads)
-    vocab = build_vocabulary(corpus, params)
+    vocab = _vocabulary(corpus, params)
     logger.info("vocabulary: %d words, %d tokens (%s)", len(vocab), vocab.total_words,
                 asdict(params))
     w2v = Word2Vec(vocab, params)
-    exact_count = vocab.total_words if max_vocab_size is None else None
+    # The vocabulary's total is the token count only if counted from this very corpus, unpruned.
+    exact = max_vocab_size is None and not isinstance(corpus, EncodedCorpus)
+    exact_count = vocab.total_words if exact else None
     return w2v.train(corpus, threads=threads, progress=progress, _epoch_words=exact_count)

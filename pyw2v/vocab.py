@@ -1,50 +1,17 @@
-"""Vocabulary: counting, pruning, ordering, subsampling and the noise distribution."""
+"""Vocabulary: building it from a corpus, ordering, subsampling and the noise distribution.
+
+Counting belongs to the corpus sources (pyw2v.corpus); this module only asks a
+source for its counts, so it knows no corpus format.
+"""
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from pyw2v import _core
-from pyw2v._text import TokenCounter
-
-
-def count_words(token_blocks: Iterable[list[str]], max_vocab_size: int | None = None) -> Counter:
-    """Count tokens over blocks of tokens.
-
-    With `max_vocab_size`, the table never holds more than that many words: when
-    it overflows, every word with count <= m is dropped and m grows by one, as
-    word2vec.c's ReduceVocab does. Counts of rare words become lower bounds.
-    """
-    counts: Counter = Counter()
-    prune_below = 1
-    for tokens in token_blocks:
-        counts.update(tokens)
-        while max_vocab_size is not None and len(counts) > max_vocab_size:
-            counts = Counter({w: c for w, c in counts.items() if c > prune_below})
-            prune_below += 1
-    return counts
-
-
-def count_text(blocks: Iterable[bytes], max_vocab_size: int | None = None) -> Counter:
-    """count_words for raw text: blocks of bytes, each ending after whitespace.
-
-    Compiled (pyw2v._text.TokenCounter): tokens are split on ASCII whitespace and
-    counted as bytes, then decoded as UTF-8 (TextFileSource.byte_blocks yields
-    valid UTF-8). `max_vocab_size` prunes as in count_words, after each block.
-    """
-    counter = TokenCounter()
-    prune_below = 1
-    for data in blocks:
-        counter.add(data)
-        while max_vocab_size is not None and len(counter) > max_vocab_size:
-            counter.prune(prune_below + 1)
-            prune_below += 1
-    tokens, counts = counter.items()
-    # One decode for all words (tokens hold no newline); blocks are valid UTF-8.
-    return Counter(dict(zip(b"\n".join(tokens).decode("utf-8").split("\n"), counts.tolist())))
+from pyw2v.corpus import Corpus, open_source
 
 
 @dataclass(frozen=True)
@@ -80,6 +47,15 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self.words)
 
+    def __eq__(self, other: object) -> bool:
+        """Same words in the same order with the same counts."""
+        if not isinstance(other, Vocabulary):
+            return NotImplemented
+        return self is other or (self.words == other.words
+                                 and np.array_equal(self.counts, other.counts))
+
+    __hash__ = None   # mutable-array contents: not hashable
+
     @property
     def total_words(self) -> int:
         """Number of in-vocabulary tokens in the corpus (one epoch)."""
@@ -109,3 +85,28 @@ class Vocabulary:
         path from the root is path_nodes[path_starts[i]:path_starts[i + 1]], inner
         nodes 0..n-2; see pyw2v._core.build_huffman. Needs n >= 2."""
         return _core.build_huffman(self.counts)
+
+
+def build_vocabulary(corpus: Corpus, *, min_count: int = 5, max_vocab_size: int | None = None,
+                     max_final_vocab: int | None = None) -> Vocabulary:
+    """Count `corpus` (a path or token lists) and keep the words `Vocabulary.from_counts` keeps.
+
+    max_vocab_size bounds the table while counting (rare words pruned as
+    word2vec.c does; see pyw2v.corpus.count_words); min_count and
+    max_final_vocab filter the final counts. A clear error if nothing is left.
+    """
+    for name, value in (("min_count", min_count), ("max_vocab_size", max_vocab_size),
+                        ("max_final_vocab", max_final_vocab)):
+        if value is None and name != "min_count":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    counts = open_source(corpus).count(max_vocab_size)
+    vocab = Vocabulary.from_counts(counts, min_count, max_final_vocab)
+    if not counts:
+        raise ValueError("the corpus is empty: it has no tokens")
+    if not len(vocab):
+        raise ValueError(
+            f"no word reaches min_count={min_count} (the most frequent word occurs "
+            f"{max(counts.values())} times); lower min_count or use a larger corpus")
+    return vocab

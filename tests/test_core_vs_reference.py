@@ -4,7 +4,6 @@ import pytest
 
 import pyw2v
 from pyw2v import _core, reference
-from pyw2v.corpus import EncodedCorpus, open_source
 
 
 def _matrices(seed, n_words=12, dim=7):
@@ -211,15 +210,14 @@ def test_one_thread_trainer_equals_train_reference(model, kernel, loss, negative
                   epochs=epochs, alpha=0.05, min_alpha=0.001, seed=11, kernel=kernel,
                   loss=loss)
     params = pyw2v.TrainingParams(exact_sigmoid=True, **kwargs)
-    vocab = pyw2v.model.build_vocabulary(sentences, params)
+    vocab = pyw2v.build_vocabulary(sentences, min_count=params.min_count)
     start = pyw2v.Word2Vec(vocab, params)
     ref_center = start.center_vectors.astype(np.float64)
     ref_outside = start.outside_vectors.astype(np.float64)
     ref_nodes = None if start.node_vectors is None else start.node_vectors.astype(np.float64)
     trained = start.train(sentences, threads=1)
 
-    encoded = EncodedCorpus(open_source(sentences), vocab.index)
-    (chunk,) = list(encoded.chunks())
+    (chunk,) = list(pyw2v.encode(sentences, vocab).chunks())
     id_sentences = [chunk.token_ids[a:b].tolist()
                     for a, b in zip(chunk.sentence_starts[:-1], chunk.sentence_starts[1:])]
     ref_losses = reference.train_reference(
@@ -241,12 +239,12 @@ def test_one_thread_trainer_differs_from_reference_with_another_seed():
     sentences = _planted_sentences()
     params = pyw2v.TrainingParams(dim=8, window=3, negative=4, sample=1e-2, min_count=2,
                                   epochs=1, alpha=0.05, seed=11, exact_sigmoid=True)
-    vocab = pyw2v.model.build_vocabulary(sentences, params)
+    vocab = pyw2v.build_vocabulary(sentences, min_count=params.min_count)
     model = pyw2v.Word2Vec(vocab, params)
     ref_center = model.center_vectors.astype(np.float64)
     ref_outside = model.outside_vectors.astype(np.float64)
     model.train(sentences, threads=1)
-    encoded = next(EncodedCorpus(open_source(sentences), vocab.index).chunks())
+    encoded = next(pyw2v.encode(sentences, vocab).chunks())
     id_sentences = [encoded.token_ids[a:b].tolist()
                     for a, b in zip(encoded.sentence_starts[:-1], encoded.sentence_starts[1:])]
     reference.train_reference(id_sentences, ref_center, ref_outside, vocab.counts, window=3,

@@ -2,14 +2,17 @@
 import numpy as np
 import pytest
 
-from pyw2v import _core, corpus
-from pyw2v.corpus import EncodedCorpus, TextFileSource, encode_block, open_source
-from pyw2v.vocab import Vocabulary, count_text, count_words
+import pyw2v
+from pyw2v import _core, corpus, encoding
+from pyw2v.corpus import (TextFileSource, TokenListSource, count_text, count_words, encode_block,
+                          open_source)
+from pyw2v.encoding import EncodedCorpus, concatenate
+from pyw2v.vocab import Vocabulary
 
 
 def _stream(source, vocab):
-    chunks = list(EncodedCorpus(source, vocab.index).chunks())
-    merged = corpus.concatenate(chunks)
+    chunks = list(EncodedCorpus(source, vocab).chunks())
+    merged = concatenate(chunks)
     return [merged.token_ids[a:b].tolist()
             for a, b in zip(merged.sentence_starts[:-1], merged.sentence_starts[1:])]
 
@@ -53,7 +56,7 @@ def test_a_very_long_line_is_kept_whole_in_segments(tmp_path):
     path = tmp_path / "one-line.txt"
     path.write_text(" ".join(f"w{i % 50}" for i in range(n)))   # no newline at all
     vocab = Vocabulary.from_counts(count_words(b.tokens for b in TextFileSource(path).blocks()), 1)
-    (chunk,) = EncodedCorpus(TextFileSource(path), vocab.index).chunks()
+    (chunk,) = EncodedCorpus(TextFileSource(path), vocab).chunks()
     assert chunk.n_tokens == n
     lengths = np.diff(chunk.sentence_starts)
     assert lengths.max() == _core.MAX_SENTENCE_LENGTH and lengths.sum() == n
@@ -79,10 +82,10 @@ def test_changing_corpus_between_passes_is_an_error(monkeypatch):
         def __iter__(self):
             return iter(SENTENCES[:1] if self.shrink else SENTENCES)
 
-    monkeypatch.setattr(corpus, "CACHE_TOKENS", 0)   # re-read every pass
+    monkeypatch.setattr(encoding, "CACHE_TOKENS", 0)   # re-read every pass
     vocab = Vocabulary.from_counts(count_words([sum(SENTENCES, [])]), min_count=1)
     sentences = Changing()
-    encoded = EncodedCorpus(open_source(sentences), vocab.index)
+    encoded = EncodedCorpus(open_source(sentences), vocab)
     list(encoded.chunks())
     list(encoded.chunks())
     sentences.shrink = True
@@ -133,7 +136,7 @@ def test_compiled_text_path_matches_the_python_blocks(tmp_path, monkeypatch):
     monkeypatch.setattr(corpus, "BLOCK_BYTES", 1000)
     source = TextFileSource(path)
     with pytest.warns(UnicodeWarning, match="invalid UTF-8 byte sequences were replaced"):
-        counts = count_text(source.byte_blocks())
+        counts = source.count()
     with pytest.warns(UnicodeWarning):
         assert counts == count_words(b.tokens for b in source.blocks())
     assert "a\u00a0b" in counts and "caf\u00e9" in counts
@@ -141,9 +144,9 @@ def test_compiled_text_path_matches_the_python_blocks(tmp_path, monkeypatch):
     assert "caf\ufffd" in counts and "\ufffd" in counts
     vocab = Vocabulary.from_counts(counts, min_count=3)
     with pytest.warns(UnicodeWarning):
-        python = corpus.concatenate([encode_block(b, vocab.index) for b in source.blocks()])
+        python = concatenate([encode_block(b, vocab.index) for b in source.blocks()])
     with pytest.warns(UnicodeWarning):
-        compiled = corpus.concatenate(list(EncodedCorpus(source, vocab.index).chunks()))
+        compiled = concatenate(list(source.encode(vocab.index)))
     assert vocab.index["caf\ufffd"] in compiled.token_ids
     np.testing.assert_array_equal(compiled.token_ids, python.token_ids)
     np.testing.assert_array_equal(compiled.sentence_starts, python.sentence_starts)
@@ -154,3 +157,109 @@ def test_vocabulary_table_leaves_out_words_no_text_can_spell():
     assert sorted(table.items()[0]) == [b"a", b"d"]
     ids, starts = table.encode("a b c d\n\ud800".encode("utf-8", "surrogatepass"), 10)
     assert ids.tolist() == [0, 3] and starts.tolist() == [0, 2]
+
+
+# ---------------------------------------------------------------- one source interface
+
+def _random_corpus(tmp_path, n_lines=300, seed=0):
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(120)]
+    sentences = [list(rng.choice(words, size=rng.integers(1, 30))) for _ in range(n_lines)]
+    path = tmp_path / "c.txt"
+    path.write_text("".join(" ".join(s) + "\n" for s in sentences))
+    return path, sentences
+
+
+def test_both_sources_count_and_encode_alike(tmp_path, monkeypatch):
+    """The CorpusSource protocol: a file and its token lists, read in many blocks, give
+    the same counts and the same ids."""
+    path, sentences = _random_corpus(tmp_path)
+    monkeypatch.setattr(corpus, "BLOCK_BYTES", 500)
+    monkeypatch.setattr(corpus, "BLOCK_TOKENS", 100)
+    text, lists = open_source(path), open_source(sentences)
+    assert isinstance(text, TextFileSource) and isinstance(lists, TokenListSource)
+    counts = text.count()
+    assert counts == lists.count() == count_words([sum(sentences, [])])
+    assert len(list(text.byte_blocks())) > 5 and len(list(lists.blocks())) > 5
+    for max_vocab_size in (40, 80):
+        assert len(text.count(max_vocab_size)) <= max_vocab_size
+        assert len(lists.count(max_vocab_size)) <= max_vocab_size
+    vocab = Vocabulary.from_counts(counts, min_count=30)
+    assert 0 < len(vocab) < len(counts)           # some words are out of the vocabulary
+    from_text = concatenate(list(text.encode(vocab.index)))
+    from_lists = concatenate(list(lists.encode(vocab.index)))
+    np.testing.assert_array_equal(from_text.token_ids, from_lists.token_ids)
+    assert from_text.n_tokens == vocab.total_words
+    # Byte blocks this small cut lines (a cut only ends a window); whole lines give equal starts.
+    monkeypatch.setattr(corpus, "BLOCK_BYTES", 1 << 20)
+    from_text = concatenate(list(text.encode(vocab.index)))
+    np.testing.assert_array_equal(from_text.token_ids, from_lists.token_ids)
+    np.testing.assert_array_equal(from_text.sentence_starts, from_lists.sentence_starts)
+
+
+def test_text_source_encodes_with_the_index_it_is_given(tmp_path):
+    """The compiled lookup table is reused per index, never for another one."""
+    path, _ = _random_corpus(tmp_path, n_lines=20)
+    source = TextFileSource(path)
+    first = {"w1": 0, "w2": 1}
+    second = {"w1": 1, "w2": 0}
+    ids = [concatenate(list(source.encode(index))).token_ids for index in (first, second)]
+    assert len(ids[0]) > 0 and ids[0].tolist() == [1 - i for i in ids[1].tolist()]
+    again = concatenate(list(source.encode(first))).token_ids
+    np.testing.assert_array_equal(again, ids[0])
+
+
+def test_count_text_prunes_like_count_words_on_the_same_blocks():
+    blocks = [b"a a b c\n", b"d e f a\n", b"g a b\n"]
+    assert count_text(blocks, 3) == count_words((b.decode().split() for b in blocks), 3)
+
+
+@pytest.mark.parametrize("as_path", [False, True])
+def test_encode_round_trip(tmp_path, as_path):
+    path, sentences = _random_corpus(tmp_path, n_lines=50)
+    vocab = pyw2v.build_vocabulary(sentences, min_count=8)
+    encoded = pyw2v.encode(path if as_path else sentences, vocab)
+    assert isinstance(encoded, pyw2v.EncodedCorpus) and encoded.vocab is vocab
+    assert encoded.n_tokens == vocab.total_words          # the first pass is already made
+    (chunk,) = encoded.chunks()                            # small: one cached chunk
+    decoded = [[vocab.words[i] for i in chunk.token_ids[a:b]]
+               for a, b in zip(chunk.sentence_starts[:-1], chunk.sentence_starts[1:])]
+    kept = [[w for w in s if w in vocab.index] for s in sentences]
+    assert decoded == [s for s in kept if s]
+
+
+def test_training_on_an_encoded_corpus_equals_training_on_the_text(tmp_path):
+    path, sentences = _random_corpus(tmp_path, n_lines=80)
+    kwargs = dict(dim=8, window=3, epochs=2, threads=1, seed=3, min_count=3)
+    vocab = pyw2v.build_vocabulary(path, min_count=3)
+    encoded = pyw2v.encode(path, vocab)
+    direct = pyw2v.train(sentences, **kwargs)
+    from_encoded = pyw2v.train(encoded, **kwargs)
+    assert from_encoded.vocab is vocab
+    np.testing.assert_array_equal(from_encoded.center_vectors, direct.center_vectors)
+    again = pyw2v.Word2Vec(vocab, pyw2v.TrainingParams(dim=8, window=3, epochs=2, seed=3,
+                                                       min_count=3)).train(encoded, threads=1)
+    np.testing.assert_array_equal(again.center_vectors, direct.center_vectors)
+
+
+def test_an_encoded_corpus_must_match_the_model_vocabulary():
+    vocab = pyw2v.build_vocabulary(SENTENCES, min_count=1)
+    encoded = pyw2v.encode(SENTENCES, vocab)
+    params = pyw2v.TrainingParams(dim=4, min_count=1, sample=0, epochs=1)
+    other = pyw2v.build_vocabulary(SENTENCES, min_count=2)
+    with pytest.raises(ValueError, match=r"encoded with another vocabulary \(7 words\) than "
+                                         r"the model's \(2 words\).*pyw2v.encode"):
+        pyw2v.Word2Vec(other, params).train(encoded, threads=1)
+    equal = Vocabulary(list(vocab.words), vocab.counts.copy())   # equal, not the same object
+    pyw2v.Word2Vec(equal, params).train(encoded, threads=1)
+
+
+@pytest.mark.parametrize("option, message", [
+    (dict(max_final_vocab=3), "max_final_vocab shapes the vocabulary"),
+    (dict(max_vocab_size=3), "max_vocab_size shapes the vocabulary"),
+    (dict(min_count=2), "min_count=2, but .* words seen 1 times; pass min_count=1"),
+])
+def test_train_on_an_encoded_corpus_refuses_vocabulary_options(option, message):
+    encoded = pyw2v.encode(SENTENCES, pyw2v.build_vocabulary(SENTENCES, min_count=1))
+    with pytest.raises(ValueError, match=message):
+        pyw2v.train(encoded, **{"min_count": 1, **option})

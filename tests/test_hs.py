@@ -355,7 +355,7 @@ def test_softmax_refuses_a_vocabulary_above_its_limit():
         pyw2v.train(sentences, loss="softmax", min_count=1)
     params = pyw2v.TrainingParams(loss="softmax", min_count=1, dim=4,
                                   max_final_vocab=SOFTMAX_MAX_VOCAB)
-    vocab = pyw2v.model.build_vocabulary(sentences, params)
+    vocab = pyw2v.build_vocabulary(sentences, min_count=1, max_final_vocab=SOFTMAX_MAX_VOCAB)
     assert pyw2v.Word2Vec(vocab, params).outside_vectors.shape == (SOFTMAX_MAX_VOCAB, 4)
 
 

@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 
 import pyw2v
-from pyw2v import corpus
-from pyw2v.corpus import EncodedCorpus, TextFileSource, open_source
+from pyw2v import corpus, encoding
+from pyw2v.corpus import TextFileSource, open_source
+from pyw2v.encoding import EncodedCorpus
 from pyw2v.model import _ThreadState
 
 TINY = [["a", "b", "c", "d", "a", "b"]] * 20
@@ -365,11 +366,11 @@ def test_a_corpus_known_to_be_too_large_streams_from_the_first_pass(monkeypatch)
     """When the caller knows the token count (train() does, from the vocabulary), a
     corpus over CACHE_TOKENS never holds more than the chunk in hand, even on the
     first pass; with an unknown count it is cached only if it fits."""
-    monkeypatch.setattr(corpus, "CACHE_TOKENS", 40)
+    monkeypatch.setattr(encoding, "CACHE_TOKENS", 40)
     monkeypatch.setattr(corpus, "BLOCK_TOKENS", 8)
     sentences = [["a", "b", "c", "d"]] * 20             # 80 tokens, blocks of 8
-    index = {"a": 0, "b": 1, "c": 2, "d": 3}
-    encoded = EncodedCorpus(open_source(sentences), index, expected_tokens=80)
+    vocab = pyw2v.Vocabulary(["a", "b", "c", "d"], np.full(4, 20))
+    encoded = EncodedCorpus(open_source(sentences), vocab, expected_tokens=80)
     previous = None
     for chunk in encoded.chunks():
         gc.collect()
@@ -377,7 +378,7 @@ def test_a_corpus_known_to_be_too_large_streams_from_the_first_pass(monkeypatch)
         previous = weakref.ref(chunk.token_ids)
         del chunk
     assert encoded.n_tokens == 80 and encoded._cached is None
-    monkeypatch.setattr(corpus, "CACHE_TOKENS", 100)
-    cached = EncodedCorpus(open_source(sentences), index)
+    monkeypatch.setattr(encoding, "CACHE_TOKENS", 100)
+    cached = EncodedCorpus(open_source(sentences), vocab)
     assert sum(c.n_tokens for c in cached.chunks()) == 80
     assert cached._cached is not None and cached._cached[0].n_tokens == 80

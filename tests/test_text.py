@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from pyw2v._text import WHITESPACE, TokenCounter
-from pyw2v.vocab import count_words
+from pyw2v.corpus import count_words
 
 SEEDS = [0, 1, 2, 3, 4]
 CORPUS_DEV = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data",

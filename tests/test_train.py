@@ -39,7 +39,7 @@ def test_two_threads_learn_planted_analogies(planted, model_name, kernel, floor)
 def test_untrained_vectors_do_not_solve_analogies(planted):
     """The accuracy check above is sharp: random vectors score near zero."""
     params = pyw2v.TrainingParams(dim=40)
-    vocab = pyw2v.model.build_vocabulary(planted.sentences, params)
+    vocab = pyw2v.build_vocabulary(planted.sentences, min_count=params.min_count)
     assert _analogy_accuracy(pyw2v.Word2Vec(vocab, params), planted.analogies) < 0.05
 
 

@@ -2,7 +2,9 @@
 import numpy as np
 import pytest
 
-from pyw2v.vocab import Vocabulary, count_words
+import pyw2v
+from pyw2v.corpus import count_words
+from pyw2v.vocab import Vocabulary, build_vocabulary
 
 
 def test_order_is_count_descending_then_word():
@@ -59,3 +61,54 @@ def test_noise_distribution_is_count_to_three_quarters():
     mass = prob.copy()
     np.add.at(mass, alias, 1.0 - prob)
     np.testing.assert_allclose(mass / len(prob), p)
+
+
+# ---------------------------------------------------------------- build_vocabulary
+
+SENTENCES = [["the", "cat", "sat"], ["the", "cat"], ["the", "dog", "sat"], ["a"]]
+
+
+@pytest.mark.parametrize("as_path", [False, True])
+def test_build_vocabulary_counts_and_filters(tmp_path, as_path):
+    path = tmp_path / "c.txt"
+    path.write_text("".join(" ".join(s) + "\n" for s in SENTENCES))
+    corpus = path if as_path else SENTENCES
+    vocab = build_vocabulary(corpus, min_count=2)
+    assert vocab.words == ["the", "cat", "sat"] and vocab.counts.tolist() == [3, 2, 2]
+    assert build_vocabulary(corpus, min_count=1, max_final_vocab=2).words == ["the", "cat"]
+    assert build_vocabulary(corpus, min_count=1) == pyw2v.build_vocabulary(SENTENCES, min_count=1)
+    assert len(build_vocabulary(corpus, min_count=1)) == 5
+
+
+def test_build_vocabulary_defaults_to_min_count_5():
+    vocab = build_vocabulary([["x"] * 5 + ["y"] * 4])
+    assert vocab.words == ["x"]
+
+
+def test_build_vocabulary_max_vocab_size_prunes_while_counting():
+    blocks = [["the"] * 50 + [f"rare{i}" for i in range(j, j + 50)] for j in range(0, 500, 50)]
+    assert len(build_vocabulary(blocks, min_count=1)) == 501
+    pruned = build_vocabulary(blocks, min_count=1, max_vocab_size=100)
+    assert pruned.words == ["the"] and pruned.counts.tolist() == [500]
+
+
+@pytest.mark.parametrize("corpus, kwargs, error, message", [
+    ([[]], {}, ValueError, "the corpus is empty"),
+    ([["a", "b", "a"]], {"min_count": 3}, ValueError,
+     r"no word reaches min_count=3 \(the most frequent word occurs 2 times\)"),
+    ([["a", 1]], {}, TypeError, r"token of type int \(1\); tokens must be str"),
+    ([["a"]], {"min_count": 0}, ValueError, "min_count must be an int >= 1, got 0"),
+    ([["a"]], {"max_vocab_size": -1}, ValueError, "max_vocab_size must be an int >= 1"),
+    ([["a"]], {"max_final_vocab": 2.5}, ValueError, "max_final_vocab must be an int >= 1"),
+])
+def test_build_vocabulary_errors(corpus, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        build_vocabulary(corpus, **kwargs)
+
+
+def test_vocabularies_compare_by_words_and_counts():
+    vocab = Vocabulary(["a", "b"], np.array([3, 1]))
+    assert vocab == Vocabulary(["a", "b"], np.array([3, 1]))
+    assert vocab != Vocabulary(["a", "b"], np.array([3, 2]))
+    assert vocab != Vocabulary(["b", "a"], np.array([3, 1]))
+    assert vocab != ["a", "b"]
