@@ -35,7 +35,9 @@ def check_restrict(restrict_vocab: int | None, n: int) -> int:
     if restrict_vocab is None:
         return n
     if not is_int(restrict_vocab) or restrict_vocab < 1:
-        raise ValueError(f"restrict_vocab must be a positive integer or None, got {restrict_vocab!r}")
+        raise ValueError(
+            f"restrict_vocab must be a positive integer or None, got {restrict_vocab!r}"
+        )
     return min(int(restrict_vocab), n)
 
 

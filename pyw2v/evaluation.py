@@ -391,11 +391,7 @@ def _analogy_scores(
         count = len(ids)
         scores = buffer[:count]
         if method == "3cosadd":
-            flat = ids.ravel()
-            units = (matrix[flat] / divisors[flat, None]).reshape(count, 3, -1)
-            queries = unit_rows(units[:, 1] + units[:, 2] - units[:, 0])
-            np.matmul(queries, matrix[:stop].T, out=scores)
-            scores /= divisors[:stop]
+            _cosadd_scores(matrix, divisors, ids, out=scores)
         else:
             if shifted_all is not None:
                 shifted, where = shifted_all, np.searchsorted(distinct_all, ids)
@@ -410,6 +406,18 @@ def _analogy_scores(
         for column in range(3):
             scores[rows, ids[:, column]] = -np.inf
         yield start, ids, scores
+
+
+def _cosadd_scores(
+    matrix: np.ndarray, divisors: np.ndarray, ids: np.ndarray, out: np.ndarray
+) -> None:
+    """Into ``out`` (k, stop): cos(d, b - a + c) of each of the first ``stop`` rows d."""
+    stop = out.shape[1]
+    flat = ids.ravel()
+    units = (matrix[flat] / divisors[flat, None]).reshape(len(ids), 3, -1)
+    queries = unit_rows(units[:, 1] + units[:, 2] - units[:, 0])
+    np.matmul(queries, matrix[:stop].T, out=out)
+    out /= divisors[:stop]
 
 
 def _shifted_cosines(
