@@ -1,33 +1,39 @@
-"""Word vectors: lookup, cosine queries, analogies and their evaluation.
+"""Word vectors: the container, row norms, cosine queries and word2vec file I/O.
 
 :class:`WordVectors` holds a vocabulary (``index_to_key``) and a float32 matrix
 (``vectors``, one row per word).  Every query is cosine similarity: the query
 direction is built from unit-length word vectors, and scores against the whole
 vocabulary come from one matrix-vector product divided by the row norms, so a
 query over 1M x 300 costs one pass over the matrix.  Batches of queries
-(:meth:`WordVectors.most_similar_to_vectors`, the analogy evaluation) use one
-matrix product per batch.
+(:meth:`WordVectors.most_similar_to_vectors`) use one matrix product per batch.
 
 Row norms, not a normalised copy of the matrix, are cached: scoring with
 ``(vectors @ q) / norms`` costs the same as with a unit matrix and does not
 double the memory of a large model.  A zero row has norm 0; it is divided by 1
 instead and so scores 0 against everything, never NaN.
 
-The evaluation methods reproduce gensim 4.4's ``evaluate_word_analogies`` and
-``evaluate_word_pairs`` counting rules, so on the same vectors they report the
-same accuracy and the same correlations (see each method for the rules).
+The evaluators (analogies, word pairs) and their result classes live in
+:mod:`pyw2v.evaluation`; the ``evaluate_*`` methods here delegate to them.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Union, overload
 
 import numpy as np
 
-from . import formats
+from . import evaluation, formats
+from ._cosine import (
+    COSMUL_EPS,
+    batch_size,
+    check_method,
+    check_restrict,
+    is_int,
+    safe_norms,
+    unit_rows,
+)
+from .evaluation import AnalogyResult, SectionScore, WordPairsResult
 
 __all__ = [
     "AnalogyResult",
@@ -39,21 +45,6 @@ __all__ = [
 
 #: A query term: a word of the vocabulary or a vector of length ``dim``.
 Term = Union[str, np.ndarray]
-
-#: Epsilon of 3CosMul's denominator, as in Levy & Goldberg (2014).  (gensim's
-#: ``most_similar_cosmul`` uses 1e-6.)
-COSMUL_EPS = 1e-3
-
-_METHODS = ("3cosadd", "3cosmul")
-# gensim's evaluate_word_analogies looks at this many candidates per question.
-_EVAL_CANDIDATES = 5
-# Elements of the (batch, vocabulary) score matrix computed at once (128 MB).
-_SCORE_BUDGET = 1 << 25
-_MAX_BATCH = 1024
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 class WordVectors:
@@ -175,7 +166,7 @@ class WordVectors:
                     np.einsum("ij,ij->i", block, block, dtype=np.float64)
                 )
             self._norms = norms
-            self._safe_norms = np.where(norms > 0, norms, np.float32(1))
+            self._safe_norms = safe_norms(norms)
         return self._norms
 
     def _divisors(self) -> np.ndarray:
@@ -195,16 +186,12 @@ class WordVectors:
 
     # ------------------------------------------------------------------ queries
 
-    def _restrict(self, restrict_vocab: int | None, name: str = "restrict_vocab") -> int:
-        if restrict_vocab is None:
-            return len(self)
-        if not _is_int(restrict_vocab) or restrict_vocab < 1:
-            raise ValueError(f"{name} must be a positive integer or None, got {restrict_vocab!r}")
-        return min(int(restrict_vocab), len(self))
+    def _restrict(self, restrict_vocab: int | None) -> int:
+        return check_restrict(restrict_vocab, len(self))
 
     @staticmethod
     def _check_topn(topn: int) -> int:
-        if not _is_int(topn) or topn < 1:
+        if not is_int(topn) or topn < 1:
             raise ValueError(f"topn must be a positive integer, got {topn!r}")
         return int(topn)
 
@@ -224,7 +211,7 @@ class WordVectors:
             )
         if not np.isfinite(vec).all():
             raise ValueError("a query vector contains NaN or infinity")
-        return _unit_rows(vec[None, :])[0], None
+        return unit_rows(vec[None, :])[0], None
 
     @staticmethod
     def _terms(value: Term | Iterable[Term] | None) -> list[Term]:
@@ -287,7 +274,7 @@ class WordVectors:
                 query += np.float32(sign) * unit
                 if index is not None:
                     exclude.append(index)
-        query = _unit_rows(query[None, :])[0]
+        query = unit_rows(query[None, :])[0]
         return self._top(self._cosines(query, stop), topn, exclude)
 
     def most_similar_to_vector(
@@ -313,9 +300,9 @@ class WordVectors:
             raise ValueError(f"vectors must have shape (m, {self.dim}), got {queries.shape}")
         if not np.isfinite(queries).all():
             raise ValueError("query vectors contain NaN or infinity")
-        queries = _unit_rows(queries)
+        queries = unit_rows(queries)
         results: list[list[tuple[str, float]]] = []
-        batch = _batch_size(stop)
+        batch = batch_size(stop)
         for start in range(0, len(queries), batch):
             scores = queries[start : start + batch] @ self._vectors[:stop].T
             scores /= self._divisors()[:stop]
@@ -337,7 +324,7 @@ class WordVectors:
             if not isinstance(word, str):
                 raise TypeError(f"doesnt_match takes words, got {type(word).__name__}")
         units = np.stack([self._unit(w)[0] for w in words])
-        centre = _unit_rows(units.mean(axis=0)[None, :])[0]
+        centre = unit_rows(units.mean(axis=0)[None, :])[0]
         return words[int(np.argmin(units @ centre))]  # type: ignore[return-value]
 
     @overload
@@ -375,7 +362,7 @@ class WordVectors:
         Returns the best word when ``topn`` is None, else the ``topn`` best
         (word, score) pairs.
         """
-        method = _check_method(method)
+        method = check_method(method)
         stop = self._restrict(restrict_vocab)
         count = 1 if topn is None else self._check_topn(topn)
         if method == "3cosadd":
@@ -441,198 +428,19 @@ class WordVectors:
 
     # ------------------------------------------------------------------ evaluation
 
-    def _eval_vocab(self, stop: int, case_insensitive: bool) -> dict:
-        """Word (upper-cased if case-insensitive) -> row, over the first ``stop`` rows.
-
-        With case folding the first (most frequent) spelling wins, as in gensim.
-        """
-        keys = self.index_to_key[:stop]
-        if not case_insensitive:
-            return {k: i for i, k in enumerate(keys)}
-        vocab: dict = {}
-        for i, k in enumerate(keys):
-            vocab.setdefault(k.upper(), i)
-        return vocab
-
     def evaluate_analogies(
         self,
         path: formats.PathLike,
         restrict_vocab: int | None = 30000,
         case_insensitive: bool = True,
         method: str = "3cosadd",
-    ) -> "AnalogyResult":
-        """Accuracy on an analogy file in the questions-words format.
+    ) -> AnalogyResult:
+        """Accuracy on a questions-words analogy file.
 
-        The file has ``: section`` header lines followed by lines of four words
-        ``a b c d`` meaning a : b :: c : d.  Counting follows gensim 4.4's
-        ``evaluate_word_analogies``, itself modelled on word2vec.c's
-        ``compute-accuracy``:
-
-        - only the first ``restrict_vocab`` words (None: all) are used, both as
-          the vocabulary questions may use and as candidate answers (30000 by
-          default, as in compute-accuracy and published results; gensim's
-          default is 300000);
-        - with ``case_insensitive`` words are compared upper-cased, and a word
-          spelt several ways takes the vector of its first (most frequent) row;
-        - a question with any word outside that vocabulary is skipped: it counts
-          in ``skipped`` and ``oov_ratio`` but not in the accuracy;
-        - lines that are not four words are ignored and counted in ``n_invalid``;
-        - the answer is the best candidate other than a, b, c; as in gensim,
-          the five best are scanned and other spellings of a, b or c are passed
-          over when case folding.
-
-        Sections whose name starts with ``gram`` are syntactic, all others
-        semantic; in questions-words.txt that makes the first five semantic.
-
-        ``method`` is "3cosadd" (gensim's method) or "3cosmul" (see
-        :meth:`analogy`).  Questions are scored in batches, one matrix product
-        per batch.
+        See :func:`pyw2v.evaluation.evaluate_analogies` for the file format and
+        the counting rules (gensim 4.4's).
         """
-        method = _check_method(method)
-        stop = self._restrict(restrict_vocab)
-        vocab = self._eval_vocab(stop, case_insensitive)
-        path = os.fspath(path)
-
-        names: list[str] = []
-        skipped: list[int] = []
-        section_of: list[int] = []
-        rows: list[tuple[int, int, int]] = []
-        expected: list[str] = []
-        n_invalid = 0
-        with open(path, "rb") as fh:
-            for line_no, raw in enumerate(fh, start=1):
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise ValueError(
-                        f"{path}: line {line_no} is not valid UTF-8 ({exc.reason})"
-                    ) from None
-                if line.startswith(": "):
-                    names.append(line.lstrip(": ").strip())
-                    skipped.append(0)
-                    continue
-                words = line.split()
-                if not words:
-                    continue
-                if not names:
-                    raise ValueError(
-                        f"{path}: line {line_no} comes before the first ': section' header; "
-                        "expected the questions-words format"
-                    )
-                if len(words) != 4:
-                    n_invalid += 1
-                    continue
-                if case_insensitive:
-                    words = [w.upper() for w in words]
-                ids = [vocab.get(w) for w in words]
-                if None in ids:
-                    skipped[-1] += 1
-                    continue
-                section_of.append(len(names) - 1)
-                rows.append((ids[0], ids[1], ids[2]))
-                expected.append(words[3])
-        if not rows and not any(skipped):
-            raise ValueError(
-                f"{path}: no analogy questions found; expected ': section' headers followed by "
-                "lines of four words"
-            )
-
-        correct = self._answer_analogies(
-            np.array(rows, dtype=np.intp).reshape(-1, 3), expected, stop, case_insensitive, method
-        )
-        sections_idx = np.array(section_of, dtype=np.intp)
-        right = np.bincount(
-            sections_idx, weights=correct.astype(np.float64), minlength=len(names)
-        ).astype(int)
-        asked = np.bincount(sections_idx, minlength=len(names))
-        sections = tuple(
-            SectionScore(name, int(right[s]), int(asked[s]), skipped[s])
-            for s, name in enumerate(names)
-        )
-        syntactic = [s for s in sections if s.name.lower().startswith("gram")]
-        semantic = [s for s in sections if not s.name.lower().startswith("gram")]
-        return AnalogyResult(
-            sections=sections,
-            semantic=SectionScore.combine("semantic", semantic),
-            syntactic=SectionScore.combine("syntactic", syntactic),
-            overall=SectionScore.combine("total", sections),
-            n_invalid=n_invalid,
-            method=method,
-            restrict_vocab=stop,
-            case_insensitive=case_insensitive,
-        )
-
-    def _answer_analogies(
-        self, abc: np.ndarray, expected: list[str], stop: int, case_insensitive: bool, method: str
-    ) -> np.ndarray:
-        """Whether each question (rows of a, b, c indices) is answered ``expected``."""
-        correct = np.zeros(len(abc), dtype=bool)
-        if not len(abc):
-            return correct
-        keys = self.index_to_key
-        fold = str.upper if case_insensitive else (lambda s: s)
-        divisors = self._divisors()[:stop]
-        matrix = self._vectors[:stop]
-        batch = _batch_size(stop, per_row=4 if method == "3cosmul" else 1)
-        buffer = np.empty((min(batch, len(abc)), stop), dtype=np.float32)
-        shifted_all = None
-        if method == "3cosmul":
-            # Analogy files reuse few words (905 in questions-words.txt): when
-            # they fit the budget, compute each word's cosines once for all.
-            distinct_all = np.unique(abc)
-            if distinct_all.size * stop <= _SCORE_BUDGET:
-                shifted_all = self._shifted_cosines(distinct_all, stop)
-        for start in range(0, len(abc), batch):
-            ids = abc[start : start + batch]
-            count = len(ids)
-            scores = buffer[:count]
-            if method == "3cosadd":
-                flat = ids.ravel()
-                units = (self._vectors[flat] / self._divisors()[flat, None]).reshape(count, 3, -1)
-                queries = _unit_rows(units[:, 1] + units[:, 2] - units[:, 0])
-                np.matmul(queries, matrix.T, out=scores)
-                scores /= divisors
-            else:
-                if shifted_all is not None:
-                    shifted, where = shifted_all, np.searchsorted(distinct_all, ids)
-                else:
-                    # Each distinct word's cosines are computed once per batch.
-                    distinct, where = np.unique(ids, return_inverse=True)
-                    where = where.reshape(count, 3)
-                    shifted = self._shifted_cosines(distinct, stop)
-                np.multiply(shifted[where[:, 1]], shifted[where[:, 2]], out=scores)
-                scores /= shifted[where[:, 0]] + np.float32(COSMUL_EPS)
-            rows = np.arange(count)
-            for column in range(3):
-                scores[rows, ids[:, column]] = -np.inf
-            best = scores.argmax(axis=1).tolist()
-            for r, (a, b, c) in enumerate(ids.tolist()):
-                question = start + r
-                ignore = {fold(keys[a]), fold(keys[b]), fold(keys[c])}
-                available = stop - len({a, b, c})
-                if available == 0:
-                    continue
-                predicted = fold(keys[best[r]])
-                if predicted in ignore:
-                    # Another spelling of a, b or c won: scan the five best like gensim.
-                    row = scores[r]
-                    k = min(_EVAL_CANDIDATES, available)
-                    top = np.argpartition(-row, k - 1)[:k]
-                    top = top[np.lexsort((top, -row[top]))]
-                    for index in top.tolist():
-                        predicted = fold(keys[index])
-                        if predicted not in ignore:
-                            break
-                correct[question] = predicted == expected[question]
-        return correct
-
-    def _shifted_cosines(self, rows: np.ndarray, stop: int) -> np.ndarray:
-        """(cos + 1) / 2 of each word in ``rows`` with each of the first ``stop`` rows."""
-        units = self._vectors[rows] / self._divisors()[rows, None]
-        shifted = (units @ self._vectors[:stop].T) / self._divisors()[:stop]
-        shifted += 1
-        shifted /= 2
-        return shifted
+        return evaluation.evaluate_analogies(self, path, restrict_vocab, case_insensitive, method)
 
     def evaluate_word_pairs(
         self,
@@ -640,66 +448,14 @@ class WordVectors:
         restrict_vocab: int | None = 300000,
         case_insensitive: bool = True,
         delimiter: str = "\t",
-    ) -> "WordPairsResult":
+    ) -> WordPairsResult:
         """Correlation of cosine similarities with human scores (WordSim-353 layout).
 
-        Each line is ``word1<delimiter>word2<delimiter>score``; lines starting
-        with ``#`` are comments.  As in gensim 4.4's ``evaluate_word_pairs``:
-        fields are not stripped, lines without exactly three fields or with a
-        non-numeric score are ignored (counted in ``n_invalid``), a pair with a
-        word outside the first ``restrict_vocab`` words is skipped (counted in
-        ``n_oov``), and case folding upper-cases words and takes the first
-        spelling's vector.  Spearman uses average ranks for ties.
+        See :func:`pyw2v.evaluation.evaluate_word_pairs` for the file format and
+        the counting rules (gensim 4.4's).
         """
-        stop = self._restrict(restrict_vocab)
-        vocab = self._eval_vocab(stop, case_insensitive)
-        path = os.fspath(path)
-        left: list[int] = []
-        right: list[int] = []
-        gold: list[float] = []
-        n_oov = n_invalid = 0
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("#"):
-                    continue
-                fields = line.split(delimiter)
-                if len(fields) != 3:
-                    if line.strip():
-                        n_invalid += 1
-                    continue
-                try:
-                    score = float(fields[2])
-                except ValueError:
-                    n_invalid += 1
-                    continue
-                a, b = fields[0], fields[1]
-                if case_insensitive:
-                    a, b = a.upper(), b.upper()
-                if a not in vocab or b not in vocab:
-                    n_oov += 1
-                    continue
-                left.append(vocab[a])
-                right.append(vocab[b])
-                gold.append(score)
-        if not gold:
-            raise ValueError(
-                f"{path}: no word pair with both words in the vocabulary "
-                f"({n_oov} out of vocabulary, {n_invalid} malformed lines)"
-            )
-        if len(gold) < 2:
-            raise ValueError(f"{path}: only one word pair in the vocabulary; correlations need two")
-        va = self._vectors[left].astype(np.float64)
-        vb = self._vectors[right].astype(np.float64)
-        sims = np.einsum("ij,ij->i", va, vb) / (
-            self._divisors()[left].astype(np.float64) * self._divisors()[right]
-        )
-        gold_arr = np.asarray(gold, dtype=np.float64)
-        return WordPairsResult(
-            pearson=_pearson(gold_arr, sims),
-            spearman=_pearson(_average_ranks(gold_arr), _average_ranks(sims)),
-            n_pairs=len(gold),
-            n_oov=n_oov,
-            n_invalid=n_invalid,
+        return evaluation.evaluate_word_pairs(
+            self, path, restrict_vocab, case_insensitive, delimiter
         )
 
 
@@ -712,154 +468,3 @@ def load_word2vec(
 ) -> WordVectors:
     """Read a word2vec C text or binary file; see :meth:`WordVectors.load_word2vec`."""
     return WordVectors.load_word2vec(path, binary, limit, unicode_errors=unicode_errors)
-
-
-# ---------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class SectionScore:
-    """Analogy counts for one section (or a group of sections)."""
-
-    name: str
-    correct: int
-    #: questions answered (all four words in the vocabulary)
-    total: int
-    #: questions skipped because a word was outside the vocabulary
-    skipped: int
-
-    @property
-    def accuracy(self) -> float:
-        """correct / total, or 0.0 when no question was answered (as gensim)."""
-        return self.correct / self.total if self.total else 0.0
-
-    @classmethod
-    def combine(cls, name: str, parts: Iterable["SectionScore"]) -> "SectionScore":
-        parts = list(parts)
-        return cls(
-            name,
-            sum(p.correct for p in parts),
-            sum(p.total for p in parts),
-            sum(p.skipped for p in parts),
-        )
-
-    def __str__(self) -> str:
-        return f"{self.name}: {100 * self.accuracy:.1f}% ({self.correct}/{self.total})"
-
-
-@dataclass(frozen=True)
-class AnalogyResult:
-    """Result of :meth:`WordVectors.evaluate_analogies`."""
-
-    sections: tuple[SectionScore, ...]
-    semantic: SectionScore
-    syntactic: SectionScore
-    overall: SectionScore
-    #: lines ignored because they were not four words
-    n_invalid: int
-    method: str
-    restrict_vocab: int
-    case_insensitive: bool
-
-    @property
-    def accuracy(self) -> float:
-        """Overall accuracy over answered questions (gensim's score)."""
-        return self.overall.accuracy
-
-    @property
-    def correct(self) -> int:
-        return self.overall.correct
-
-    @property
-    def total(self) -> int:
-        return self.overall.total
-
-    @property
-    def skipped(self) -> int:
-        return self.overall.skipped
-
-    @property
-    def oov_ratio(self) -> float:
-        """Fraction of questions skipped as out of vocabulary (gensim logs it in percent)."""
-        asked = self.overall.total + self.overall.skipped
-        return self.overall.skipped / asked if asked else 0.0
-
-    def summary(self) -> str:
-        """Human-readable report, one line per section then the totals."""
-        lines = [str(s) for s in self.sections]
-        lines += [str(self.semantic), str(self.syntactic), str(self.overall)]
-        lines.append(
-            f"skipped (out of vocabulary): {self.skipped} of {self.total + self.skipped} "
-            f"({100 * self.oov_ratio:.1f}%); method {self.method}, "
-            f"restrict_vocab {self.restrict_vocab}"
-        )
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class WordPairsResult:
-    """Result of :meth:`WordVectors.evaluate_word_pairs`."""
-
-    pearson: float
-    spearman: float
-    #: pairs scored (both words in the vocabulary)
-    n_pairs: int
-    #: pairs skipped because a word was outside the vocabulary
-    n_oov: int
-    #: non-comment lines ignored as malformed
-    n_invalid: int
-
-    @property
-    def oov_ratio(self) -> float:
-        """Fraction of pairs skipped as out of vocabulary (gensim returns it in percent)."""
-        return self.n_oov / (self.n_pairs + self.n_oov)
-
-    def summary(self) -> str:
-        return (
-            f"Pearson {self.pearson:.4f}, Spearman {self.spearman:.4f}, "
-            f"{self.n_pairs} pairs, {self.n_oov} out of vocabulary ({100 * self.oov_ratio:.1f}%)"
-        )
-
-
-# ---------------------------------------------------------------------- helpers
-
-
-def _check_method(method: str) -> str:
-    if not isinstance(method, str) or method.lower() not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
-    return method.lower()
-
-
-def _batch_size(stop: int, per_row: int = 1) -> int:
-    """Queries per batch so a batch's score matrices stay within the budget."""
-    return max(1, min(_MAX_BATCH, _SCORE_BUDGET // max(1, stop * per_row)))
-
-
-def _unit_rows(rows: np.ndarray) -> np.ndarray:
-    """``rows`` (m, dim) scaled to unit length, float32; zero rows stay zero."""
-    rows = np.asarray(rows, dtype=np.float32)
-    norms = np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64))
-    norms[norms == 0] = 1.0
-    return (rows / norms[:, None]).astype(np.float32, copy=False)
-
-
-def _pearson(x: np.ndarray, y: np.ndarray) -> float:
-    """Pearson correlation of two float64 vectors; NaN if either is constant."""
-    dx = x - x.mean()
-    dy = y - y.mean()
-    denominator = np.sqrt(np.dot(dx, dx) * np.dot(dy, dy))
-    if denominator == 0:
-        return float("nan")
-    return float(np.clip(np.dot(dx, dy) / denominator, -1.0, 1.0))
-
-
-def _average_ranks(x: np.ndarray) -> np.ndarray:
-    """1-based ranks of ``x``, tied values sharing the mean of their ranks."""
-    order = np.argsort(x, kind="mergesort")
-    ordered = x[order]
-    # Start of each run of equal values, plus the end.
-    edges = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1], [True])))
-    mean_rank = (edges[:-1] + edges[1:] + 1) / 2.0
-    ranks = np.empty(len(x), dtype=np.float64)
-    ranks[order] = np.repeat(mean_rank, np.diff(edges))
-    return ranks

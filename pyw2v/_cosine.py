@@ -1,0 +1,64 @@
+"""Cosine-scoring primitives shared by the queries (vectors.py) and the evaluators (evaluation.py).
+
+They live here so that evaluation.py needs nothing from vectors.py and the
+imports point one way: vectors -> evaluation -> _cosine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Epsilon of 3CosMul's denominator, as in Levy & Goldberg (2014).  (gensim's
+#: ``most_similar_cosmul`` uses 1e-6.)
+COSMUL_EPS = 1e-3
+
+METHODS = ("3cosadd", "3cosmul")
+#: Elements of a (batch, vocabulary) score matrix computed at once (128 MB).
+SCORE_BUDGET = 1 << 25
+MAX_BATCH = 1024
+
+
+def is_int(value: object) -> bool:
+    """True for Python and NumPy integers, False for bools."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_method(method: str) -> str:
+    """The analogy method, lower-cased; ``ValueError`` naming the choices otherwise."""
+    if not isinstance(method, str) or method.lower() not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    return method.lower()
+
+
+def check_restrict(restrict_vocab: int | None, n: int) -> int:
+    """How many leading rows of ``n`` a query searches: all for None, else at most ``n``."""
+    if restrict_vocab is None:
+        return n
+    if not is_int(restrict_vocab) or restrict_vocab < 1:
+        raise ValueError(
+            f"restrict_vocab must be a positive integer or None, got {restrict_vocab!r}"
+        )
+    return min(int(restrict_vocab), n)
+
+
+def batch_size(stop: int, per_row: int = 1) -> int:
+    """Queries per batch so a batch's score matrices stay within the budget."""
+    return max(1, min(MAX_BATCH, SCORE_BUDGET // max(1, stop * per_row)))
+
+
+def fits_budget(rows: int, stop: int) -> bool:
+    """Whether a (rows, stop) score matrix fits the budget in one piece."""
+    return rows * stop <= SCORE_BUDGET
+
+
+def safe_norms(norms: np.ndarray) -> np.ndarray:
+    """Row norms with zeros replaced by 1, so dividing by them makes zero rows score 0."""
+    return np.where(norms > 0, norms, np.float32(1))
+
+
+def unit_rows(rows: np.ndarray) -> np.ndarray:
+    """``rows`` (m, dim) scaled to unit length, float32; zero rows stay zero."""
+    rows = np.asarray(rows, dtype=np.float32)
+    norms = np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64))
+    norms[norms == 0] = 1.0
+    return (rows / norms[:, None]).astype(np.float32, copy=False)
