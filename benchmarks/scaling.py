@@ -17,7 +17,7 @@ from pyw2v.model import TrainingParams, Word2Vec
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 KERNELS = {"skipgram-pair": ("skipgram", "pair"), "skipgram-batch": ("skipgram", "batch"),
-           "cbow": ("cbow", "pair")}
+           "cbow": ("cbow", "window")}
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ def prepared(corpus):
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("model, kernel", [("skipgram", "batch"), ("skipgram", "pair"),
-                                           ("cbow", "pair")])
+                                           ("cbow", "window")])
 def test_kernel_epoch(benchmark, prepared, threads, model, kernel):
     """One epoch of the compiled loop on an already-encoded chunk: words/s of the kernel."""
     params, vocab, encoded = prepared

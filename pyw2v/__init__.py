@@ -1,12 +1,14 @@
 """pyw2v: fast word2vec training with a Cython/OpenMP core and a NumPy reference."""
 from pyw2v import _core
+from pyw2v._version import __version__
 from pyw2v.encoding import EncodedCorpus, encode
+from pyw2v.evaluation import AnalogyResult, WordPairsResult
 from pyw2v.formats import FormatError
-from pyw2v.model import Progress, TrainingParams, Word2Vec, load_model, train
-from pyw2v.vectors import AnalogyResult, WordPairsResult, WordVectors, load_word2vec
+from pyw2v.model import Word2Vec, load_model, train
+from pyw2v.params import ParameterError, TrainingParams
+from pyw2v.progress import Progress
+from pyw2v.vectors import WordVectors, load_word2vec
 from pyw2v.vocab import Vocabulary, build_vocabulary
-
-__version__ = "0.1.0"
 
 
 def openmp_enabled() -> bool:
@@ -20,6 +22,7 @@ if not openmp_enabled():
     warnings.warn("pyw2v was built without OpenMP: training runs on one thread",
                   RuntimeWarning, stacklevel=2)
 
-__all__ = ["AnalogyResult", "EncodedCorpus", "FormatError", "Progress", "TrainingParams",
-           "Vocabulary", "WordPairsResult", "WordVectors", "Word2Vec", "__version__",
-           "build_vocabulary", "encode", "load_model", "load_word2vec", "openmp_enabled", "train"]
+__all__ = ["AnalogyResult", "EncodedCorpus", "FormatError", "ParameterError", "Progress",
+           "TrainingParams", "Vocabulary", "WordPairsResult", "WordVectors", "Word2Vec",
+           "__version__", "build_vocabulary", "encode", "load_model", "load_word2vec",
+           "openmp_enabled", "train"]

@@ -4,23 +4,31 @@ from __future__ import annotations
 import os
 
 from pyw2v import _core
+from pyw2v.params import check
+
+#: Where the cgroup CPU controller is mounted; tests point it at a directory of their own.
+CGROUP_ROOT = "/sys/fs/cgroup"
 
 
-def _cgroup_cpu_limit() -> int | None:
-    """CPUs allowed by a cgroup v2 / v1 quota, or None when unlimited or unknown."""
+def _read(root: str, name: str) -> str:
+    with open(os.path.join(root, name)) as fh:
+        return fh.read()
+
+
+def _cgroup_cpu_limit(root: str | None = None) -> int | None:
+    """CPUs allowed by a cgroup v2 / v1 quota under `root` (default CGROUP_ROOT),
+    rounded down but at least 1, or None when unlimited or unknown."""
+    root = CGROUP_ROOT if root is None else root
     try:
-        with open("/sys/fs/cgroup/cpu.max") as fh:
-            quota, period = fh.read().split()[:2]
+        quota, period = _read(root, "cpu.max").split()[:2]
         if quota != "max":
             return max(1, int(int(quota) // int(period)))
         return None
     except (OSError, ValueError):
         pass
     try:
-        with open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") as fh:
-            quota_us = int(fh.read())
-        with open("/sys/fs/cgroup/cpu/cpu.cfs_period_us") as fh:
-            period_us = int(fh.read())
+        quota_us = int(_read(root, "cpu/cpu.cfs_quota_us"))
+        period_us = int(_read(root, "cpu/cpu.cfs_period_us"))
         return max(1, quota_us // period_us) if quota_us > 0 else None
     except (OSError, ValueError):
         return None
@@ -39,16 +47,14 @@ def usable_cores() -> int:
 def effective_threads(threads: int | None) -> int:
     """Thread count for training.
 
-    None means every usable core (or OMP_NUM_THREADS when set). Without OpenMP
-    the answer is always 1. An explicit count is used as given.
+    None means every usable core (or OMP_NUM_THREADS when set to a positive
+    count). Without OpenMP the answer is always 1. An explicit count is used as
+    given; 0 and negative counts are refused (ParameterValueError, param "threads").
     """
+    check({"threads": threads})
     if threads is None:
         threads = usable_cores()
         env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
         if env.isdigit() and int(env) > 0:
             threads = int(env)
-    elif isinstance(threads, bool) or not isinstance(threads, int):
-        raise TypeError(f"threads must be an int or None, got {type(threads).__name__}")
-    elif threads < 1:
-        raise ValueError(f"threads must be >= 1 (or None for all usable cores), got {threads}")
-    return threads if _core.openmp_enabled() else 1
+    return int(threads) if _core.openmp_enabled() else 1

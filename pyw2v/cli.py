@@ -24,8 +24,9 @@ from collections.abc import Iterator, Sequence
 import pyw2v
 from pyw2v import formats, plot
 from pyw2v._threads import effective_threads
-from pyw2v.model import LOSSES, SOFTMAX_MAX_VOCAB, TrainingParams
 from pyw2v.native_format import META_FILE
+from pyw2v.params import (ANALOGY_METHODS, KERNELS, LOSSES, MODELS, PROGRESS_MODES,
+                          SOFTMAX_MAX_VOCAB, ParameterError, TrainingParams)
 from pyw2v.progress import progress_display
 from pyw2v.synthetic import make_corpus
 
@@ -40,7 +41,7 @@ WORD2VEC_FLAGS = ("-train", "-output", "-size", "-window", "-negative", "-hs", "
                   "-threads", "-iter", "-min-count", "-alpha", "-cbow", "-binary", "-debug",
                   "-save-vocab", "-read-vocab", "-classes")
 
-#: How TrainingParams' names are spelt on the command line, for error messages.
+#: How parameters are spelt on the command line, for error messages.
 _OPTION_NAMES = {
     "model": "--model (-cbow)", "dim": "--dim (-size)", "window": "--window (-window)",
     "negative": "--negative (-negative)", "sample": "--sample (-sample)",
@@ -174,14 +175,10 @@ def _cli_logging(level: int) -> Iterator[None]:
 # ---------------------------------------------------------------------- train
 
 
-def _params_error(exc: Exception) -> UsageError:
-    """TrainingParams' message with the parameter spelt as its command-line option."""
-    message = str(exc)
-    for name, option in sorted(_OPTION_NAMES.items(), key=lambda kv: -len(kv[0])):
-        if message.startswith(name + " ") or message.startswith(f"{name}=") \
-                or message.startswith(f"{name} ("):
-            return UsageError(option + message[len(name):])
-    return UsageError(message)
+def _params_error(exc: ParameterError) -> UsageError:
+    """The error's message with its parameter spelt as the command-line option."""
+    option = _OPTION_NAMES.get(exc.param)
+    return UsageError(str(exc.spelt(option) if option else exc))
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -211,7 +208,7 @@ def _train(args: argparse.Namespace) -> int:
     try:
         TrainingParams(**options)
         threads = effective_threads(args.threads)
-    except (ValueError, TypeError) as exc:
+    except ParameterError as exc:
         raise _params_error(exc) from None
 
     _check_input_file(corpus, "corpus")
@@ -299,13 +296,14 @@ def _add_train_parser(commands) -> None:
 
     m = p.add_argument_group("model")
     d = TrainingParams()
-    m.add_argument("--model", choices=["skipgram", "cbow"], default=d.model,
+    m.add_argument("--model", choices=MODELS, default=d.model,
                    help="default: %(default)s")
     m.add_argument("-cbow", dest="model", type=_cbow_flag, metavar="1|0",
                    help="word2vec.c spelling: 1 cbow, 0 skipgram")
-    m.add_argument("--kernel", choices=["auto", "pair", "batch"], default="auto",
+    m.add_argument("--kernel", choices=KERNELS, default="auto",
                    help="skip-gram update: batch (one update per window, negatives shared "
-                        "by the window; the default via auto) or pair (word2vec.c's)")
+                        "by the window; the default via auto) or pair (one per center and "
+                        "outside word); CBOW's kernel is window (auto picks it)")
     m.add_argument("--dim", "-size", dest="dim", type=int, default=d.dim, metavar="N",
                    help="vector size (default: %(default)s)")
     m.add_argument("--window", "-window", dest="window", type=int, default=d.window,
@@ -342,7 +340,7 @@ def _add_train_parser(commands) -> None:
     m.add_argument("-classes", dest="classes", help=argparse.SUPPRESS)
 
     o = p.add_argument_group("output")
-    o.add_argument("--progress", choices=["auto", "bar", "log", "off"], default="auto",
+    o.add_argument("--progress", choices=PROGRESS_MODES, default="auto",
                    help="auto (default): a progress bar on a terminal, log lines otherwise")
     o.add_argument("-q", "--quiet", action="store_true",
                    help="no progress and no log lines, only errors")
@@ -479,7 +477,7 @@ def _add_query_parsers(commands) -> None:
     p.add_argument("c", metavar="C")
     p.add_argument("--topn", "-n", type=_positive_int, default=5, metavar="N",
                    help="answers to show (default: %(default)s)")
-    p.add_argument("--method", choices=["3cosadd", "3cosmul"], default="3cosadd",
+    p.add_argument("--method", choices=ANALOGY_METHODS, default="3cosadd",
                    help="3cosadd: cos(d, b - a + c) (default); 3cosmul: Levy & Goldberg")
     limit_arg(p)
     p.set_defaults(run=_analogy)
@@ -494,7 +492,7 @@ def _add_query_parsers(commands) -> None:
                    help="questions-words file (repeatable)")
     p.add_argument("--pairs", action="append", default=[], metavar="FILE",
                    help="word-pair similarity file (repeatable)")
-    p.add_argument("--method", choices=["3cosadd", "3cosmul"], default="3cosadd")
+    p.add_argument("--method", choices=ANALOGY_METHODS, default="3cosadd")
     p.add_argument("--restrict-vocab", type=_positive_int, default=None, metavar="N",
                    help="use only the N most frequent words (default: 30000 for analogies, "
                         "300000 for pairs, as gensim)")
@@ -583,7 +581,7 @@ def _add_demo_parser(commands) -> None:
         description="Train on a corpus pyw2v generates itself (no download) with planted "
                     "word families, then print nearest neighbours and solved analogies; "
                     "with --plot, draw countries and capitals (needs matplotlib).")
-    demo.add_argument("--model", choices=["skipgram", "cbow"], default="skipgram")
+    demo.add_argument("--model", choices=MODELS, default="skipgram")
     demo.add_argument("--dim", type=_positive_int, default=50)
     demo.add_argument("--epochs", type=_positive_int, default=5)
     demo.add_argument("--sentences", type=_positive_int, default=20000)
@@ -592,7 +590,7 @@ def _add_demo_parser(commands) -> None:
     demo.add_argument("--plot", metavar="IMAGE", default=None,
                       help="also draw countries and capitals into IMAGE (e.g. demo.png)")
     demo.add_argument("--overwrite", action="store_true", help="replace an existing IMAGE")
-    demo.add_argument("--progress", choices=["auto", "bar", "log", "off"], default="auto",
+    demo.add_argument("--progress", choices=PROGRESS_MODES, default="auto",
                       help="auto (default): a progress bar on a terminal only")
     demo.set_defaults(run=_demo)
 

@@ -6,146 +6,27 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from os import PathLike
-from typing import Union
 
 import numpy as np
 
 from pyw2v import _core
 from pyw2v._threads import effective_threads
+from pyw2v._version import __version__
 from pyw2v.corpus import Corpus, EncodedChunk
 from pyw2v.encoding import EncodedCorpus, encoded_for
 from pyw2v.formats import FormatError
 from pyw2v.native_format import load_model_dir, save_model_dir
+from pyw2v.params import (  # noqa: F401  (re-exported: pyw2v.model.TrainingParams etc.)
+    DEFAULT_ALPHA, KERNELS, LOSSES, MODELS, SOFTMAX_MAX_VOCAB, TrainingParams,
+    check, check_loss_fits_vocabulary, resolve_loss, saved_params)
+from pyw2v.progress import Progress, ProgressArg, progress_display
 from pyw2v.reference import initial_rng_states
 from pyw2v.vectors import WordVectors
 from pyw2v.vocab import Vocabulary, build_vocabulary
 
 logger = logging.getLogger("pyw2v")
-
-MODELS = ("skipgram", "cbow")
-KERNELS = ("auto", "pair", "batch")
-LOSSES = ("negative", "hs", "softmax")
-#: loss="softmax" costs O(vocabulary x dim) per prediction; larger vocabularies are refused.
-SOFTMAX_MAX_VOCAB = 10_000
-DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}
-#: train(progress=...): a callback, True / "auto" / "bar" / "log" for a display, None / False
-ProgressArg = Union[bool, str, Callable[["Progress"], None], None]
-
-
-def _check_int(name: str, value: object, low: int, high: int | None = None,
-               allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} ({value!r})")
-    if value < low or (high is not None and value > high):
-        allowed = f">= {low}" if high is None else f"in {low}..{high}"
-        raise ValueError(f"{name} must be {allowed}, got {value}")
-
-
-def _check_float(name: str, value: object, positive: bool = False) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} ({value!r})")
-    if not math.isfinite(value) or value < 0 or (positive and value == 0):
-        kind = "> 0" if positive else ">= 0"
-        raise ValueError(f"{name} must be a finite number {kind}, got {value}")
-
-
-@dataclass(frozen=True)
-class TrainingParams:
-    """Everything that shapes a model; validated on construction.
-
-    alpha=None means the model's default (0.025 skip-gram, 0.05 CBOW).
-    exact_sigmoid computes sigma with exp() instead of the lookup table.
-    kernel (skip-gram): "batch", one update per window with negatives shared by
-    the window (faster; see pyw2v._core; negative sampling only); or "pair", one
-    update per (center, outside) pair, exactly word2vec.c's. "auto" (the
-    default) becomes "batch" for skip-gram with negative sampling and "pair"
-    otherwise (CBOW's kernel is per window already).
-    loss: "negative", negative sampling with `negative` >= 1 draws; "hs",
-    hierarchical softmax, plus negative sampling on the same input when
-    negative > 0 (word2vec.c's -hs 1 -negative N; negative=0 for HS alone);
-    "softmax", the full softmax over the vocabulary (at most SOFTMAX_MAX_VOCAB
-    words; computed with exp() whatever exact_sigmoid says; negative is
-    stored as 0, as no negatives are drawn).
-    """
-
-    model: str = "skipgram"
-    dim: int = 100
-    window: int = 5
-    negative: int = 5
-    sample: float = 1e-3
-    min_count: int = 5
-    epochs: int = 5
-    alpha: float | None = None
-    min_alpha: float = 0.0001
-    seed: int = 1
-    max_vocab_size: int | None = None
-    max_final_vocab: int | None = None
-    exact_sigmoid: bool = False
-    kernel: str = "auto"
-    loss: str = "negative"
-
-    def __post_init__(self) -> None:
-        if self.model not in MODELS:
-            raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
-        if self.kernel not in KERNELS:
-            raise ValueError(f"kernel must be one of {KERNELS}, got {self.kernel!r}")
-        if self.loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
-        if self.kernel == "auto":
-            batch = self.model == "skipgram" and self.loss == "negative"
-            object.__setattr__(self, "kernel", "batch" if batch else "pair")
-        if self.kernel == "batch" and self.model != "skipgram":
-            raise ValueError("kernel='batch' is implemented for model='skipgram' only")
-        if self.kernel == "batch" and self.loss != "negative":
-            raise ValueError(f"kernel='batch' is negative-sampling only (loss='negative'); "
-                             f"use kernel='pair' with loss={self.loss!r}")
-        _check_int("dim", self.dim, 1, 10_000)
-        _check_int("window", self.window, 1, 1_000)
-        _check_int("negative", self.negative, 0, 1_000)
-        if self.loss == "negative" and self.negative == 0:
-            raise ValueError("negative must be >= 1 for negative sampling (loss='negative'), "
-                             "got 0; for hierarchical softmax alone use loss='hs' (hs=True, "
-                             "-hs 1) with negative=0, or loss='softmax'")
-        if self.loss == "softmax":
-            object.__setattr__(self, "negative", 0)
-        _check_int("min_count", self.min_count, 1)
-        _check_int("epochs", self.epochs, 1)
-        _check_int("seed", self.seed, 0, 2**64 - 1)
-        _check_int("max_vocab_size", self.max_vocab_size, 1, allow_none=True)
-        _check_int("max_final_vocab", self.max_final_vocab, 1, allow_none=True)
-        _check_float("sample", self.sample)
-        if self.alpha is None:
-            object.__setattr__(self, "alpha", DEFAULT_ALPHA[self.model])
-        _check_float("alpha", self.alpha, positive=True)
-        _check_float("min_alpha", self.min_alpha)
-        if self.min_alpha > self.alpha:
-            raise ValueError(f"min_alpha ({self.min_alpha}) must not exceed alpha ({self.alpha})")
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A snapshot of training, handed to progress callbacks."""
-
-    epoch: int               # 1-based, within this training call
-    epochs: int
-    words_done: int          # in-vocabulary tokens processed in this call
-    total_words: int         # words_done when the call ends
-    alpha: float             # current learning rate
-    loss: float              # mean loss per prediction so far in this epoch
-    elapsed: float           # seconds since the call started
-
-    @property
-    def fraction(self) -> float:
-        return self.words_done / self.total_words if self.total_words else 1.0
-
-    @property
-    def words_per_second(self) -> float:
-        return self.words_done / self.elapsed if self.elapsed > 0 else 0.0
-
 
 class _ThreadState:
     """Per-thread arrays the kernel writes and Python reads, one cache line a thread."""
@@ -196,7 +77,7 @@ class Word2Vec:
                  node_vectors: np.ndarray | None = None):
         self.vocab = vocab
         self.params = params
-        _check_loss_fits_vocabulary(params, len(vocab))
+        check_loss_fits_vocabulary(params, len(vocab))
         if center_vectors is None:
             rng = np.random.default_rng(params.seed)
             center_vectors = (rng.random((len(vocab), params.dim), dtype=np.float32) - 0.5)
@@ -230,8 +111,6 @@ class Word2Vec:
         """Save the whole model (both matrices, vocabulary with counts, parameters,
         loss history) as a directory; see pyw2v.native_format. Refuses to replace
         an existing path unless overwrite=True."""
-        from pyw2v import __version__
-
         meta = {"pyw2v_version": __version__, "params": asdict(self.params),
                 "words": self.vocab.words, "loss_history": self._losses,
                 "training_calls": self.training_calls}
@@ -270,7 +149,6 @@ class Word2Vec:
             if progress is False:
                 progress = None
             else:
-                from pyw2v.progress import progress_display   # tqdm only when asked for
                 with progress_display(progress) as callback:
                     return self.train(corpus, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
                                       threads=threads, progress=callback,
@@ -383,11 +261,11 @@ def load_model(path: str | PathLike, *, mmap: bool = False) -> Word2Vec:
     """
     meta, arrays = load_model_dir(path, mmap=mmap)
     try:
-        params = TrainingParams(**meta["params"])
+        params = saved_params(meta["params"])
         vocab = Vocabulary(meta["words"], arrays["counts"])
         losses = [float(x) for x in meta.get("loss_history", [])]
         training_calls = meta.get("training_calls", 0)
-        _check_int("training_calls", training_calls, 0)
+        check({"training_calls": training_calls})
         if not len(vocab):
             raise ValueError("the model has no words")
         if vocab.counts.min() < 1:
@@ -398,17 +276,6 @@ def load_model(path: str | PathLike, *, mmap: bool = False) -> Word2Vec:
         raise FormatError(path, f"invalid model metadata ({exc})") from None
     model.training_calls = training_calls
     return model
-
-
-def _check_loss_fits_vocabulary(params: TrainingParams, n_words: int) -> None:
-    if params.loss == "hs" and n_words < 2:
-        raise ValueError(f"loss='hs' (hierarchical softmax) needs at least 2 words in the "
-                         f"vocabulary, got {n_words}; lower min_count or use loss='negative'")
-    if params.loss == "softmax" and n_words > SOFTMAX_MAX_VOCAB:
-        raise ValueError(
-            f"loss='softmax' scores the whole vocabulary for every prediction and is limited "
-            f"to {SOFTMAX_MAX_VOCAB:,} words, got {n_words:,}; pass max_final_vocab="
-            f"{SOFTMAX_MAX_VOCAB} (or a higher min_count), or use loss='negative' or hs=True")
 
 
 def _node_vectors(node_vectors: np.ndarray | None, params: TrainingParams,
@@ -424,16 +291,6 @@ def _node_vectors(node_vectors: np.ndarray | None, params: TrainingParams,
     if node_vectors.shape != shape:
         raise ValueError(f"node_vectors has shape {node_vectors.shape}, expected {shape}")
     return np.ascontiguousarray(node_vectors, dtype=np.float32)
-
-
-def _resolve_loss(loss: str, hs: bool) -> str:
-    """`loss`, with hs=True (word2vec.c's and gensim's spelling) meaning loss='hs'."""
-    if not isinstance(hs, (bool, np.bool_)):
-        raise TypeError(f"hs must be a bool, got {type(hs).__name__} ({hs!r})")
-    if hs and loss == "softmax":
-        raise ValueError("hs=True asks for hierarchical softmax but loss='softmax' asks for "
-                         "the full softmax; choose one")
-    return "hs" if hs else loss
 
 
 def _vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams) -> Vocabulary:
@@ -481,7 +338,7 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
                             sample=sample, min_count=min_count, epochs=epochs, alpha=alpha,
                             min_alpha=min_alpha, seed=seed, max_vocab_size=max_vocab_size,
                             max_final_vocab=max_final_vocab, exact_sigmoid=exact_sigmoid,
-                            kernel=kernel, loss=_resolve_loss(loss, hs))
+                            kernel=kernel, loss=resolve_loss(loss, hs))
     threads = effective_threads(threads)
     vocab = _vocabulary(corpus, params)
     logger.info("vocabulary: %d words, %d tokens (%s)", len(vocab), vocab.total_words,

@@ -1,7 +1,7 @@
 """Showing training progress: a tqdm bar, or log lines where tqdm or a terminal is missing.
 
 Both are callbacks for ``train(..., progress=...)``: the trainer calls them with
-a :class:`pyw2v.Progress` snapshot about twice a second from the calling thread
+a :class:`Progress` snapshot about twice a second from the calling thread
 (never from the compiled loop, which only bumps per-thread counters), so the
 cost of a display is paid between two polls and never slows the workers.
 
@@ -15,18 +15,40 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, Union
+from dataclasses import dataclass
+from typing import IO, Union
 
-if TYPE_CHECKING:
-    from pyw2v.model import Progress
+from pyw2v.params import check
 
-__all__ = ["LogProgress", "ProgressBar", "log_handler", "progress_display", "tqdm_available"]
+__all__ = ["LogProgress", "Progress", "ProgressBar", "log_handler", "progress_display",
+           "tqdm_available"]
 
 logger = logging.getLogger("pyw2v")
 
-MODES = ("auto", "bar", "log", "off")
+
+@dataclass(frozen=True)
+class Progress:
+    """A snapshot of training, handed to progress callbacks."""
+
+    epoch: int               # 1-based, within this training call
+    epochs: int
+    words_done: int          # in-vocabulary tokens processed in this call
+    total_words: int         # words_done when the call ends
+    alpha: float             # current learning rate
+    loss: float              # mean loss per prediction so far in this epoch
+    elapsed: float           # seconds since the call started
+
+    @property
+    def fraction(self) -> float:
+        return self.words_done / self.total_words if self.total_words else 1.0
+
+    @property
+    def words_per_second(self) -> float:
+        return self.words_done / self.elapsed if self.elapsed > 0 else 0.0
+
+
 #: What ``progress=`` accepts: a callback, True/"auto"/"bar"/"log", or None/False/"off".
-ProgressArg = Union[bool, str, Callable[["Progress"], None], None]
+ProgressArg = Union[bool, str, Callable[[Progress], None], None]
 
 
 def tqdm_available() -> bool:
@@ -44,7 +66,7 @@ def _clock(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
-def _eta(report: "Progress") -> float | None:
+def _eta(report: Progress) -> float | None:
     """Seconds left at the mean speed of this call so far, or None before any word is done."""
     if report.words_done <= 0 or report.elapsed <= 0:
         return None
@@ -72,7 +94,7 @@ class ProgressBar:
         self._bar = None
         self._epoch = 0
 
-    def __call__(self, report: "Progress") -> None:
+    def __call__(self, report: Progress) -> None:
         total = max(report.total_words, report.words_done)
         if self._bar is None:
             self._epoch = report.epoch
@@ -123,7 +145,7 @@ class LogProgress:
         self._log = log or logger
         self._next = time.monotonic() + interval
 
-    def __call__(self, report: "Progress") -> None:
+    def __call__(self, report: Progress) -> None:
         now = time.monotonic()
         if now < self._next or report.words_done >= report.total_words:
             return
@@ -139,9 +161,7 @@ class LogProgress:
 
 
 def _choose(mode: str, stream: IO[str]) -> str:
-    if mode not in MODES:
-        raise ValueError(f"progress must be one of {MODES}, True, False, None or a callable, "
-                         f"got {mode!r}")
+    check({"progress": mode})
     if mode == "auto":
         is_tty = getattr(stream, "isatty", lambda: False)()
         mode = "bar" if is_tty else "log"
@@ -154,7 +174,7 @@ def _choose(mode: str, stream: IO[str]) -> str:
 @contextlib.contextmanager
 def progress_display(progress: ProgressArg = "auto", *, file: IO[str] | None = None,
                      leave: bool = True, log_interval: float = 10.0
-                     ) -> Iterator[Callable[["Progress"], None] | None]:
+                     ) -> Iterator[Callable[[Progress], None] | None]:
     """Yield the callback that ``progress`` asks for, closed when the block exits.
 
     progress: a callable is used as given; None, False or "off" give None (no

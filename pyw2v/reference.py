@@ -12,6 +12,8 @@ the gradients shaped like the arguments they differentiate, so a training step i
 """
 import numpy as np
 
+from pyw2v.params import KERNELS, LOSSES, MODELS
+
 __all__ = [
     "sigmoid",
     "log_sigmoid",
@@ -715,12 +717,12 @@ def train_reference(
     epoch (one chunk) and whenever ``publish_every`` words have gone by since the
     last refresh, counted at sentence starts.
     """
-    if model not in ("skipgram", "cbow"):
-        raise ValueError(f"model must be 'skipgram' or 'cbow', got {model!r}")
-    if kernel not in ("pair", "batch"):
-        raise ValueError(f"kernel must be 'pair' or 'batch', got {kernel!r}")
-    if loss not in ("negative", "hs", "softmax"):
-        raise ValueError(f"loss must be 'negative', 'hs' or 'softmax', got {loss!r}")
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    if kernel == "auto" or kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {KERNELS} other than 'auto', got {kernel!r}")
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     if kernel == "batch" and loss != "negative":
         raise ValueError("kernel='batch' is negative-sampling only (loss='negative')")
     if (loss == "hs") != (node_vectors is not None):

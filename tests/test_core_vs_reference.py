@@ -196,11 +196,11 @@ def _planted_sentences(seed=3, n_sentences=300):
 
 
 @pytest.mark.parametrize("model, kernel, loss, negative", [
-    ("skipgram", "pair", "negative", 4), ("cbow", "pair", "negative", 4),
+    ("skipgram", "pair", "negative", 4), ("cbow", "window", "negative", 4),
     ("skipgram", "batch", "negative", 4),
-    ("skipgram", "pair", "hs", 0), ("cbow", "pair", "hs", 0),      # hierarchical softmax
-    ("skipgram", "pair", "hs", 4), ("cbow", "pair", "hs", 4),      # ... with negative sampling
-    ("skipgram", "pair", "softmax", 0), ("cbow", "pair", "softmax", 0),
+    ("skipgram", "pair", "hs", 0), ("cbow", "window", "hs", 0),      # hierarchical softmax
+    ("skipgram", "pair", "hs", 4), ("cbow", "window", "hs", 4),      # ... with negative sampling
+    ("skipgram", "pair", "softmax", 0), ("cbow", "window", "softmax", 0),
 ])
 @pytest.mark.parametrize("epochs", [1, 2])
 def test_one_thread_trainer_equals_train_reference(model, kernel, loss, negative, epochs):

@@ -24,7 +24,7 @@ def _analogy_accuracy(model, analogies):
 
 
 @pytest.mark.parametrize("model_name, kernel, floor", [
-    ("skipgram", "pair", 0.9), ("skipgram", "batch", 0.9), ("cbow", "pair", 0.8)])
+    ("skipgram", "pair", 0.9), ("skipgram", "batch", 0.9), ("cbow", "window", 0.8)])
 def test_two_threads_learn_planted_analogies(planted, model_name, kernel, floor):
     model = pyw2v.train(planted.sentences, model=model_name, kernel=kernel, dim=40, epochs=5,
                         threads=2, seed=3)
@@ -122,6 +122,8 @@ def test_diverging_learning_rate_is_reported():
     ({"model": "glove"}, ValueError, "model must be one of"),
     ({"kernel": "fast"}, ValueError, "kernel must be one of"),
     ({"kernel": "batch", "model": "cbow"}, ValueError, "model='skipgram' only"),
+    ({"kernel": "pair", "model": "cbow"}, ValueError, "CBOW has one kernel, 'window'"),
+    ({"kernel": "window"}, ValueError, "kernel='window' is CBOW's"),
     ({"dim": 0}, ValueError, "dim must be in"),
     ({"window": -1}, ValueError, "window must be in"),
     ({"negative": 0}, ValueError, "negative must be >= 1 for negative sampling"),
@@ -158,7 +160,7 @@ def test_empty_corpus_is_an_error(tmp_path):
 
 def test_auto_kernel_is_batch_for_skipgram_and_the_window_kernel_for_cbow(planted):
     assert pyw2v.TrainingParams().kernel == "batch"
-    assert pyw2v.TrainingParams(model="cbow").kernel == "pair"
+    assert pyw2v.TrainingParams(model="cbow").kernel == "window"
     model = pyw2v.train(planted.sentences, dim=20, epochs=1, threads=1)
     explicit = pyw2v.train(planted.sentences, dim=20, epochs=1, threads=1, kernel="batch")
     np.testing.assert_array_equal(model.center_vectors, explicit.center_vectors)

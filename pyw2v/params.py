@@ -1,0 +1,257 @@
+"""Allowed values and argument rules, declared once.
+
+Each parameter has one rule in `RULES` (an `Interval` or `Options`); `check`
+applies it and raises a `ParameterError` that carries the parameter's name as
+data (`.param`), so the command line can spell it as its option without reading
+the message. `TrainingParams` validates itself with these rules, then with the
+few rules that relate two parameters (kernel and model, loss and negative,
+alpha and min_alpha).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from numbers import Integral, Real
+from typing import Any, Union
+
+import numpy as np
+
+MODELS = ("skipgram", "cbow")
+#: "pair" and "batch" are skip-gram's kernels, "window" is CBOW's; "auto" picks one.
+KERNELS = ("auto", "pair", "window", "batch")
+LOSSES = ("negative", "hs", "softmax")
+#: What ``progress=`` accepts as a string (see pyw2v.progress).
+PROGRESS_MODES = ("auto", "bar", "log", "off")
+ANALOGY_METHODS = ("3cosadd", "3cosmul")
+#: loss="softmax" costs O(vocabulary x dim) per prediction; larger vocabularies are refused.
+SOFTMAX_MAX_VOCAB = 10_000
+DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}
+MAX_SEED = 2**64 - 1
+
+
+class ParameterError(Exception):
+    """A bad argument; `.param` names it. The message is the parameter's spelling
+    (`.spelt_as`, default `.param`) followed by `.detail`, so a caller that spells
+    the parameter differently (the command line's --min-count) can re-spell it."""
+
+    def __init__(self, param: str, detail: str, *, spelt_as: str | None = None) -> None:
+        self.param = param
+        self.detail = detail
+        self.spelt_as = spelt_as
+        super().__init__(f"{spelt_as or param}{detail}")
+
+    def spelt(self, spelling: str) -> ParameterError:
+        """The same error with the parameter written as `spelling`."""
+        return type(self)(self.param, self.detail, spelt_as=spelling)
+
+
+class ParameterValueError(ParameterError, ValueError):
+    """A value of the right type outside what the parameter allows."""
+
+
+class ParameterTypeError(ParameterError, TypeError):
+    """A value of the wrong type."""
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A number from `low` to `high` (inclusive; None: unbounded).
+
+    integer: ints only (bools refused), else any finite real number.
+    open_low: `low` itself is refused. optional: None is allowed too;
+    none_means, if given, says what None does in the error message.
+    """
+
+    low: float
+    high: float | None = None
+    integer: bool = True
+    open_low: bool = False
+    optional: bool = False
+    none_means: str | None = None
+
+    def check(self, name: str, value: object) -> None:
+        if value is None and self.optional:
+            return
+        kind = Integral if self.integer else Real
+        if isinstance(value, bool) or not isinstance(value, kind):
+            expected = "an int" if self.integer else "a number"
+            expected += " or None" if self.optional else ""
+            raise ParameterTypeError(
+                name, f" must be {expected}, got {type(value).__name__} ({value!r})")
+        if not self._contains(value):
+            hint = f" (or None for {self.none_means})" if self.none_means else ""
+            raise ParameterValueError(name, f" must be {self._describe()}{hint}, got {value}")
+
+    def _contains(self, value: Real) -> bool:
+        if not self.integer and not math.isfinite(value):
+            return False
+        above = value > self.low if self.open_low else value >= self.low
+        return above and (self.high is None or value <= self.high)
+
+    def _describe(self) -> str:
+        bound = f"{'>' if self.open_low else '>='} {self.low}" if self.high is None \
+            else f"in {self.low}..{self.high}"
+        return bound if self.integer else f"a finite number {bound}"
+
+
+@dataclass(frozen=True)
+class Options:
+    """One of `values`; `also` names what else the parameter accepts, for the message."""
+
+    values: tuple[str, ...]
+    also: str = ""
+
+    def check(self, name: str, value: object) -> None:
+        if not isinstance(value, str) or value not in self.values:
+            also = f", {self.also}" if self.also else ""
+            raise ParameterValueError(name, f" must be one of {self.values}{also}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """True or False (NumPy's bool too)."""
+
+    def check(self, name: str, value: object) -> None:
+        if not isinstance(value, (bool, np.bool_)):
+            raise ParameterTypeError(
+                name, f" must be a bool, got {type(value).__name__} ({value!r})")
+
+
+Rule = Union[Interval, Options, Flag]
+
+RULES: dict[str, Rule] = {
+    "model": Options(MODELS),
+    "kernel": Options(KERNELS),
+    "loss": Options(LOSSES),
+    "hs": Flag(),
+    "dim": Interval(1, 10_000),
+    "window": Interval(1, 1_000),
+    "negative": Interval(0, 1_000),
+    "min_count": Interval(1),
+    "epochs": Interval(1),
+    "seed": Interval(0, MAX_SEED),
+    "max_vocab_size": Interval(1, optional=True),
+    "max_final_vocab": Interval(1, optional=True),
+    "sample": Interval(0, integer=False),
+    "alpha": Interval(0, integer=False, open_low=True, optional=True),
+    "min_alpha": Interval(0, integer=False),
+    "threads": Interval(1, optional=True, none_means="all usable cores"),
+    "training_calls": Interval(0),
+    "progress": Options(PROGRESS_MODES, also="True, False, None or a callable"),
+}
+
+
+def check(values: Mapping[str, Any]) -> None:
+    """Check each named value against its rule in RULES; raise the first ParameterError."""
+    for name, value in values.items():
+        RULES[name].check(name, value)
+
+
+def resolve_kernel(model: str, kernel: str, loss: str) -> str:
+    """The kernel `kernel` means for `model` and `loss`; "auto" becomes skip-gram's
+    "batch" (negative sampling) or "pair" (other losses), and CBOW's "window"."""
+    if model == "cbow":
+        if kernel not in ("auto", "window"):
+            raise ParameterValueError(
+                "kernel", f"={kernel!r} is implemented for model='skipgram' only; "
+                "CBOW has one kernel, 'window' (kernel='auto' picks it)")
+        return "window"
+    if kernel == "window":
+        raise ParameterValueError(
+            "kernel", "='window' is CBOW's kernel (model='cbow'); for model='skipgram' "
+            "use 'batch', 'pair' or 'auto'")
+    if kernel == "auto":
+        return "batch" if loss == "negative" else "pair"
+    if kernel == "batch" and loss != "negative":
+        raise ParameterValueError(
+            "kernel", f"='batch' is negative-sampling only (loss='negative'); "
+            f"use kernel='pair' with loss={loss!r}")
+    return kernel
+
+
+@dataclass(frozen=True)
+class TrainingParams:
+    """Everything that shapes a model; validated on construction.
+
+    alpha=None means the model's default (0.025 skip-gram, 0.05 CBOW).
+    exact_sigmoid computes sigma with exp() instead of the lookup table.
+    kernel: for skip-gram, "batch", one update per window with negatives
+    shared by the window (faster; see pyw2v._core; negative sampling only),
+    or "pair", one update per (center, outside) pair in which the center row
+    predicts the outside word; for CBOW, "window", one update per window.
+    "auto" (the default) becomes "batch" for skip-gram with negative sampling,
+    "pair" for skip-gram with other losses, and "window" for CBOW.
+    loss: "negative", negative sampling with `negative` >= 1 draws; "hs",
+    hierarchical softmax, plus negative sampling on the same input when
+    negative > 0 (word2vec.c's -hs 1 -negative N; negative=0 for HS alone);
+    "softmax", the full softmax over the vocabulary (at most SOFTMAX_MAX_VOCAB
+    words; computed with exp() whatever exact_sigmoid says; negative is
+    stored as 0, as no negatives are drawn).
+    Bad values raise ParameterValueError / ParameterTypeError (subclasses of
+    ValueError / TypeError) naming the parameter in `.param`.
+    """
+
+    model: str = "skipgram"
+    dim: int = 100
+    window: int = 5
+    negative: int = 5
+    sample: float = 1e-3
+    min_count: int = 5
+    epochs: int = 5
+    alpha: float | None = None
+    min_alpha: float = 0.0001
+    seed: int = 1
+    max_vocab_size: int | None = None
+    max_final_vocab: int | None = None
+    exact_sigmoid: bool = False
+    kernel: str = "auto"
+    loss: str = "negative"
+
+    def __post_init__(self) -> None:
+        check({f.name: getattr(self, f.name) for f in fields(self) if f.name in RULES})
+        object.__setattr__(self, "kernel", resolve_kernel(self.model, self.kernel, self.loss))
+        if self.loss == "negative" and self.negative == 0:
+            raise ParameterValueError(
+                "negative", " must be >= 1 for negative sampling (loss='negative'), got 0; for "
+                "hierarchical softmax alone use loss='hs' (hs=True, -hs 1) with negative=0, "
+                "or loss='softmax'")
+        if self.loss == "softmax":
+            object.__setattr__(self, "negative", 0)
+        if self.alpha is None:
+            object.__setattr__(self, "alpha", DEFAULT_ALPHA[self.model])
+        if self.min_alpha > self.alpha:
+            raise ParameterValueError(
+                "min_alpha", f" ({self.min_alpha}) must not exceed alpha ({self.alpha})")
+
+
+def saved_params(saved: Mapping[str, Any]) -> TrainingParams:
+    """TrainingParams from a saved model's metadata. Models saved before CBOW's
+    kernel was named "window" record it as "pair"; they load as "window"."""
+    saved = dict(saved)
+    if saved.get("model") == "cbow" and saved.get("kernel") == "pair":
+        saved["kernel"] = "window"
+    return TrainingParams(**saved)
+
+
+def resolve_loss(loss: str, hs: bool) -> str:
+    """`loss`, with hs=True (word2vec.c's and gensim's spelling) meaning loss='hs'."""
+    check({"hs": hs})
+    if hs and loss == "softmax":
+        raise ParameterValueError(
+            "hs", "=True asks for hierarchical softmax but loss='softmax' asks for the full "
+            "softmax; choose one")
+    return "hs" if hs else loss
+
+
+def check_loss_fits_vocabulary(params: TrainingParams, n_words: int) -> None:
+    """Refuse a loss the vocabulary's size cannot serve (HS needs 2 words, softmax a few)."""
+    if params.loss == "hs" and n_words < 2:
+        raise ParameterValueError(
+            "loss", f"='hs' (hierarchical softmax) needs at least 2 words in the vocabulary, "
+            f"got {n_words}; lower min_count or use loss='negative'")
+    if params.loss == "softmax" and n_words > SOFTMAX_MAX_VOCAB:
+        raise ParameterValueError(
+            "loss", f"='softmax' scores the whole vocabulary for every prediction and is "
+            f"limited to {SOFTMAX_MAX_VOCAB:,} words, got {n_words:,}; pass max_final_vocab="
+            f"{SOFTMAX_MAX_VOCAB} (or a higher min_count), or use loss='negative' or hs=True")
