@@ -200,7 +200,16 @@ def write_word2vec(
     Raises ``ValueError`` for words the format cannot hold (empty, containing
     whitespace, duplicated), a shape mismatch or non-finite values.
     """
-    keys = list(index_to_key)
+    encoded, data = _checked_records(list(index_to_key), vectors, binary, float_format)
+    with atomic_write(path, overwrite=overwrite) as out:
+        out.write(f"{data.shape[0]} {data.shape[1]}\n".encode("ascii"))
+        _write_records(out, encoded, data, binary, float_format)
+
+
+def _checked_records(keys: list[str], vectors, binary: bool,
+                     float_format: str) -> tuple[list[bytes], np.ndarray]:
+    """(UTF-8 words, C-contiguous little-endian float32 rows), refusing anything the
+    format cannot hold before a file is opened."""
     arr = np.asarray(vectors)
     if arr.ndim != 2 or arr.shape[0] != len(keys) or arr.shape[1] < 1:
         raise ValueError(
@@ -220,24 +229,28 @@ def write_word2vec(
     with np.errstate(over="ignore", invalid="ignore"):
         data = np.ascontiguousarray(arr, dtype="<f4")
     _check_finite(keys, data, lambda problem: ValueError(f"cannot save: {problem} (as float32)"))
+    return encoded, data
 
+
+def _write_records(out: IO[bytes], encoded: list[bytes], data: np.ndarray, binary: bool,
+                   float_format: str) -> None:
+    """Write one record per row, joined in chunks: one write call per chunk is what keeps
+    this fast."""
     n, dim = data.shape
-    with atomic_write(path, overwrite=overwrite) as out:
-        out.write(f"{n} {dim}\n".encode("ascii"))
-        row_format = " ".join([float_format] * dim)
-        for start in range(0, n, _WRITE_CHUNK_ROWS):
-            stop = min(start + _WRITE_CHUNK_ROWS, n)
-            words = encoded[start:stop]
-            if binary:
-                rows = data[start:stop]
-                parts = [w + b" " + rows[i].tobytes() + b"\n" for i, w in enumerate(words)]
-            else:
-                rows = data[start:stop].tolist()
-                parts = [
-                    w + b" " + (row_format % tuple(r)).encode("ascii") + b"\n"
-                    for w, r in zip(words, rows)
-                ]
-            out.write(b"".join(parts))
+    row_format = " ".join([float_format] * dim)
+    for start in range(0, n, _WRITE_CHUNK_ROWS):
+        stop = min(start + _WRITE_CHUNK_ROWS, n)
+        words = encoded[start:stop]
+        if binary:
+            rows = data[start:stop]
+            parts = [w + b" " + rows[i].tobytes() + b"\n" for i, w in enumerate(words)]
+        else:
+            rows = data[start:stop].tolist()
+            parts = [
+                w + b" " + (row_format % tuple(r)).encode("ascii") + b"\n"
+                for w, r in zip(words, rows)
+            ]
+        out.write(b"".join(parts))
 
 
 # --------------------------------------------------------------------------- reading
@@ -376,6 +389,31 @@ def _read_binary(buf, pos: int, n: int, dim: int, path: str, whole: bool):
     return words, out
 
 
+def _store_text_rows(out: np.ndarray, done: int, tokens: list[bytes], lines: list[int],
+                     path: str) -> None:
+    """Convert the value tokens of rows ``lines`` (their line numbers) into
+    ``out[done:]`` in one NumPy call; on a bad value, name its line."""
+    if not lines:
+        return
+    dim = out.shape[1]
+    try:
+        out[done : done + len(lines)] = np.array(tokens, dtype=np.float32).reshape(
+            len(lines), dim
+        )
+    except ValueError:
+        for row, number in enumerate(lines):
+            for token in tokens[row * dim : (row + 1) * dim]:
+                try:
+                    np.array([token], dtype=np.float32)
+                except ValueError:
+                    raise FormatError(
+                        path, f"line {number}: {token[:40]!r} is not a number"
+                    ) from None
+        raise FormatError(
+            path, f"lines {lines[0]}-{lines[-1]}: a value is not a number"
+        ) from None
+
+
 def _read_text(buf, pos: int, n: int, dim: int, path: str, whole: bool):
     size = len(buf)
     out = np.empty((n, dim), dtype=np.float32)
@@ -385,30 +423,6 @@ def _read_text(buf, pos: int, n: int, dim: int, path: str, whole: bool):
     tokens: list[bytes] = []
     lines: list[int] = []  # line number of each pending row, for error messages
     done = 0
-
-    def flush() -> None:
-        nonlocal done, tokens, lines
-        if not lines:
-            return
-        try:
-            out[done : done + len(lines)] = np.array(tokens, dtype=np.float32).reshape(
-                len(lines), dim
-            )
-        except ValueError:
-            for row, number in enumerate(lines):
-                for token in tokens[row * dim : (row + 1) * dim]:
-                    try:
-                        np.array([token], dtype=np.float32)
-                    except ValueError:
-                        raise FormatError(
-                            path, f"line {number}: {token[:40]!r} is not a number"
-                        ) from None
-            raise FormatError(
-                path, f"lines {lines[0]}-{lines[-1]}: a value is not a number"
-            ) from None
-        done += len(lines)
-        tokens, lines = [], []
-
     for i in range(n):
         while True:
             if pos >= size:
@@ -434,8 +448,10 @@ def _read_text(buf, pos: int, n: int, dim: int, path: str, whole: bool):
         tokens.extend(record[1])
         lines.append(line_no)
         if len(lines) == _TEXT_CHUNK_ROWS:
-            flush()
-    flush()
+            _store_text_rows(out, done, tokens, lines, path)
+            done += len(lines)
+            tokens, lines = [], []
+    _store_text_rows(out, done, tokens, lines, path)
     if whole and pos < size and not _only_whitespace_from(buf, pos):
         raise FormatError(
             path,
@@ -495,6 +511,63 @@ def _first_occurrences(words: list[str], vectors: np.ndarray, path: str):
     return list(first), np.ascontiguousarray(vectors[keep])
 
 
+def _check_read_args(binary, limit, unicode_errors) -> None:
+    if binary is not None and not isinstance(binary, bool):
+        raise TypeError(f"binary must be True, False or None, got {binary!r}")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
+    try:
+        codecs.lookup_error(unicode_errors)
+    except LookupError:
+        raise ValueError(
+            f"unicode_errors={unicode_errors!r} is not an error handler; "
+            "use 'strict', 'replace' or 'ignore'"
+        ) from None
+
+
+def _read_records(buf, path: str, binary: bool | None, limit: int | None):
+    """(raw words, vectors) of the first ``limit`` records (all if None), after the
+    header, the format and the file size are checked."""
+    n_words, dim, pos = _parse_header(buf, path)
+    if n_words == 0:
+        if dim > _MAX_DIM:   # no record to check it against; NumPy would refuse the shape
+            raise FormatError(path, f"header gives dimension {dim}; more than {_MAX_DIM} "
+                              "is not a word2vec file")
+        return [], np.empty((0, dim), dtype=np.float32)
+    binary = _resolve_binary(buf, pos, dim, binary, path)
+    # The smallest possible record: a 1-byte word, a separator and the
+    # vector (4 bytes per value, or 2 bytes per text value).
+    smallest = 2 + 4 * dim if binary else 1 + 2 * dim
+    if n_words * smallest > len(buf) - pos:
+        raise FormatError(
+            path,
+            f"header announces {n_words} words of dimension {dim}, which need at least "
+            f"{n_words * smallest} bytes, but the file has {len(buf) - pos} after the header "
+            "(truncated, corrupt header, or not a word2vec file)",
+        )
+    n_read = n_words if limit is None else min(n_words, limit)
+    read = _read_binary if binary else _read_text
+    return read(buf, pos, n_read, dim, path, n_read == n_words)
+
+
+def _resolve_binary(buf, pos: int, dim: int, binary: bool | None, path: str) -> bool:
+    """The format of the records at ``pos``: detected, and checked against ``binary``."""
+    text = _looks_like_text(buf, pos, dim)
+    if binary is None:
+        return not text
+    if binary and text:
+        raise FormatError(
+            path, "binary=True, but the file is in text format; pass binary=False or None"
+        )
+    if not binary and not text:
+        raise FormatError(
+            path,
+            f"binary=False, but the first record is not a word and {dim} numbers; "
+            "the file is binary (pass binary=True or None) or corrupt",
+        )
+    return binary
+
+
 def read_word2vec(
     path: PathLike,
     *,
@@ -524,53 +597,9 @@ def read_word2vec(
     whose detected format contradicts ``binary``.
     """
     path = os.fspath(path)
-    if binary is not None and not isinstance(binary, bool):
-        raise TypeError(f"binary must be True, False or None, got {binary!r}")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
-    try:
-        codecs.lookup_error(unicode_errors)
-    except LookupError:
-        raise ValueError(
-            f"unicode_errors={unicode_errors!r} is not an error handler; "
-            "use 'strict', 'replace' or 'ignore'"
-        ) from None
-
+    _check_read_args(binary, limit, unicode_errors)
     with _open_buffer(path) as buf:
-        n_words, dim, pos = _parse_header(buf, path)
-        size = len(buf)
-        if n_words == 0:
-            if dim > _MAX_DIM:   # no record to check it against; NumPy would refuse the shape
-                raise FormatError(path, f"header gives dimension {dim}; more than {_MAX_DIM} "
-                                  "is not a word2vec file")
-            raw, vectors = [], np.empty((0, dim), dtype=np.float32)
-        else:
-            text = _looks_like_text(buf, pos, dim)
-            if binary is None:
-                binary = not text
-            elif binary and text:
-                raise FormatError(
-                    path, "binary=True, but the file is in text format; pass binary=False or None"
-                )
-            elif not binary and not text:
-                raise FormatError(
-                    path,
-                    f"binary=False, but the first record is not a word and {dim} numbers; "
-                    "the file is binary (pass binary=True or None) or corrupt",
-                )
-            # The smallest possible record: a 1-byte word, a separator and the
-            # vector (4 bytes per value, or 2 bytes per text value).
-            smallest = 2 + 4 * dim if binary else 1 + 2 * dim
-            if n_words * smallest > size - pos:
-                raise FormatError(
-                    path,
-                    f"header announces {n_words} words of dimension {dim}, which need at least "
-                    f"{n_words * smallest} bytes, but the file has {size - pos} after the header "
-                    "(truncated, corrupt header, or not a word2vec file)",
-                )
-            n_read = n_words if limit is None else min(n_words, limit)
-            read = _read_binary if binary else _read_text
-            raw, vectors = read(buf, pos, n_read, dim, path, n_read == n_words)
+        raw, vectors = _read_records(buf, path, binary, limit)
     words = _decode_words(raw, unicode_errors, path)
     vectors = vectors.astype(np.float32, copy=False)
     _check_finite(words, vectors, lambda problem: FormatError(path, problem))

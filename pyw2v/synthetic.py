@@ -280,6 +280,20 @@ def make_corpus(
     The same ``seed`` always gives the same corpus (``numpy.random.default_rng(seed)``).
     The defaults give about 240k tokens, which skip-gram learns in a few seconds.
     """
+    _check_corpus_args(n_sentences, n_filler_words, filler_per_sentence,
+                       entity_context_per_sentence, role_context_per_sentence, zipf_exponent)
+    sentences = _draw_sentences(
+        np.random.default_rng(seed), n_sentences, int(n_filler_words), filler_per_sentence,
+        entity_context_per_sentence, role_context_per_sentence, float(zipf_exponent),
+    )
+    analogies, sections, families = _planted_analogies()
+    return SyntheticCorpus(sentences, analogies, sections, families)
+
+
+def _check_corpus_args(n_sentences, n_filler_words, filler_per_sentence,
+                       entity_context_per_sentence, role_context_per_sentence,
+                       zipf_exponent) -> None:
+    """Refuse ``make_corpus`` arguments that cannot describe a corpus, naming the argument."""
     if not isinstance(n_sentences, (int, np.integer)) or n_sentences < 1:
         raise ValueError(f"n_sentences={n_sentences!r} must be a positive integer")
     if not isinstance(n_filler_words, (int, np.integer)) or n_filler_words < 1:
@@ -296,19 +310,26 @@ def make_corpus(
     if not zipf_exponent >= 0:
         raise ValueError(f"zipf_exponent={zipf_exponent!r} must be >= 0 (0 is uniform)")
 
-    rng = np.random.default_rng(seed)
+
+def _draw_sentences(rng: np.random.Generator, n_sentences: int, n_filler_words: int,
+                    filler_per_sentence: tuple[int, int], n_entity_ctx: int, n_role_ctx: int,
+                    zipf_exponent: float) -> list[list[str]]:
+    """The sentences of ``make_corpus``: all random draws in bulk, then one cheap assembly loop.
+
+    The order of the draws is part of the corpus a seed gives; keep it.
+    """
+    low, high = filler_per_sentence
     planted = _planted_words()
-    filler = _filler_words(int(n_filler_words), _check_tables())
+    filler = _filler_words(n_filler_words, _check_tables())
     ranks = np.arange(1, len(filler) + 1, dtype=np.float64)
-    filler_cdf = np.cumsum(ranks ** -float(zipf_exponent))
+    filler_cdf = np.cumsum(ranks ** -zipf_exponent)
     filler_cdf /= filler_cdf[-1]
 
-    # All draws in bulk, then one cheap assembly loop.
     topic = rng.integers(len(planted), size=n_sentences)
     n_filler = rng.integers(low, high + 1, size=n_sentences)
     filler_ids = np.searchsorted(filler_cdf, rng.random(n_filler.sum()), side="right")
     filler_ids = np.minimum(filler_ids, len(filler) - 1)  # guard float round-off at 1.0
-    n_ctx = entity_context_per_sentence + role_context_per_sentence
+    n_ctx = n_entity_ctx + n_role_ctx
     ctx_draws = rng.random((n_sentences, n_ctx))
     shuffle_keys = rng.random(n_filler.sum() + n_sentences * (1 + n_ctx))
 
@@ -319,16 +340,19 @@ def make_corpus(
         word, entity_ctx, role_ctx = planted[topic[i]]
         draws = ctx_draws[i]
         sentence = [word]
-        sentence += [entity_ctx[int(u * len(entity_ctx))]
-                     for u in draws[:entity_context_per_sentence]]
-        sentence += [role_ctx[int(u * len(role_ctx))]
-                     for u in draws[entity_context_per_sentence:]]
+        sentence += [entity_ctx[int(u * len(entity_ctx))] for u in draws[:n_entity_ctx]]
+        sentence += [role_ctx[int(u * len(role_ctx))] for u in draws[n_entity_ctx:]]
         sentence += [filler[j] for j in filler_ids[f_at:f_at + n_filler[i]]]
         f_at += n_filler[i]
         order = np.argsort(shuffle_keys[k_at:k_at + len(sentence)], kind="stable")
         k_at += len(sentence)
         sentences.append([sentence[j] for j in order])
+    return sentences
 
+
+def _planted_analogies() -> tuple[list[tuple[str, str, str, str]], list[str],
+                                  dict[str, list[str]]]:
+    """(analogies, their sections, families): fixed by the tables, whatever the seed."""
     analogies, sections = [], []
     families: dict[str, list[str]] = {}
     for domain in _DOMAINS:
@@ -338,4 +362,4 @@ def make_corpus(
             for first, second in itertools.permutations(domain.forms, 2):
                 analogies.append((first[role_a], first[role_b], second[role_a], second[role_b]))
                 sections.append(section)
-    return SyntheticCorpus(sentences, analogies, sections, families)
+    return analogies, sections, families
