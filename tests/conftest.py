@@ -110,12 +110,25 @@ def gensim_kv():
 
 @pytest.fixture(scope="session")
 def to_gensim(gensim_kv):
-    """to_gensim(words, vectors) -> gensim KeyedVectors holding a copy of the rows."""
-    def build(words, vectors):
+    """to_gensim(words, vectors) or to_gensim(word_vectors) -> gensim KeyedVectors
+    holding a copy of the rows."""
+    def build(words, vectors=None):
+        if vectors is None:         # a WordVectors
+            words, vectors = words.index_to_key, words.vectors
         kv = gensim_kv(np.shape(vectors)[1])
         kv.add_vectors(list(words), np.array(vectors, copy=True))
         return kv
     return build
+
+
+@pytest.fixture(scope="session")
+def unit64():
+    """unit64(matrix) -> float64 rows scaled to length 1 (zero rows stay zero)."""
+    def unit(matrix) -> np.ndarray:
+        matrix = np.asarray(matrix, dtype=np.float64)
+        norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+        return matrix / np.where(norms > 0, norms, 1)
+    return unit
 
 
 # ---------------------------------------------------------------- checks
