@@ -1,4 +1,6 @@
-"""The `pyw2v` command line, run as a user runs it: `python -m pyw2v ...` in a subprocess."""
+"""The `pyw2v` command line: `main(argv)` in this process (the `cli` fixture), and as
+a user runs it, `python -m pyw2v ...` in a subprocess, where a real process matters
+(the exit status of the interpreter, Ctrl-C)."""
 import gzip
 import os
 import re
@@ -11,21 +13,18 @@ import numpy as np
 import pytest
 
 import pyw2v
-from pyw2v.cli import main
 from pyw2v.synthetic import make_corpus
 
 # Small and fast: 2,000 sentences (~24k tokens), tiny vectors, one thread (bit-reproducible).
 TRAIN = ["--dim", "24", "--epochs", "15", "--min-count", "2", "--threads", "1", "--seed", "3"]
 API = dict(dim=24, epochs=15, min_count=2, threads=1, seed=3)
-BLOCK_MATPLOTLIB = "import sys; sys.modules['matplotlib'] = None; from pyw2v.cli import main; " \
-                   "sys.exit(main(sys.argv[1:]))"
 
 
-def run(*args, cwd=None, code=None, timeout=120):
-    """Run the CLI; `code` runs `python -c code args...` instead of `-m pyw2v`."""
-    head = [sys.executable, "-c", code, *args] if code else [sys.executable, "-m", "pyw2v", *args]
+def run(*args, cwd=None, timeout=120):
+    """`python -m pyw2v args` in a subprocess."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore::RuntimeWarning"}
-    return subprocess.run(head, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run([sys.executable, "-m", "pyw2v", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def one_error_line(result, code=2):
@@ -37,14 +36,11 @@ def one_error_line(result, code=2):
     return lines[0]
 
 
-def in_process(capsys, *args, code=2):
-    """main(args) in this process (for checks that fail before any work); its one error line."""
-    assert main([str(a) for a in args]) == code
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1 and captured.out == "", captured
-    assert re.match(r"pyw2v( \w+)?: error: ", lines[0]), lines[0]
-    return lines[0]
+def refused(cli, *args, code=2, cwd=None):
+    """`pyw2v args` failed before any work: nothing on stdout, one error line on stderr."""
+    result = cli(*args, cwd=cwd)
+    assert result.stdout == "", result.stdout
+    return one_error_line(result, code)
 
 
 def scores(stdout):
@@ -65,7 +61,7 @@ def is_text_vectors(path, dim):
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
+def data(tmp_path_factory, cli):
     root = tmp_path_factory.mktemp("cli")
     corpus = make_corpus(n_sentences=2000, seed=0)
     corpus.write_text(root / "corpus.txt")
@@ -74,7 +70,7 @@ def data(tmp_path_factory):
         "# word1\tword2\tscore\n"
         "paris\tfrance\t9.0\nking\tqueen\t8.5\nwalk\twalked\t8.0\nparis\twalked\t1.0\n"
         "queen\trun\t0.5\nberlin\tgermany\t9.2\nunknownword\tking\t3.0\n")
-    result = run("train", "corpus.txt", "-o", "vectors.bin", *TRAIN, cwd=root)
+    result = cli("train", "corpus.txt", "-o", "vectors.bin", *TRAIN, cwd=root)
     assert result.returncode == 0, result.stderr
     return root
 
@@ -93,9 +89,9 @@ def test_train_writes_the_vectors_the_api_trains(data, api_vectors):
     np.testing.assert_array_equal(wv.vectors, api_vectors.vectors)   # one thread: bit-identical
 
 
-def test_train_reports_progress_and_a_summary(tmp_path, data):
+def test_train_reports_progress_and_a_summary(tmp_path, data, cli):
     pytest.importorskip("tqdm")
-    result = run("train", data / "corpus.txt", "-o", tmp_path / "v.bin", *TRAIN[:2],
+    result = cli("train", data / "corpus.txt", "-o", tmp_path / "v.bin", *TRAIN[:2],
                  "--epochs", "2", "--min-count", "2", "--progress", "bar", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert re.search(r"trained skipgram on .*corpus\.txt: 1,239 words x 24 dims, 2 epochs",
@@ -105,8 +101,8 @@ def test_train_reports_progress_and_a_summary(tmp_path, data):
     assert re.search(r"epoch 1/2: loss \d\.\d{4}, alpha", result.stderr)   # the logged summary
 
 
-def test_quiet_prints_nothing(tmp_path, data):
-    result = run("train", data / "corpus.txt", "-o", "v.txt", "--quiet", "--epochs", "1",
+def test_quiet_prints_nothing(tmp_path, data, cli):
+    result = cli("train", data / "corpus.txt", "-o", "v.txt", "--quiet", "--epochs", "1",
                  "--dim", "4", cwd=tmp_path)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
     assert (tmp_path / "v.txt").read_text().splitlines()[0].split()[1] == "4"
@@ -117,8 +113,8 @@ def test_quiet_prints_nothing(tmp_path, data):
     ("v.txt", ["--binary"], True), ("v.bin", ["--text"], False),
     ("v.bin", ["-binary", "0"], False),
 ])
-def test_output_format_follows_the_name_unless_told(tmp_path, data, name, flags, binary):
-    result = run("train", data / "corpus.txt", "-o", name, "-q", "--epochs", "1", "--dim", "3",
+def test_output_format_follows_the_name_unless_told(tmp_path, data, name, flags, binary, cli):
+    result = cli("train", data / "corpus.txt", "-o", name, "-q", "--epochs", "1", "--dim", "3",
                  *flags, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     path = tmp_path / name
@@ -129,9 +125,9 @@ def test_output_format_follows_the_name_unless_told(tmp_path, data, name, flags,
     assert pyw2v.load_word2vec(path, binary=binary).vectors.shape == (845, 3)   # min-count 5
 
 
-def test_word2vec_c_command_line_writes_a_file_gensim_loads(tmp_path, data):
+def test_word2vec_c_command_line_writes_a_file_gensim_loads(tmp_path, data, cli):
     gensim_models = pytest.importorskip("gensim.models")
-    result = run("-train", data / "corpus.txt", "-output", "vec.bin", "-size", "20",
+    result = cli("-train", data / "corpus.txt", "-output", "vec.bin", "-size", "20",
                  "-window", "8", "-negative", "25", "-hs", "0", "-sample", "1e-4",
                  "-threads", "2", "-binary", "1", "-iter", "2", "-cbow", "1", "-min-count", "2",
                  cwd=tmp_path)
@@ -144,12 +140,12 @@ def test_word2vec_c_command_line_writes_a_file_gensim_loads(tmp_path, data):
     np.testing.assert_array_equal(kv.vectors, ours.vectors)
 
 
-def test_word2vec_c_flags_mean_the_long_options(tmp_path, data):
-    short = run("train", "-train", data / "corpus.txt", "-output", "a.bin", "-size", "12",
+def test_word2vec_c_flags_mean_the_long_options(tmp_path, data, cli):
+    short = cli("train", "-train", data / "corpus.txt", "-output", "a.bin", "-size", "12",
                 "-window", "3", "-negative", "2", "-sample", "0", "-iter", "2", "-min-count", "3",
                 "-alpha", "0.03", "-threads", "1", "-cbow", "1", "-binary", "1", "-debug", "0",
                 cwd=tmp_path)
-    long = run("train", data / "corpus.txt", "--output", "b.bin", "--dim", "12", "--window", "3",
+    long = cli("train", data / "corpus.txt", "--output", "b.bin", "--dim", "12", "--window", "3",
                "--negative", "2", "--sample", "0", "--epochs", "2", "--min-count", "3",
                "--alpha", "0.03", "--threads", "1", "--model", "cbow", "--binary", "--quiet",
                cwd=tmp_path)
@@ -158,8 +154,8 @@ def test_word2vec_c_flags_mean_the_long_options(tmp_path, data):
     assert (tmp_path / "a.bin").read_bytes() == (tmp_path / "b.bin").read_bytes()
 
 
-def test_hs_1_negative_0_trains_hierarchical_softmax_as_the_api(tmp_path, data):
-    result = run("-train", data / "corpus.txt", "-output", "v.bin", "-hs", "1", "-negative",
+def test_hs_1_negative_0_trains_hierarchical_softmax_as_the_api(tmp_path, data, cli):
+    result = cli("-train", data / "corpus.txt", "-output", "v.bin", "-hs", "1", "-negative",
                  "0", *TRAIN, "--save-model", "m", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     expected = pyw2v.train(str(data / "corpus.txt"), **API, hs=True, negative=0)
@@ -170,8 +166,8 @@ def test_hs_1_negative_0_trains_hierarchical_softmax_as_the_api(tmp_path, data):
     np.testing.assert_array_equal(saved.node_vectors, expected.node_vectors)
 
 
-def test_loss_softmax_trains_the_full_softmax(tmp_path, data):
-    result = run("train", data / "corpus.txt", "--save-model", "m", "--loss", "softmax",
+def test_loss_softmax_trains_the_full_softmax(tmp_path, data, cli):
+    result = cli("train", data / "corpus.txt", "--save-model", "m", "--loss", "softmax",
                  "--max-final-vocab", "150", "--epochs", "1", "--dim", "8", "-q", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     saved = pyw2v.load_model(tmp_path / "m")
@@ -186,8 +182,8 @@ def test_loss_softmax_trains_the_full_softmax(tmp_path, data):
     (["-hs", "1", "--kernel", "batch"], "kernel='batch' is negative-sampling only"),
     (["--loss", "ns"], "argument --loss: invalid choice: 'ns'"),
 ])
-def test_conflicting_loss_options_are_refused(capsys, data, tmp_path, flags, says):
-    line = in_process(capsys, "train", data / "corpus.txt", "-o", tmp_path / "v.bin", *flags)
+def test_conflicting_loss_options_are_refused(data, tmp_path, flags, says, cli):
+    line = refused(cli, "train", data / "corpus.txt", "-o", tmp_path / "v.bin", *flags)
     assert says in line
     assert list(tmp_path.iterdir()) == []
 
@@ -203,8 +199,8 @@ def test_conflicting_loss_options_are_refused(capsys, data, tmp_path, flags, say
     ("-binary", "yes", "argument -binary: expected 0 or 1, got 'yes'"),
     ("--model", "glove", "argument --model: invalid choice: 'glove'"),
 ])
-def test_bad_option_values_are_usage_errors(tmp_path, data, option, value, says, capsys):
-    line = in_process(capsys, "train", data / "corpus.txt", "-o", tmp_path / "v.bin", option,
+def test_bad_option_values_are_usage_errors(tmp_path, data, option, value, says, cli):
+    line = refused(cli, "train", data / "corpus.txt", "-o", tmp_path / "v.bin", option,
                       value)
     assert says in line
     assert list(tmp_path.iterdir()) == []
@@ -217,22 +213,22 @@ def test_a_bad_value_as_a_subprocess(tmp_path, data):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_missing_corpus(tmp_path):
-    line = one_error_line(run("train", "nothere.txt", "-o", "v.bin", cwd=tmp_path))
+def test_missing_corpus(tmp_path, cli):
+    line = one_error_line(cli("train", "nothere.txt", "-o", "v.bin", cwd=tmp_path))
     assert line == "pyw2v train: error: corpus nothere.txt does not exist"
 
 
 @pytest.mark.parametrize("text", ["", "\n  \n\t\n"])
-def test_empty_corpus(tmp_path, text):
+def test_empty_corpus(tmp_path, text, cli):
     (tmp_path / "empty.txt").write_text(text)
-    line = one_error_line(run("train", "empty.txt", "-o", "v.bin", cwd=tmp_path), code=1)
+    line = one_error_line(cli("train", "empty.txt", "-o", "v.bin", cwd=tmp_path), code=1)
     assert line == "pyw2v train: error: empty.txt: the corpus is empty: it has no tokens"
     assert not (tmp_path / "v.bin").exists()
 
 
-def test_no_word_reaches_min_count(tmp_path):
+def test_no_word_reaches_min_count(tmp_path, cli):
     (tmp_path / "c.txt").write_text("a b c\n")
-    line = one_error_line(run("train", "c.txt", "-o", "v.bin", cwd=tmp_path), code=1)
+    line = one_error_line(cli("train", "c.txt", "-o", "v.bin", cwd=tmp_path), code=1)
     assert "no word reaches min_count=5" in line
 
 
@@ -244,28 +240,27 @@ def test_no_word_reaches_min_count(tmp_path):
     (["corpus.txt", "-o", "nodir/v.bin"], "directory"),
     (["corpus.txt", "-o", "v.bin", "-read-vocab", "x"], "-read-vocab is not supported"),
 ])
-def test_train_usage_errors(data, args, says, capsys, monkeypatch):
-    monkeypatch.chdir(data)
+def test_train_usage_errors(data, args, says, cli):
     before = sorted(data.iterdir())
-    assert says in in_process(capsys, "train", *args)
+    assert says in refused(cli, "train", *args, cwd=data)
     assert sorted(data.iterdir()) == before
 
 
-def test_existing_output_is_kept_unless_overwrite(tmp_path, data):
+def test_existing_output_is_kept_unless_overwrite(tmp_path, data, cli):
     target = tmp_path / "v.bin"
     target.write_text("precious")
-    line = one_error_line(run("train", data / "corpus.txt", "-o", "v.bin", "-q", cwd=tmp_path))
+    line = one_error_line(cli("train", data / "corpus.txt", "-o", "v.bin", "-q", cwd=tmp_path))
     assert line == ("pyw2v train: error: vectors file v.bin already exists; pass --overwrite "
                     "to replace it, or choose another name")
     assert target.read_text() == "precious"
-    result = run("train", data / "corpus.txt", "-o", "v.bin", "-q", "--overwrite",
+    result = cli("train", data / "corpus.txt", "-o", "v.bin", "-q", "--overwrite",
                  "--epochs", "1", "--dim", "5", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert pyw2v.load_word2vec(target).dim == 5
 
 
-def test_save_vocab_writes_word_count_lines(tmp_path, data, api_vectors):
-    result = run("train", data / "corpus.txt", "-o", "v.bin", "-save-vocab", "vocab.txt", "-q",
+def test_save_vocab_writes_word_count_lines(tmp_path, data, api_vectors, cli):
+    result = cli("train", data / "corpus.txt", "-o", "v.bin", "-save-vocab", "vocab.txt", "-q",
                  "--epochs", "1", "--dim", "2", "--min-count", "2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     rows = [line.split() for line in (tmp_path / "vocab.txt").read_text().splitlines()]
@@ -274,17 +269,17 @@ def test_save_vocab_writes_word_count_lines(tmp_path, data, api_vectors):
     assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1] >= 2
 
 
-def test_save_model_keeps_a_model_the_query_commands_read(tmp_path, data):
-    result = run("train", data / "corpus.txt", "-o", "v.bin", "--save-model", "model", "-q",
+def test_save_model_keeps_a_model_the_query_commands_read(tmp_path, data, cli):
+    result = cli("train", data / "corpus.txt", "-o", "v.bin", "--save-model", "model", "-q",
                  "--epochs", "2", "--dim", "6", "--min-count", "2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     model = pyw2v.load_model(tmp_path / "model")
     np.testing.assert_array_equal(model.wv.vectors, pyw2v.load_word2vec(tmp_path / "v.bin").vectors)
-    from_dir = run("similar", "model", "paris", "--topn", "3", cwd=tmp_path)
-    from_file = run("similar", "v.bin", "paris", "--topn", "3", cwd=tmp_path)
+    from_dir = cli("similar", "model", "paris", "--topn", "3", cwd=tmp_path)
+    from_file = cli("similar", "v.bin", "paris", "--topn", "3", cwd=tmp_path)
     assert from_dir.returncode == 0, from_dir.stderr
     assert from_dir.stdout == from_file.stdout
-    again = one_error_line(run("train", data / "corpus.txt", "--save-model", "model",
+    again = one_error_line(cli("train", data / "corpus.txt", "--save-model", "model",
                                cwd=tmp_path))
     assert "model directory model already exists" in again
 
@@ -314,8 +309,8 @@ def test_ctrl_c_exits_130_and_writes_nothing(tmp_path):
 # ---------------------------------------------------------------------- queries
 
 
-def test_similar_prints_the_api_neighbours(data, api_vectors):
-    result = run("similar", "vectors.bin", "paris", "king", "--topn", "4", cwd=data)
+def test_similar_prints_the_api_neighbours(data, api_vectors, cli):
+    result = cli("similar", "vectors.bin", "paris", "king", "--topn", "4", cwd=data)
     assert result.returncode == 0, result.stderr
     blocks = result.stdout.split("\n\n")
     assert [b.splitlines()[0] for b in blocks] == ["nearest to paris:", "nearest to king:"]
@@ -331,34 +326,34 @@ def test_similar_prints_the_api_neighbours(data, api_vectors):
     assert len(planted & set(paris)) >= 3, paris
 
 
-def test_similar_limit_reads_only_the_most_frequent_words(data, api_vectors):
-    result = run("similar", "vectors.bin", "the", "--limit", "20", "-n", "30", cwd=data)
+def test_similar_limit_reads_only_the_most_frequent_words(data, api_vectors, cli):
+    result = cli("similar", "vectors.bin", "the", "--limit", "20", "-n", "30", cwd=data)
     assert result.returncode == 0, result.stderr
     assert [w for w, _ in scores(result.stdout)] == \
         [w for w, _ in api_vectors.most_similar("the", topn=19, restrict_vocab=20)]
 
 
-def test_similar_unknown_word(data):
-    line = one_error_line(run("similar", "vectors.bin", "paris", "qwertyuiop", cwd=data), code=1)
+def test_similar_unknown_word(data, cli):
+    line = one_error_line(cli("similar", "vectors.bin", "paris", "qwertyuiop", cwd=data), code=1)
     assert line == "pyw2v similar: error: not in the vocabulary (1,239 words): qwertyuiop"
 
 
-def test_similar_missing_and_corrupt_vectors(tmp_path):
-    line = one_error_line(run("similar", "nothere.bin", "paris", cwd=tmp_path))
+def test_similar_missing_and_corrupt_vectors(tmp_path, cli):
+    line = one_error_line(cli("similar", "nothere.bin", "paris", cwd=tmp_path))
     assert line == "pyw2v similar: error: vectors file nothere.bin does not exist"
     (tmp_path / "bad.bin").write_bytes(b"3 4\nabc \x00\x00")
-    line = one_error_line(run("similar", "bad.bin", "paris", cwd=tmp_path), code=1)
+    line = one_error_line(cli("similar", "bad.bin", "paris", cwd=tmp_path), code=1)
     assert "bad.bin" in line
 
 
-def test_similar_bad_topn(data):
-    line = one_error_line(run("similar", "vectors.bin", "paris", "--topn", "0", cwd=data))
+def test_similar_bad_topn(data, cli):
+    line = one_error_line(cli("similar", "vectors.bin", "paris", "--topn", "0", cwd=data))
     assert "expected a positive integer, got 0" in line
 
 
 @pytest.mark.parametrize("method", ["3cosadd", "3cosmul"])
-def test_analogy_prints_the_api_answers(data, api_vectors, method):
-    result = run("analogy", "vectors.bin", "paris", "france", "berlin", "--method", method,
+def test_analogy_prints_the_api_answers(data, api_vectors, method, cli):
+    result = cli("analogy", "vectors.bin", "paris", "france", "berlin", "--method", method,
                  cwd=data)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == f"paris : france :: berlin : ?   ({method})"
@@ -368,17 +363,17 @@ def test_analogy_prints_the_api_answers(data, api_vectors, method):
     np.testing.assert_allclose([s for _, s in rows], [s for _, s in expected], atol=6e-5)
 
 
-def test_analogy_unknown_word_and_bad_method(data):
-    line = one_error_line(run("analogy", "vectors.bin", "paris", "nowhere", "berlin", cwd=data),
+def test_analogy_unknown_word_and_bad_method(data, cli):
+    line = one_error_line(cli("analogy", "vectors.bin", "paris", "nowhere", "berlin", cwd=data),
                           code=1)
     assert line.endswith("not in the vocabulary (1,239 words): nowhere")
-    line = one_error_line(run("analogy", "vectors.bin", "a", "b", "c", "--method", "x",
+    line = one_error_line(cli("analogy", "vectors.bin", "a", "b", "c", "--method", "x",
                               cwd=data))
     assert "invalid choice: 'x'" in line
 
 
-def test_eval_prints_a_table_with_the_api_numbers(data, api_vectors):
-    result = run("eval", "vectors.bin", "--analogies", "questions.txt", "--pairs", "pairs.tsv",
+def test_eval_prints_a_table_with_the_api_numbers(data, api_vectors, cli):
+    result = cli("eval", "vectors.bin", "--analogies", "questions.txt", "--pairs", "pairs.tsv",
                  cwd=data)
     assert result.returncode == 0, result.stderr
     analogies = api_vectors.evaluate_analogies(data / "questions.txt")
@@ -395,16 +390,16 @@ def test_eval_prints_a_table_with_the_api_numbers(data, api_vectors):
     assert float(spearman) == pytest.approx(pairs.spearman, abs=6e-5)
 
 
-def test_eval_usage_errors(data):
-    line = one_error_line(run("eval", "vectors.bin", cwd=data))
+def test_eval_usage_errors(data, cli):
+    line = one_error_line(cli("eval", "vectors.bin", cwd=data))
     assert "nothing to evaluate" in line
-    line = one_error_line(run("eval", "vectors.bin", "--pairs", "nothere.tsv", cwd=data))
+    line = one_error_line(cli("eval", "vectors.bin", "--pairs", "nothere.tsv", cwd=data))
     assert line == "pyw2v eval: error: evaluation file nothere.tsv does not exist"
 
 
-def test_eval_bad_file_contents(data, tmp_path):
+def test_eval_bad_file_contents(data, tmp_path, cli):
     (tmp_path / "q.txt").write_text("no header line here\n")
-    line = one_error_line(run("eval", data / "vectors.bin", "--analogies", "q.txt",
+    line = one_error_line(cli("eval", data / "vectors.bin", "--analogies", "q.txt",
                               cwd=tmp_path), code=1)
     assert "before the first ': section' header" in line
 
@@ -412,35 +407,35 @@ def test_eval_bad_file_contents(data, tmp_path):
 # ---------------------------------------------------------------------- plot
 
 
-def test_plot_writes_a_png(data, tmp_path):
+def test_plot_writes_a_png(data, tmp_path, cli):
     pytest.importorskip("matplotlib")
-    result = run("plot", data / "vectors.bin", "france", "paris", "italy", "rome", "--pairs",
+    result = cli("plot", data / "vectors.bin", "france", "paris", "italy", "rome", "--pairs",
                  "-o", "plot.png", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "wrote plot.png (4 words)"
     assert (tmp_path / "plot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    line = one_error_line(run("plot", data / "vectors.bin", "france", "paris", "-o", "plot.png",
+    line = one_error_line(cli("plot", data / "vectors.bin", "france", "paris", "-o", "plot.png",
                               cwd=tmp_path))
     assert line == ("pyw2v plot: error: plot file plot.png already exists; pass --overwrite "
                     "to replace it, or choose another name")
 
 
-def test_plot_failures(data, tmp_path):
+def test_plot_failures(data, tmp_path, cli):
     pytest.importorskip("matplotlib")
-    line = one_error_line(run("plot", data / "vectors.bin", "france", "atlantis", "-o", "p.png",
+    line = one_error_line(cli("plot", data / "vectors.bin", "france", "atlantis", "-o", "p.png",
                               cwd=tmp_path), code=1)
     assert line.endswith("not in the vocabulary (1,239 words): atlantis")
-    line = one_error_line(run("plot", data / "vectors.bin", "france", "paris", "-o", "p.xyz",
+    line = one_error_line(cli("plot", data / "vectors.bin", "france", "paris", "-o", "p.xyz",
                               cwd=tmp_path))
     assert "cannot tell the image format" in line
-    line = one_error_line(run("plot", data / "vectors.bin", "france", "paris", cwd=tmp_path))
+    line = one_error_line(cli("plot", data / "vectors.bin", "france", "paris", cwd=tmp_path))
     assert "-o/--output" in line
     assert list(tmp_path.iterdir()) == []
 
 
-def test_plot_without_matplotlib_prints_the_install_hint(data, tmp_path):
-    result = run("plot", str(data / "vectors.bin"), "france", "paris", "-o", "p.png",
-                 cwd=tmp_path, code=BLOCK_MATPLOTLIB)
+def test_plot_without_matplotlib_prints_the_install_hint(data, tmp_path, cli,
+                                                         without_matplotlib):
+    result = cli("plot", data / "vectors.bin", "france", "paris", "-o", "p.png", cwd=tmp_path)
     line = one_error_line(result, code=1)
     assert line == ('pyw2v plot: error: plotting needs matplotlib: pip install matplotlib '
                     '(or pip install "pyw2v[plot]")')
@@ -450,8 +445,8 @@ def test_plot_without_matplotlib_prints_the_install_hint(data, tmp_path):
 # ---------------------------------------------------------------------- demo
 
 
-def test_demo_prints_sensible_neighbours_and_solves_the_analogies(tmp_path):
-    result = run("demo", cwd=tmp_path)
+def test_demo_prints_sensible_neighbours_and_solves_the_analogies(tmp_path, cli):
+    result = cli("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     neighbours = dict(re.findall(r"^\s+(\w+): (.*)$", out, re.M))
@@ -466,20 +461,20 @@ def test_demo_prints_sensible_neighbours_and_solves_the_analogies(tmp_path):
     assert list(tmp_path.iterdir()) == []            # no --plot, no file
 
 
-def test_demo_plot(tmp_path):
+def test_demo_plot(tmp_path, cli):
     pytest.importorskip("matplotlib")
-    result = run("demo", "--sentences", "3000", "--epochs", "2", "--dim", "16", "--plot",
+    result = cli("demo", "--sentences", "3000", "--epochs", "2", "--dim", "16", "--plot",
                  "demo.png", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "wrote demo.png" in result.stdout
     assert (tmp_path / "demo.png").read_bytes()[:4] == b"\x89PNG"
-    line = one_error_line(run("demo", "--plot", "demo.png", cwd=tmp_path))
+    line = one_error_line(cli("demo", "--plot", "demo.png", cwd=tmp_path))
     assert "plot file demo.png already exists; pass --overwrite" in line
 
 
-def test_demo_plot_without_matplotlib_still_runs_and_hints(tmp_path):
-    result = run("demo", "--sentences", "3000", "--epochs", "2", "--dim", "16", "--plot",
-                 "demo.png", cwd=tmp_path, code=BLOCK_MATPLOTLIB)
+def test_demo_plot_without_matplotlib_still_runs_and_hints(tmp_path, cli, without_matplotlib):
+    result = cli("demo", "--sentences", "3000", "--epochs", "2", "--dim", "16", "--plot",
+                 "demo.png", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "planted analogies solved" in result.stdout
     assert "no plot written: plotting needs matplotlib: pip install matplotlib" in result.stderr
@@ -498,35 +493,37 @@ def test_help_as_a_subprocess():
 
 
 @pytest.mark.parametrize("command", ["train", "similar", "analogy", "eval", "plot", "demo"])
-def test_help_of_every_command(command, capsys):
-    assert main([command, "--help"]) == 0
-    out = capsys.readouterr().out
+def test_help_of_every_command(command, cli):
+    result = cli(command, "--help")
+    assert result.returncode == 0
+    out = result.stdout
     assert out.startswith(f"usage: pyw2v {command}")
 
 
-def test_train_help_lists_the_word2vec_c_flags(capsys):
-    assert main(["train", "--help"]) == 0
-    out = capsys.readouterr().out
+def test_train_help_lists_the_word2vec_c_flags(cli):
+    result = cli("train", "--help")
+    assert result.returncode == 0
+    out = result.stdout
     for flag in ("-train", "-size", "-window", "-negative", "-hs", "-sample", "-threads", "-iter",
                  "-min-count", "-alpha", "-cbow", "-binary", "-output"):
         assert f"{flag} " in out or f"{flag}," in out or f"{flag}\n" in out
 
 
-def test_no_command_prints_usage_and_fails():
-    result = run()
+def test_no_command_prints_usage_and_fails(cli):
+    result = cli()
     assert result.returncode == 2
     assert result.stderr.startswith("usage: pyw2v")
 
 
-def test_unknown_command_and_option():
-    line = one_error_line(run("frobnicate"))
+def test_unknown_command_and_option(cli):
+    line = one_error_line(cli("frobnicate"))
     assert "invalid choice: 'frobnicate'" in line
-    line = one_error_line(run("similar", "v.bin", "x", "--bogus"))
+    line = one_error_line(cli("similar", "v.bin", "x", "--bogus"))
     assert "unrecognized arguments: --bogus" in line
 
 
-def test_train_batch_kernel_matches_the_api(tmp_path, data):
-    result = run("train", data / "corpus.txt", "-o", tmp_path / "b.bin", *TRAIN, "--kernel",
+def test_train_batch_kernel_matches_the_api(tmp_path, data, cli):
+    result = cli("train", data / "corpus.txt", "-o", tmp_path / "b.bin", *TRAIN, "--kernel",
                  "batch")
     assert result.returncode == 0, result.stderr
     expected = pyw2v.train(str(data / "corpus.txt"), **API, kernel="batch").wv
@@ -534,7 +531,7 @@ def test_train_batch_kernel_matches_the_api(tmp_path, data):
                                   expected.vectors)
 
 
-def test_train_batch_kernel_is_skipgram_only(capsys, data, tmp_path):
-    line = in_process(capsys, "train", data / "corpus.txt", "-o", tmp_path / "v.bin",
+def test_train_batch_kernel_is_skipgram_only(data, tmp_path, cli):
+    line = refused(cli, "train", data / "corpus.txt", "-o", tmp_path / "v.bin",
                       "--model", "cbow", "--kernel", "batch")
     assert "kernel='batch'" in line

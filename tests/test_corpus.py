@@ -20,9 +20,8 @@ def _stream(source, vocab):
 SENTENCES = [["the", "cat", "sat"], ["on", "the", "mat"], ["rare"], ["the", "end", "cat"]]
 
 
-def test_file_and_token_lists_give_the_same_stream(tmp_path):
-    path = tmp_path / "c.txt"
-    path.write_text("".join(" ".join(s) + "\n" for s in SENTENCES))
+def test_file_and_token_lists_give_the_same_stream(write_corpus):
+    path = write_corpus(SENTENCES)
     vocab = Vocabulary.from_counts(count_words([sum(SENTENCES, [])]), min_count=2)
     from_file = _stream(open_source(path), vocab)
     from_lists = _stream(open_source(SENTENCES), vocab)

@@ -17,10 +17,6 @@ from pyw2v.vectors import WordVectors, load_word2vec
 WORDS = ["king", "queen", "ünïcødé", "日本語", "a", "x\xa0y", "😀"]
 
 
-def _vectors(n, dim, seed=0):
-    return np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
-
-
 def _binary_bytes(words, vectors, newline=b"\n", header=None):
     """A binary file laid out by hand, as word2vec.c (newline) or gensim (no newline) write it."""
     n, dim = vectors.shape
@@ -37,8 +33,8 @@ def _listing(directory):
 # ---------------------------------------------------------------- layout and round trips
 
 
-def test_binary_layout_is_word2vec_c(tmp_path):
-    vectors = _vectors(len(WORDS), 5)
+def test_binary_layout_is_word2vec_c(tmp_path, random_vectors):
+    vectors = random_vectors(len(WORDS), 5)
     path = tmp_path / "v.bin"
     write_word2vec(path, WORDS, vectors)
     assert path.read_bytes() == _binary_bytes(WORDS, vectors)
@@ -54,8 +50,8 @@ def test_text_layout(tmp_path):
 
 
 @pytest.mark.parametrize("binary", [True, False])
-def test_round_trip_exact(tmp_path, binary):
-    vectors = _vectors(len(WORDS), 9)
+def test_round_trip_exact(tmp_path, binary, random_vectors):
+    vectors = random_vectors(len(WORDS), 9)
     vectors[0, 0] = -0.0
     vectors[1, 1] = np.float32(1e-40)  # subnormal
     vectors[2, 2] = np.finfo(np.float32).max
@@ -96,8 +92,8 @@ def test_unicode_round_trip(words, dim, seed, binary):
     assert loaded.tobytes() == vectors.tobytes()
 
 
-def test_word_vectors_methods(tmp_path):
-    vectors = _vectors(len(WORDS), 4)
+def test_word_vectors_methods(tmp_path, random_vectors):
+    vectors = random_vectors(len(WORDS), 4)
     wv = WordVectors(WORDS, vectors)
     wv.save_word2vec(tmp_path / "v.bin")
     wv.save_word2vec(tmp_path / "v.txt", binary=False)
@@ -109,8 +105,8 @@ def test_word_vectors_methods(tmp_path):
 
 
 @pytest.mark.parametrize("binary", [True, False])
-def test_limit(tmp_path, binary):
-    vectors = _vectors(len(WORDS), 3)
+def test_limit(tmp_path, binary, random_vectors):
+    vectors = random_vectors(len(WORDS), 3)
     path = tmp_path / "v"
     write_word2vec(path, WORDS, vectors, binary=binary)
     for limit in (1, 3, len(WORDS), 100):
@@ -122,8 +118,8 @@ def test_limit(tmp_path, binary):
             read_word2vec(path, limit=bad)
 
 
-def test_gzip_round_trip(tmp_path):
-    vectors = _vectors(len(WORDS), 3)
+def test_gzip_round_trip(tmp_path, random_vectors):
+    vectors = random_vectors(len(WORDS), 3)
     path = tmp_path / "v.bin.gz"
     write_word2vec(path, WORDS, vectors)
     assert gzip.decompress(path.read_bytes()) == _binary_bytes(WORDS, vectors)
@@ -146,8 +142,8 @@ def test_empty_vocabulary(tmp_path):
 # ---------------------------------------------------------------- variants other tools write
 
 
-def test_reads_variants(tmp_path):
-    vectors = _vectors(3, 4)
+def test_reads_variants(tmp_path, random_vectors):
+    vectors = random_vectors(3, 4)
     words = ["a", "bb", "ccc"]
     variants = {
         "gensim binary, no newline": _binary_bytes(words, vectors, newline=b""),
@@ -175,8 +171,8 @@ def test_reads_variants(tmp_path):
         np.testing.assert_allclose(got, vectors, rtol=0, atol=6e-7)
 
 
-def test_sniffing_and_explicit_mode(tmp_path):
-    vectors = _vectors(3, 4)
+def test_sniffing_and_explicit_mode(tmp_path, random_vectors):
+    vectors = random_vectors(3, 4)
     write_word2vec(tmp_path / "v.bin", ["a", "b", "c"], vectors)
     write_word2vec(tmp_path / "v.txt", ["a", "b", "c"], vectors, binary=False)
     assert read_word2vec(tmp_path / "v.bin", binary=True)[0] == ["a", "b", "c"]
@@ -187,8 +183,8 @@ def test_sniffing_and_explicit_mode(tmp_path):
         read_word2vec(tmp_path / "v.bin", binary=False)
 
 
-def test_duplicates_keep_first_with_warning(tmp_path):
-    vectors = _vectors(3, 2)
+def test_duplicates_keep_first_with_warning(tmp_path, random_vectors):
+    vectors = random_vectors(3, 2)
     path = tmp_path / "v.bin"
     path.write_bytes(_binary_bytes(["a", "b", "a"], vectors))
     with pytest.warns(UserWarning, match="duplicate"):
@@ -197,8 +193,8 @@ def test_duplicates_keep_first_with_warning(tmp_path):
     np.testing.assert_array_equal(loaded, vectors[:2])
 
 
-def test_unicode_errors_policy(tmp_path):
-    vectors = _vectors(2, 2)
+def test_unicode_errors_policy(tmp_path, random_vectors):
+    vectors = random_vectors(2, 2)
     # word2vec.c cuts words at 100 bytes, possibly inside a character.
     cut = "é".encode()[:1]
     data = (
@@ -225,13 +221,13 @@ def test_unicode_errors_policy(tmp_path):
 # ---------------------------------------------------------------- writes are safe
 
 
-def test_refuses_to_overwrite(tmp_path):
+def test_refuses_to_overwrite(tmp_path, random_vectors):
     path = tmp_path / "v.bin"
     path.write_bytes(b"precious")
     with pytest.raises(FileExistsError, match=r"v\.bin already exists; pass overwrite=True"):
-        write_word2vec(path, ["a"], _vectors(1, 2))
+        write_word2vec(path, ["a"], random_vectors(1, 2))
     assert path.read_bytes() == b"precious"
-    write_word2vec(path, ["a"], _vectors(1, 2), overwrite=True)
+    write_word2vec(path, ["a"], random_vectors(1, 2), overwrite=True)
     assert read_word2vec(path)[0] == ["a"]
     assert _listing(tmp_path) == ["v.bin"]
 
@@ -297,16 +293,16 @@ def test_corrupt_headers(tmp_path):
     assert "no header line" in _corrupt(tmp_path, b"1" * 1000)
 
 
-def test_forged_header_does_not_allocate(tmp_path):
-    body = _binary_bytes(["a"], _vectors(1, 300))[len(b"1 300\n") :]
+def test_forged_header_does_not_allocate(tmp_path, random_vectors):
+    body = _binary_bytes(["a"], random_vectors(1, 300))[len(b"1 300\n") :]
     message = _corrupt(tmp_path, b"1000000000000 300\n" + body)
     assert "1000000000000 words" in message and "need at least" in message
     message = _corrupt(tmp_path, b"1 1000000000000\n" + body)
     assert "need at least" in message
 
 
-def test_count_mismatches(tmp_path):
-    vectors = _vectors(10, 4)
+def test_count_mismatches(tmp_path, random_vectors):
+    vectors = random_vectors(10, 4)
     words = [f"w{i}" for i in range(10)]
     seven = _binary_bytes(words[:7], vectors[:7], header=b"10 4\n")
     assert "announces 10 words" in _corrupt(tmp_path, seven)
@@ -322,8 +318,8 @@ def test_count_mismatches(tmp_path):
     assert "more lines than the 7 words" in _corrupt(tmp_path, lines.encode())
 
 
-def test_wrong_dimension(tmp_path):
-    vectors = _vectors(3, 4)
+def test_wrong_dimension(tmp_path, random_vectors):
+    vectors = random_vectors(3, 4)
     wrong_header = _binary_bytes(["a", "b", "c"], vectors, header=b"3 5\n")
     _corrupt(tmp_path, wrong_header)
     text = b"3 4\na 1 2 3 4\nb 1 2 3\nc 1 2 3 4\n"
@@ -343,8 +339,8 @@ def test_format_error_is_a_picklable_value_error(tmp_path):
     assert str(copy) == str(error) and copy.problem == "what went wrong"
 
 
-def test_non_finite_values_refused(tmp_path):
-    vectors = _vectors(2, 3)
+def test_non_finite_values_refused(tmp_path, random_vectors):
+    vectors = random_vectors(2, 3)
     vectors[1, 2] = np.inf
     assert "'b'" in _corrupt(tmp_path, _binary_bytes(["a", "b"], vectors))
     assert "NaN" in _corrupt(tmp_path, b"1 2\nw nan 1\n")
@@ -362,8 +358,8 @@ def test_garbage_binary_record(tmp_path):
     byte=st.integers(0, 255),
     binary=st.booleans(),
 )
-def test_damaged_files_never_crash(cut, flip, byte, binary):
-    vectors = _vectors(4, 5)
+def test_damaged_files_never_crash(cut, flip, byte, binary, random_vectors):
+    vectors = random_vectors(4, 5)
     words = ["alpha", "beta", "gamma", "δέλτα"]
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "v")
@@ -389,13 +385,8 @@ def test_damaged_files_never_crash(cut, flip, byte, binary):
 # ---------------------------------------------------------------- gensim interop
 
 
-@pytest.fixture
-def gensim_kv():
-    return pytest.importorskip("gensim.models.keyedvectors").KeyedVectors
-
-
-def test_gensim_reads_ours(tmp_path, gensim_kv):
-    vectors = _vectors(len(WORDS), 7)
+def test_gensim_reads_ours(tmp_path, gensim_kv, random_vectors):
+    vectors = random_vectors(len(WORDS), 7)
     write_word2vec(tmp_path / "v.bin", WORDS, vectors)
     write_word2vec(tmp_path / "v.txt", WORDS, vectors, binary=False)
     write_word2vec(tmp_path / "v6.txt", WORDS, vectors, binary=False, float_format="%f")
@@ -409,10 +400,9 @@ def test_gensim_reads_ours(tmp_path, gensim_kv):
     assert kv.index_to_key == WORDS[:3]
 
 
-def test_we_read_gensims(tmp_path, gensim_kv):
-    vectors = _vectors(len(WORDS), 7)
-    kv = gensim_kv(7)
-    kv.add_vectors(WORDS, vectors)
+def test_we_read_gensims(tmp_path, to_gensim, random_vectors):
+    vectors = random_vectors(len(WORDS), 7)
+    kv = to_gensim(WORDS, vectors)
     kv.save_word2vec_format(str(tmp_path / "g.bin"), binary=True)
     kv.save_word2vec_format(str(tmp_path / "g.txt"), binary=False)
     assert (tmp_path / "g.bin").read_bytes() == _binary_bytes(WORDS, vectors, newline=b"")

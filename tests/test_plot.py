@@ -1,6 +1,4 @@
 """The 2-D projection (NumPy) and the labelled plot (matplotlib, optional)."""
-import sys
-
 import numpy as np
 import pytest
 
@@ -106,10 +104,8 @@ def test_plot_refuses_bad_word_lists(tmp_path, vectors, words, error, match):
     assert not (tmp_path / "plot.png").exists()
 
 
-def test_without_matplotlib_the_error_says_how_to_install_it(tmp_path, vectors, monkeypatch):
-    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
-        monkeypatch.setitem(sys.modules, name, None)
-    monkeypatch.setitem(sys.modules, "matplotlib", None)
+def test_without_matplotlib_the_error_says_how_to_install_it(tmp_path, vectors,
+                                                             without_matplotlib):
     with pytest.raises(MatplotlibMissing) as info:
         plot_words(vectors, ["paris", "rome"], tmp_path / "plot.png")
     assert isinstance(info.value, ImportError)

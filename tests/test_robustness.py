@@ -27,12 +27,6 @@ from pyw2v.model import _ThreadState
 TINY = [["a", "b", "c", "d", "a", "b"]] * 20
 
 
-def _write(tmp_path, data: bytes, name="corpus.txt"):
-    path = tmp_path / name
-    path.write_bytes(data)
-    return str(path)
-
-
 @pytest.fixture(scope="module")
 def small_model():
     return pyw2v.train(TINY, dim=8, min_count=1, epochs=1, threads=1, sample=0)
@@ -116,48 +110,53 @@ def test_wrong_corpus_types_say_what_to_pass(small_model, bad, error, message,
 # ---------------------------------------------------------------- corpus files
 
 @pytest.mark.parametrize("data", [b"", b"\n", b"\n\n  \r\n\t\x0b\x0c\n   "])
-def test_empty_or_blank_file(tmp_path, data):
+def test_empty_or_blank_file(write_corpus, data):
     with pytest.raises(ValueError, match=r"^the corpus is empty: it has no tokens$"):
-        pyw2v.train(_write(tmp_path, data))
+        pyw2v.train(write_corpus(data))
 
 
-def test_no_word_reaching_min_count_names_it_and_the_largest_count(tmp_path):
-    path = _write(tmp_path, b"a b a\nc a b\r\na d\n")          # a: 4, b: 2
+def test_no_word_reaching_min_count_names_it_and_the_largest_count(write_corpus):
+    path = write_corpus(b"a b a\nc a b\r\na d\n")          # a: 4, b: 2
     with pytest.raises(ValueError, match=r"no word reaches min_count=5 \(the most frequent "
                                          r"word occurs 4 times\); lower min_count"):
         pyw2v.train(path)
 
 
-def test_a_single_word(tmp_path):
-    once = _write(tmp_path, b"hello\n", "once.txt")
+def test_a_single_word(write_corpus):
+    once = write_corpus(b"hello\n", "once.txt")
     with pytest.raises(ValueError, match=r"min_count=5 \(the most frequent word occurs 1 "):
         pyw2v.train(once)
     # In the vocabulary, but one token makes no (center, context) pair.
     with pytest.raises(ValueError, match=r"nothing to train: no sentence kept two"):
         pyw2v.train(once, min_count=1)
     # The same word many times is a real, if trivial, one-word model.
-    model = pyw2v.train(_write(tmp_path, b"hello " * 200 + b"\n", "many.txt"), dim=6,
+    model = pyw2v.train(write_corpus(b"hello " * 200 + b"\n", "many.txt"), dim=6,
                         min_count=1, sample=0, epochs=2, threads=1)
     assert model.vocab.words == ["hello"] and model.vocab.counts.tolist() == [200]
     assert model.center_vectors.shape == (1, 6) and np.isfinite(model.center_vectors).all()
     assert np.isfinite(model.loss_history).all() and len(model.loss_history) == 2
 
 
-def test_a_100_million_character_line_without_spaces(tmp_path):
-    """One token of 100M bytes spans 6 read blocks. It must stay one token (if the
-    blocks cut it, the equal 16 MiB pieces would count 6 and reach min_count)."""
-    path = _write(tmp_path, b"x" * 100_000_000)
+def test_a_line_without_spaces_across_many_blocks_stays_one_token(write_corpus, monkeypatch):
+    """A token spanning 6 read blocks must stay one token: if the blocks cut it, its
+    6 equal pieces would count 6 and reach min_count. (Blocks are 16 MiB; patched
+    small, the same carry logic runs on a 6 kB file instead of a 100 MB one.)"""
+    monkeypatch.setattr(corpus, "BLOCK_BYTES", 1000)
+    spaced = write_corpus(b"ab " * 2000, "spaced.txt")
+    assert len(list(TextFileSource(spaced).byte_blocks())) >= 6       # the patch holds
+    path = write_corpus(b"x" * 6000)
+    assert list(TextFileSource(path).byte_blocks()) == [b"x" * 6000]
     with pytest.raises(ValueError, match=r"min_count=5 \(the most frequent word occurs 1 times"):
         pyw2v.train(path)
     with pytest.raises(ValueError, match=r"nothing to train"):
         pyw2v.train(path, min_count=1)
 
 
-def test_invalid_utf8_is_replaced_counted_and_trained(tmp_path):
+def test_invalid_utf8_is_replaced_counted_and_trained(write_corpus):
     # Per line: b"caf\xe9" (1 bad sequence), b"\xff\xfe" (2), a truncated 3-byte
     # character b"\xe6\x97" (1); 4 a line, 30 lines.
     line = b"caf\xe9 ok \xff\xfe ok \xe6\x97 ok fine\n"
-    path = _write(tmp_path, line * 30)
+    path = write_corpus(line * 30)
     with pytest.warns(UnicodeWarning, match=r"corpus\.txt: 120 invalid UTF-8 byte sequences "
                                             r"were replaced by U\+FFFD"):
         model = pyw2v.train(path, dim=4, min_count=1, sample=0, epochs=1, threads=1)
@@ -167,18 +166,18 @@ def test_invalid_utf8_is_replaced_counted_and_trained(tmp_path):
     assert np.isfinite(model.center_vectors).all()
 
 
-def test_a_multibyte_character_across_a_block_boundary_is_not_replaced(tmp_path, monkeypatch):
+def test_a_multibyte_character_across_a_block_boundary_is_not_replaced(write_corpus, monkeypatch):
     monkeypatch.setattr(corpus, "BLOCK_BYTES", 7)            # cuts inside "é" (2 bytes)
-    path = _write(tmp_path, ("é" * 50 + " ab\n").encode() * 3)
+    path = write_corpus(("é" * 50 + " ab\n").encode() * 3)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UnicodeWarning)
         blocks = list(TextFileSource(path).blocks())
     assert [t for b in blocks for t in b.tokens] == ["é" * 50, "ab"] * 3
 
 
-def test_crlf_file_trains_exactly_like_lf(tmp_path, planted_text):
-    lf = _write(tmp_path, planted_text, "lf.txt")
-    crlf = _write(tmp_path, planted_text.replace(b"\n", b"\r\n"), "crlf.txt")
+def test_crlf_file_trains_exactly_like_lf(write_corpus, planted_text):
+    lf = write_corpus(planted_text, "lf.txt")
+    crlf = write_corpus(planted_text.replace(b"\n", b"\r\n"), "crlf.txt")
     kwargs = dict(dim=8, epochs=1, threads=1, seed=3)
     a, b = pyw2v.train(lf, **kwargs), pyw2v.train(crlf, **kwargs)
     assert a.vocab.words == b.vocab.words and not any("\r" in w for w in b.vocab.words)
@@ -192,14 +191,14 @@ def planted_text():
                    .sentences).encode()
 
 
-def test_which_whitespace_splits_tokens_and_which_ends_sentences(tmp_path):
+def test_which_whitespace_splits_tokens_and_which_ends_sentences(write_corpus):
     """ASCII whitespace (space, \\t, \\r, \\v, \\f, \\n) splits tokens, as bytes.split()
     and word2vec.c do; only \\n ends a sentence. Unicode spaces (NBSP, em space,
     ideographic space, NEL) and the \\x1c-\\x1f separators are part of tokens,
     unlike str.split(): a text file is split the same way whatever its language."""
     text = ("a\tb\x0bc\x0cd\re f\n"
             "g\u00a0h i\u2003j k\u3000l m\u0085n o\x1cp\n").encode()
-    path = _write(tmp_path, text)
+    path = write_corpus(text)
     blocks = list(TextFileSource(path).blocks())
     tokens = [t for b in blocks for t in b.tokens]
     assert tokens == ["a", "b", "c", "d", "e", "f",
@@ -209,11 +208,11 @@ def test_which_whitespace_splits_tokens_and_which_ends_sentences(tmp_path):
     assert sorted(model.vocab.words) == sorted(tokens)
 
 
-def test_cr_only_line_ends_keep_blocks_bounded(tmp_path, monkeypatch):
+def test_cr_only_line_ends_keep_blocks_bounded(write_corpus, monkeypatch):
     """Classic Mac files end lines with \\r alone: tokens split, but without space,
     tab or newline the reader must still cut blocks (it once carried the whole file)."""
     monkeypatch.setattr(corpus, "BLOCK_BYTES", 64)
-    path = _write(tmp_path, b"word\r" * 2000 + b"tail\x0b" * 100 + b"end\x0c" * 100)
+    path = write_corpus(b"word\r" * 2000 + b"tail\x0b" * 100 + b"end\x0c" * 100)
     sizes = [len(data) for data in TextFileSource(path).byte_blocks()]
     assert max(sizes) <= 2 * 64 and sum(sizes) == os.path.getsize(path)
     tokens = [t for b in TextFileSource(path).blocks() for t in b.tokens]
@@ -259,8 +258,8 @@ os.execv(sys_executable, [sys_executable, "-c", code])
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX file permissions")
-def test_an_unreadable_file_raises_permission_error_naming_it(tmp_path):
-    path = _write(tmp_path, b"a b c\n" * 10)
+def test_an_unreadable_file_raises_permission_error_naming_it(write_corpus):
+    path = write_corpus(b"a b c\n" * 10)
     os.chmod(path, 0)
     code = ("import json, pyw2v\n"
             f"try:\n    pyw2v.train({path!r}, min_count=1)\n"

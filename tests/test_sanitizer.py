@@ -1,9 +1,9 @@
 """The compiled code under AddressSanitizer: no out-of-bounds access, no use after free.
 
 Slow (two Cython translations and two unoptimised C builds, then training under
-ASan), so it runs only when asked for:
+ASan), so it is marked slow and runs only when asked for:
 
-    PYW2V_SANITIZE=1 pytest tests/test_sanitizer.py       # or: pytest -m slow
+    pytest --runslow tests/test_sanitizer.py       # or: pytest -m slow
 
 What it does, by hand:
 
@@ -107,13 +107,6 @@ TRAIN = textwrap.dedent("""
 """)
 
 
-def _requested(config) -> bool:
-    if os.environ.get("PYW2V_SANITIZE") == "1":
-        return True
-    expression = config.getoption("markexpr") or ""
-    return "slow" in expression and "not slow" not in expression
-
-
 def _libasan() -> str | None:
     cc = shutil.which("gcc")
     if cc is None:
@@ -145,9 +138,7 @@ def _build(package: str) -> None:
         assert done.returncode == 0, done.stderr[-3000:]
 
 
-def test_training_is_clean_under_address_sanitizer(request, tmp_path):
-    if not _requested(request.config):
-        pytest.skip("slow: set PYW2V_SANITIZE=1 or run pytest -m slow")
+def test_training_is_clean_under_address_sanitizer(tmp_path):
     libasan = _libasan()
     if libasan is None:
         pytest.skip("needs gcc with libasan")

@@ -183,8 +183,8 @@ def test_one_long_token_grows_the_arena():
     assert counter.n_sentences == 3
 
 
-@pytest.mark.slow
 def test_a_100_megabyte_token():
+    # About 0.2 s: not marked slow, so the default run keeps it (it always ran).
     long = b"\x80" * 100_000_000
     counter = counted(long, b"a " + long)
     tokens, counts = counter.items()

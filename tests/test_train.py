@@ -4,31 +4,15 @@ import pytest
 
 import pyw2v
 from pyw2v import _core
-from pyw2v.synthetic import make_corpus
-
-
-@pytest.fixture(scope="module")
-def planted():
-    return make_corpus(n_sentences=12000, seed=0)
-
-
-def _analogy_accuracy(model, analogies):
-    vectors = model.center_vectors / np.linalg.norm(model.center_vectors, axis=1, keepdims=True)
-    index = model.vocab.index
-    correct = 0
-    for a, b, c, d in analogies:
-        scores = vectors @ (vectors[index[b]] - vectors[index[a]] + vectors[index[c]])
-        scores[[index[a], index[b], index[c]]] = -np.inf
-        correct += model.vocab.words[int(scores.argmax())] == d
-    return correct / len(analogies)
 
 
 @pytest.mark.parametrize("model_name, kernel, floor", [
     ("skipgram", "pair", 0.9), ("skipgram", "batch", 0.9), ("cbow", "window", 0.8)])
-def test_two_threads_learn_planted_analogies(planted, model_name, kernel, floor):
+def test_two_threads_learn_planted_analogies(planted, analogy_accuracy, model_name, kernel,
+                                             floor):
     model = pyw2v.train(planted.sentences, model=model_name, kernel=kernel, dim=40, epochs=5,
                         threads=2, seed=3)
-    assert _analogy_accuracy(model, planted.analogies) >= floor
+    assert analogy_accuracy(model, planted.analogies) >= floor
     losses = model.loss_history
     assert losses.dtype == np.float64 and len(losses) == 5
     assert (np.diff(losses) < 0).all(), losses
@@ -36,11 +20,11 @@ def test_two_threads_learn_planted_analogies(planted, model_name, kernel, floor)
     assert model.outside_vectors.dtype == np.float32 and model.outside_vectors.flags.c_contiguous
 
 
-def test_untrained_vectors_do_not_solve_analogies(planted):
+def test_untrained_vectors_do_not_solve_analogies(planted, analogy_accuracy):
     """The accuracy check above is sharp: random vectors score near zero."""
     params = pyw2v.TrainingParams(dim=40)
     vocab = pyw2v.build_vocabulary(planted.sentences, min_count=params.min_count)
-    assert _analogy_accuracy(pyw2v.Word2Vec(vocab, params), planted.analogies) < 0.05
+    assert analogy_accuracy(pyw2v.Word2Vec(vocab, params), planted.analogies) < 0.05
 
 
 @pytest.mark.parametrize("model_name", ["skipgram", "cbow"])
