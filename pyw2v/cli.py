@@ -182,6 +182,28 @@ def _params_error(exc: ParameterError) -> UsageError:
 
 
 def _train(args: argparse.Namespace) -> int:
+    corpus, options, threads = _train_options(args)
+    quiet = args.quiet or args.debug == 0
+    binary = _check_outputs(args, corpus)
+    progress = "off" if quiet else args.progress
+    started = time.perf_counter()
+    with progress_display(progress) as callback:
+        try:
+            model = pyw2v.train(corpus, threads=threads, progress=callback, **options)
+        except (ValueError, FloatingPointError) as exc:
+            raise CliError(f"{corpus}: {exc}") from None
+    seconds = time.perf_counter() - started
+    written = _write_outputs(model, args, binary)
+    if not quiet:
+        epochs = f"{args.epochs} epoch{'s' if args.epochs != 1 else ''}"
+        print(f"trained {args.model} on {corpus}: {len(model.vocab):,} words x {args.dim} "
+              f"dims, {epochs} in {seconds:.1f} s, final loss "
+              f"{model.loss_history[-1]:.4f}; wrote {', '.join(written)}")
+    return 0
+
+
+def _train_options(args: argparse.Namespace) -> tuple[str, dict, int]:
+    """The corpus path, pyw2v.train's keywords and the thread count, all checked."""
     if args.corpus and args.train_file and args.corpus != args.train_file:
         raise UsageError(f"two corpora given ({args.corpus} and -train {args.train_file}); "
                          "give one")
@@ -198,8 +220,6 @@ def _train(args: argparse.Namespace) -> int:
     if args.read_vocab is not None or args.classes is not None:
         flag = "-read-vocab" if args.read_vocab is not None else "-classes"
         raise UsageError(f"{flag} is not supported yet")
-    quiet = args.quiet or args.debug == 0
-
     options = dict(model=args.model, dim=args.dim, window=args.window, negative=args.negative,
                    sample=args.sample, min_count=args.min_count, epochs=args.epochs,
                    alpha=args.alpha, min_alpha=args.min_alpha, seed=args.seed,
@@ -210,7 +230,12 @@ def _train(args: argparse.Namespace) -> int:
         threads = effective_threads(args.threads)
     except ParameterError as exc:
         raise _params_error(exc) from None
+    return corpus, options, threads
 
+
+def _check_outputs(args: argparse.Namespace, corpus: str) -> bool:
+    """Refuse an output that is missing its overwrite flag or names another file of the
+    run, before any training; returns whether the vectors file is binary."""
     _check_input_file(corpus, "corpus")
     outputs = [(args.output, "vectors file", False), (args.save_vocab, "vocabulary file", False),
                (args.save_model, "model directory", True)]
@@ -222,18 +247,12 @@ def _train(args: argparse.Namespace) -> int:
             raise UsageError(f"{what} {path} is also the {seen[real]}; choose another name")
         seen[real] = what
         _check_output(path, args.overwrite, what, directory=is_dir)
-    binary = args.binary if args.binary is not None else (
+    return args.binary if args.binary is not None else (
         _binary_for(args.output) if args.output else True)
 
-    progress = "off" if quiet else args.progress
-    started = time.perf_counter()
-    with progress_display(progress) as callback:
-        try:
-            model = pyw2v.train(corpus, threads=threads, progress=callback, **options)
-        except (ValueError, FloatingPointError) as exc:
-            raise CliError(f"{corpus}: {exc}") from None
-    seconds = time.perf_counter() - started
 
+def _write_outputs(model: pyw2v.Word2Vec, args: argparse.Namespace, binary: bool) -> list[str]:
+    """Write the files asked for; their descriptions, for the summary line."""
     written = []
     if args.output is not None:
         model.wv.save_word2vec(args.output, binary=binary, overwrite=args.overwrite)
@@ -244,12 +263,7 @@ def _train(args: argparse.Namespace) -> int:
     if args.save_model is not None:
         model.save(args.save_model, overwrite=args.overwrite)
         written.append(f"{args.save_model} (model)")
-    if not quiet:
-        epochs = f"{args.epochs} epoch{'s' if args.epochs != 1 else ''}"
-        print(f"trained {args.model} on {corpus}: {len(model.vocab):,} words x {args.dim} "
-              f"dims, {epochs} in {seconds:.1f} s, final loss "
-              f"{model.loss_history[-1]:.4f}; wrote {', '.join(written)}")
-    return 0
+    return written
 
 
 def _write_vocab(model: pyw2v.Word2Vec, path: str, overwrite: bool) -> None:
@@ -293,8 +307,19 @@ def _add_train_parser(commands) -> None:
     p.add_argument("--save-vocab", "-save-vocab", dest="save_vocab", metavar="FILE",
                    help="write the vocabulary as `word count` lines")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    _add_model_options(p.add_argument_group("model"))
+    o = p.add_argument_group("output")
+    o.add_argument("--progress", choices=PROGRESS_MODES, default="auto",
+                   help="auto (default): a progress bar on a terminal, log lines otherwise")
+    o.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress and no log lines, only errors")
+    o.add_argument("-debug", dest="debug", type=int, default=None, metavar="N",
+                   help="word2vec.c spelling: 0 is --quiet")
+    p.set_defaults(run=_train, log_level=logging.INFO)
 
-    m = p.add_argument_group("model")
+
+def _add_model_options(m) -> None:
+    """train's model options, each under its pyw2v and word2vec.c spellings."""
     d = TrainingParams()
     m.add_argument("--model", choices=MODELS, default=d.model,
                    help="default: %(default)s")
@@ -338,15 +363,6 @@ def _add_train_parser(commands) -> None:
     m.add_argument("--seed", type=int, default=d.seed, help="default: %(default)s")
     m.add_argument("-read-vocab", dest="read_vocab", help=argparse.SUPPRESS)
     m.add_argument("-classes", dest="classes", help=argparse.SUPPRESS)
-
-    o = p.add_argument_group("output")
-    o.add_argument("--progress", choices=PROGRESS_MODES, default="auto",
-                   help="auto (default): a progress bar on a terminal, log lines otherwise")
-    o.add_argument("-q", "--quiet", action="store_true",
-                   help="no progress and no log lines, only errors")
-    o.add_argument("-debug", dest="debug", type=int, default=None, metavar="N",
-                   help="word2vec.c spelling: 0 is --quiet")
-    p.set_defaults(run=_train, log_level=logging.INFO)
 
 
 # ---------------------------------------------------------------------- queries
@@ -451,27 +467,38 @@ def _plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _vectors_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("vectors", metavar="VECTORS",
+                   help="word2vec text or binary file (or a saved model directory)")
+
+
+def _limit_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--limit", type=_positive_int, default=None, metavar="N",
+                   help="read only the first (most frequent) N words of VECTORS")
+
+
 def _add_query_parsers(commands) -> None:
-    def vectors_arg(p):
-        p.add_argument("vectors", metavar="VECTORS",
-                       help="word2vec text or binary file (or a saved model directory)")
+    _add_similar_parser(commands)
+    _add_analogy_parser(commands)
+    _add_eval_parser(commands)
+    _add_plot_parser(commands)
 
-    def limit_arg(p):
-        p.add_argument("--limit", type=_positive_int, default=None, metavar="N",
-                       help="read only the first (most frequent) N words of VECTORS")
 
+def _add_similar_parser(commands) -> None:
     p = commands.add_parser("similar", help="nearest neighbours of words",
                             description="Print the words closest by cosine to each WORD.")
-    vectors_arg(p)
+    _vectors_arg(p)
     p.add_argument("words", nargs="+", metavar="WORD")
     p.add_argument("--topn", "-n", type=_positive_int, default=10, metavar="N",
                    help="neighbours per word (default: %(default)s)")
-    limit_arg(p)
+    _limit_arg(p)
     p.set_defaults(run=_similar)
 
+
+def _add_analogy_parser(commands) -> None:
     p = commands.add_parser("analogy", help="solve a : b :: c : ?",
                             description="Solve A : B :: C : ? (e.g. man king woman -> queen).")
-    vectors_arg(p)
+    _vectors_arg(p)
     p.add_argument("a", metavar="A")
     p.add_argument("b", metavar="B")
     p.add_argument("c", metavar="C")
@@ -479,15 +506,17 @@ def _add_query_parsers(commands) -> None:
                    help="answers to show (default: %(default)s)")
     p.add_argument("--method", choices=ANALOGY_METHODS, default="3cosadd",
                    help="3cosadd: cos(d, b - a + c) (default); 3cosmul: Levy & Goldberg")
-    limit_arg(p)
+    _limit_arg(p)
     p.set_defaults(run=_analogy)
 
+
+def _add_eval_parser(commands) -> None:
     p = commands.add_parser(
         "eval", help="analogy accuracy and word-pair correlations",
         description="Evaluate VECTORS on analogy questions (questions-words format) and/or "
                     "word-pair similarity scores (WordSim-353 layout: word1 TAB word2 TAB "
                     "score), counting as gensim does.")
-    vectors_arg(p)
+    _vectors_arg(p)
     p.add_argument("--analogies", action="append", default=[], metavar="FILE",
                    help="questions-words file (repeatable)")
     p.add_argument("--pairs", action="append", default=[], metavar="FILE",
@@ -500,12 +529,14 @@ def _add_query_parsers(commands) -> None:
                    help="compare words as spelt (default: case-insensitive)")
     p.set_defaults(run=_eval)
 
+
+def _add_plot_parser(commands) -> None:
     p = commands.add_parser(
         "plot", help="2-D picture of chosen words (needs matplotlib)",
         description="Project the vectors of the chosen words on their two principal "
                     "components and draw them, labelled, into an image file (.png, .svg, "
                     ".pdf). Needs matplotlib: pip install \"pyw2v[plot]\".")
-    vectors_arg(p)
+    _vectors_arg(p)
     p.add_argument("words", nargs="+", metavar="WORD")
     p.add_argument("-o", "--output", required=True, metavar="IMAGE",
                    help="image file to write, e.g. plot.png")
@@ -513,7 +544,7 @@ def _add_query_parsers(commands) -> None:
                    help="words are pairs a1 b1 a2 b2 ...: draw an arrow from each a to its b")
     p.add_argument("--title", default=None)
     p.add_argument("--overwrite", action="store_true", help="replace an existing image")
-    limit_arg(p)
+    _limit_arg(p)
     p.set_defaults(run=_plot)
 
 
