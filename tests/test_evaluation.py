@@ -11,7 +11,6 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from test_vectors import _random_wv, _to_gensim, _unit64, gensim_kv  # noqa: F401  (fixture)
 
 import pyw2v
 import pyw2v._cosine as cosine_module
@@ -107,12 +106,12 @@ def _count_questions(path):
     return sum(1 for words in lines if len(words) == 4)
 
 
-def test_evaluate_analogies_matches_gensim(tmp_path, gensim_kv):
+def test_evaluate_analogies_matches_gensim(tmp_path, to_gensim):
     rng = np.random.default_rng(11)
     path = tmp_path / "questions.txt"
     sections = _synthetic_questions(path, rng)
     wv = _vocabulary(_plant_relations(sections, 16, 0.9, rng), rng, 16, n_fillers=120)
-    kv = _to_gensim(gensim_kv, wv)
+    kv = to_gensim(wv)
     n_questions = _count_questions(path)
     for restrict_vocab in (len(wv), 150, 6):
         for case_insensitive in (True, False):
@@ -130,13 +129,14 @@ def test_evaluate_analogies_matches_gensim(tmp_path, gensim_kv):
     assert "total:" in result.summary()
 
 
-def _reference_analogies(wv, path, stop, case_insensitive, method):
-    """Per-question re-implementation of gensim's counting, in float64, for either method."""
+def _reference_analogies(unit64, wv, path, stop, case_insensitive, method):
+    """Per-question re-implementation of gensim's counting, in float64, for either method;
+    unit64 is the conftest fixture."""
     fold = str.upper if case_insensitive else str
     vocab = {}
     for i, key in enumerate(wv.index_to_key[:stop]):
         vocab.setdefault(fold(key), i)
-    unit = _unit64(wv.vectors)[:stop]
+    unit = unit64(wv.vectors)[:stop]
     counts = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         if line.startswith(": "):
@@ -165,7 +165,7 @@ def _reference_analogies(wv, path, stop, case_insensitive, method):
 
 
 @pytest.mark.parametrize("method", ["3cosadd", "3cosmul"])
-def test_evaluate_analogies_matches_reference(tmp_path, method):
+def test_evaluate_analogies_matches_reference(tmp_path, method, unit64):
     rng = np.random.default_rng(12)
     path = tmp_path / "questions.txt"
     sections = _synthetic_questions(path, rng)
@@ -174,7 +174,7 @@ def test_evaluate_analogies_matches_reference(tmp_path, method):
         result = evaluate_analogies(
             wv, path, restrict_vocab=stop, case_insensitive=case_insensitive, method=method
         )
-        expected = _reference_analogies(wv, path, stop, case_insensitive, method)
+        expected = _reference_analogies(unit64, wv, path, stop, case_insensitive, method)
         assert [[s.correct, s.total] for s in result.sections] == expected
         assert result.method == method
 
@@ -191,8 +191,8 @@ def test_evaluate_analogies_batches_agree(tmp_path, monkeypatch):
         assert evaluate_analogies(wv, path, method=method) == result
 
 
-def test_evaluate_analogies_file_errors(tmp_path):
-    wv = _random_wv(20)
+def test_evaluate_analogies_file_errors(tmp_path, random_wv):
+    wv = random_wv(20)
     bad = tmp_path / "bad.txt"
     bad.write_text("w1 w2 w3 w4\n")
     with pytest.raises(ValueError, match="line 1 comes before the first ': section' header"):
@@ -218,7 +218,7 @@ def test_evaluate_analogies_file_errors(tmp_path):
 @pytest.mark.skipif(
     not (EVAL_DATA / "questions-words.txt").exists(), reason="shared eval data absent"
 )
-def test_questions_words_matches_gensim(gensim_kv):
+def test_questions_words_matches_gensim(to_gensim):
     path = EVAL_DATA / "questions-words.txt"
     sections, name = {}, None
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -230,7 +230,7 @@ def test_questions_words_matches_gensim(gensim_kv):
             sections[name] += [(a, b), (c, d)]
     rng = np.random.default_rng(14)
     wv = _vocabulary(_plant_relations(sections, 32, 0.7, rng), rng, 32, n_fillers=1000)
-    kv = _to_gensim(gensim_kv, wv)
+    kv = to_gensim(wv)
     result = _assert_analogies_match_gensim(wv, kv, path, 1500, True)
     assert result.total + result.skipped == 19544
     assert len(result.sections) == 14
@@ -275,11 +275,11 @@ def _synthetic_pairs(path, words, rng):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def test_evaluate_word_pairs_matches_gensim(tmp_path, gensim_kv):
+def test_evaluate_word_pairs_matches_gensim(tmp_path, to_gensim):
     rng = np.random.default_rng(21)
     words = [f"Word{i}" for i in range(60)] + [f"word{i}" for i in range(0, 60, 3)]
     wv = _vocabulary({w: rng.standard_normal(12) for w in words}, rng, 12, n_fillers=50)
-    kv = _to_gensim(gensim_kv, wv)
+    kv = to_gensim(wv)
     path = tmp_path / "pairs.tsv"
     _synthetic_pairs(path, words, rng)
     for stop in (len(wv), 70):
@@ -298,8 +298,8 @@ def test_evaluate_word_pairs_matches_gensim(tmp_path, gensim_kv):
     assert "Spearman" in ours.summary()
 
 
-def test_evaluate_word_pairs_errors(tmp_path):
-    wv = _random_wv(10)
+def test_evaluate_word_pairs_errors(tmp_path, random_wv):
+    wv = random_wv(10)
     path = tmp_path / "pairs.tsv"
     path.write_text("# nothing useful\nx\ty\t1.0\n")
     with pytest.raises(ValueError, match="no word pair"):
@@ -312,7 +312,7 @@ def test_evaluate_word_pairs_errors(tmp_path):
 
 
 @pytest.mark.skipif(not (EVAL_DATA / "wordsim353.tsv").exists(), reason="shared eval data absent")
-def test_wordsim353_matches_gensim(gensim_kv):
+def test_wordsim353_matches_gensim(to_gensim):
     path = EVAL_DATA / "wordsim353.tsv"
     words = set()
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -324,7 +324,7 @@ def test_wordsim353_matches_gensim(gensim_kv):
     wv = _vocabulary(
         {w: rng.standard_normal(20) for w in kept}, rng, 20, n_fillers=100, variant_share=0.3
     )
-    kv = _to_gensim(gensim_kv, wv)
+    kv = to_gensim(wv)
     ours = wv.evaluate_word_pairs(path)
     pearson, spearman, oov_percent = kv.evaluate_word_pairs(str(path))
     assert ours.pearson == pytest.approx(pearson[0], abs=1e-6)

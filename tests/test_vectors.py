@@ -7,19 +7,6 @@ import pyw2v.vectors as vectors_module
 from pyw2v.vectors import WordVectors
 
 
-def _random_wv(n=300, dim=16, seed=0, prefix="w"):
-    rng = np.random.default_rng(seed)
-    return WordVectors(
-        [f"{prefix}{i}" for i in range(n)], rng.standard_normal((n, dim)).astype(np.float32)
-    )
-
-
-def _unit64(matrix):
-    matrix = np.asarray(matrix, dtype=np.float64)
-    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
-    return matrix / np.where(norms > 0, norms, 1)
-
-
 def _planted_family(noise=0.05, n_fillers=300, dim=24, seed=1):
     """Vectors where king - man + woman lands on queen (and kin)."""
     rng = np.random.default_rng(seed)
@@ -83,8 +70,8 @@ def test_constructor_validates(keys, matrix, counts, match):
         WordVectors([1], np.zeros((1, 2)))
 
 
-def test_missing_word_names_the_word():
-    wv = _random_wv(20)
+def test_missing_word_names_the_word(random_wv):
+    wv = random_wv(20)
     calls = [
         lambda: wv["nope"],
         lambda: wv.get_index("nope"),
@@ -100,8 +87,8 @@ def test_missing_word_names_the_word():
             call()
 
 
-def test_argument_errors():
-    wv = _random_wv(20)
+def test_argument_errors(random_wv):
+    wv = random_wv(20)
     for bad in (0, -1, 2.5, True):
         with pytest.raises(ValueError, match="topn"):
             wv.most_similar("w1", topn=bad)
@@ -132,8 +119,8 @@ def test_zero_vectors_do_not_make_nan():
     assert wv.analogy("a", "zero", "b", method="3cosmul", topn=2)
 
 
-def test_norm_cache_invalidation():
-    wv = _random_wv(10, dim=4)
+def test_norm_cache_invalidation(random_wv):
+    wv = random_wv(10, dim=4)
     wv.most_similar("w0", topn=1)  # fills the cache
     wv.vectors[3] *= 10  # written in place: the cache is stale until invalidated
     assert not np.isclose(wv.norms[3], np.linalg.norm(wv.vectors[3]))
@@ -148,14 +135,15 @@ def test_norm_cache_invalidation():
 # ---------------------------------------------------------------- queries against a reference
 
 
-def _reference_most_similar(wv, positive, negative, topn, stop=None):
-    unit = _unit64(wv.vectors)
+def _reference_most_similar(unit64, wv, positive, negative, topn, stop=None):
+    """most_similar in float64 from its definition; unit64 is the conftest fixture."""
+    unit = unit64(wv.vectors)
     stop = len(wv) if stop is None else stop
     terms = [(t, 1) for t in positive] + [(t, -1) for t in negative]
     query = sum(
-        sign * (unit[wv.key_to_index[t]] if isinstance(t, str) else _unit64(t)) for t, sign in terms
+        sign * (unit[wv.key_to_index[t]] if isinstance(t, str) else unit64(t)) for t, sign in terms
     )
-    scores = unit[:stop] @ _unit64(query)
+    scores = unit[:stop] @ unit64(query)
     exclude = {wv.key_to_index[t] for t, _ in terms if isinstance(t, str)}
     order = [i for i in np.argsort(-scores, kind="stable") if i not in exclude]
     return [(wv.index_to_key[i], scores[i]) for i in order[:topn]]
@@ -166,8 +154,8 @@ def _assert_same_ranking(got, expected):
     np.testing.assert_allclose([s for _, s in got], [s for _, s in expected], atol=1e-5)
 
 
-def test_most_similar_matches_reference():
-    wv = _random_wv(400, dim=20)
+def test_most_similar_matches_reference(random_wv, unit64):
+    wv = random_wv(400, dim=20)
     rng = np.random.default_rng(5)
     free_vector = rng.standard_normal(20)
     cases = [
@@ -179,17 +167,18 @@ def test_most_similar_matches_reference():
     ]
     for positive, negative, topn, stop in cases:
         got = wv.most_similar(positive=positive, negative=negative, topn=topn, restrict_vocab=stop)
-        _assert_same_ranking(got, _reference_most_similar(wv, positive, negative, topn, stop))
+        expected = _reference_most_similar(unit64, wv, positive, negative, topn, stop)
+        _assert_same_ranking(got, expected)
     assert len(wv.most_similar("w3", topn=400)) == 399
     assert all(int(w[1:]) < 50 for w, _ in wv.most_similar("w3", restrict_vocab=50))
     _assert_same_ranking(
         wv.most_similar_to_vector(free_vector, topn=5),
-        _reference_most_similar(wv, [free_vector], [], 5),
+        _reference_most_similar(unit64, wv, [free_vector], [], 5),
     )
 
 
-def test_batch_queries_match_single_queries():
-    wv = _random_wv(500, dim=12)
+def test_batch_queries_match_single_queries(random_wv):
+    wv = random_wv(500, dim=12)
     queries = np.random.default_rng(2).standard_normal((37, 12))
     batched = wv.most_similar_to_vectors(queries, topn=6, restrict_vocab=300)
     assert len(batched) == 37
@@ -197,9 +186,9 @@ def test_batch_queries_match_single_queries():
         _assert_same_ranking(got, wv.most_similar_to_vector(query, topn=6, restrict_vocab=300))
 
 
-def test_similarity_and_doesnt_match():
-    wv = _random_wv(50, dim=8)
-    unit = _unit64(wv.vectors)
+def test_similarity_and_doesnt_match(random_wv, unit64):
+    wv = random_wv(50, dim=8)
+    unit = unit64(wv.vectors)
     assert wv.similarity("w1", "w2") == pytest.approx(unit[1] @ unit[2], abs=1e-6)
     assert wv.similarity("w4", "w4") == pytest.approx(1.0, abs=1e-6)
     assert wv.similarity("w1", wv["w2"] * 7) == pytest.approx(unit[1] @ unit[2], abs=1e-6)
@@ -225,9 +214,9 @@ def test_planted_analogies(method):
     assert wv.most_similar(positive=["king", "woman"], negative=["man"], topn=1)[0][0] == "queen"
 
 
-def test_3cosmul_matches_formula():
-    wv = _random_wv(300, dim=10)
-    unit = _unit64(wv.vectors)
+def test_3cosmul_matches_formula(random_wv, unit64):
+    wv = random_wv(300, dim=10)
+    unit = unit64(wv.vectors)
     a, b, c = (wv.key_to_index[w] for w in ("w1", "w2", "w3"))
     shifted = (unit @ unit[[a, b, c]].T + 1) / 2
     scores = shifted[:, 1] * shifted[:, 2] / (shifted[:, 0] + 1e-3)
@@ -241,21 +230,10 @@ def test_3cosmul_matches_formula():
 # ---------------------------------------------------------------- gensim parity: queries
 
 
-@pytest.fixture
-def gensim_kv():
-    return pytest.importorskip("gensim.models.keyedvectors").KeyedVectors
-
-
-def _to_gensim(KeyedVectors, wv):
-    kv = KeyedVectors(wv.dim)
-    kv.add_vectors(wv.index_to_key, wv.vectors.copy())
-    return kv
-
-
 @pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")
-def test_queries_match_gensim(gensim_kv, monkeypatch):
-    wv = _random_wv(600, dim=20)
-    kv = _to_gensim(gensim_kv, wv)
+def test_queries_match_gensim(random_wv, to_gensim, monkeypatch):
+    wv = random_wv(600, dim=20)
+    kv = to_gensim(wv)
     for positive, negative in [(["w3"], []), (["w3", "w8"], ["w2"]), (["w10"], ["w20", "w30"])]:
         _assert_same_ranking(
             wv.most_similar(positive=positive, negative=negative, topn=10),
