@@ -20,7 +20,7 @@ from pyw2v.model import TrainingParams, Word2Vec, build_vocabulary
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 KERNELS = {"batch": ("skipgram", "batch"), "pair": ("skipgram", "pair"),
-           "cbow": ("cbow", "pair")}
+           "cbow": ("cbow", "auto")}   # auto: CBOW's window kernel
 
 
 def main() -> None:
