@@ -726,8 +726,10 @@ cdef class Trainer:
     from alpha to min_alpha over total_words words, summed over every chunk.
 
     Python calls train_chunk per chunk (it releases the GIL) and may read the
-    progress properties from another thread meanwhile; request_stop() ends
-    the running and every later train_chunk within a sentence per thread.
+    progress properties from another thread meanwhile. After request_stop()
+    every thread stops at its next sentence, in this and every later chunk.
+    Raises ValueError for a bad argument, MemoryError if the per-thread
+    buffers cannot be allocated.
     """
 
     cdef Model model
@@ -833,7 +835,8 @@ cdef class Trainer:
 
     @property
     def words_done(self) -> int:
-        """Words of this call done so far, as published (up to PUBLISH_INTERVAL behind per thread)."""
+        """Words of this call done so far, as published (per thread, up to
+        PUBLISH_INTERVAL behind while train_chunk runs)."""
         cdef int64_t total = 0
         for t in range(self.schedule.n_threads):
             total += self.schedule.slots[t].words_done

@@ -295,9 +295,10 @@ class Word2Vec:
         alias_prob, alias_index = self.vocab.noise_alias_table()
         # TODO(merge): params.kernel == "window" for CBOW once params.py allows it.
         kernel = "window" if params.model == "cbow" else params.kernel
+        keep_prob = self.vocab.keep_probabilities(params.sample)
         return _core.Trainer(
-            self.center_vectors, self.outside_vectors, self.vocab.keep_probabilities(params.sample),
-            alias_prob, alias_index, kernel=kernel, window=params.window,
+            self.center_vectors, self.outside_vectors, keep_prob, alias_prob, alias_index,
+            kernel=kernel, window=params.window,
             negative=params.negative, exact_sigmoid=params.exact_sigmoid, alpha=params.alpha,
             min_alpha=params.min_alpha, total_words=float(total_words), threads=threads,
             seed=params.seed, call=self.training_calls, node_vectors=self.node_vectors,
