@@ -1,7 +1,8 @@
 # The compiled core's C-level interface: what a training run holds, and the step
 # functions. Every step shares one convention,
 #     step(const Model *m, Scratch *s, <input>, const int32_t *targets, double alpha) -> loss
-# where <input> is a vector x (output layers) or word ids (kernel steps), targets[0]
+# where <input> is a vector x (output layers), or the input words (kernel steps: the
+# center's row of V for a pair, the context ids for a window), targets[0]
 # is the predicted word and targets[1..negative] its negatives (-1: skipped); the
 # step moves the rows in place and returns its loss J.
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
@@ -101,8 +102,8 @@ cdef double _predict(const Model *m, Scratch *s, const float *x, const int32_t *
                      double alpha) noexcept nogil
 
 # Kernel steps: one prediction (pair) or one window (CBOW, batch), applied to V too.
-cdef double _pair_step(const Model *m, Scratch *s, int32_t center, const int32_t *targets,
-                       double alpha) noexcept nogil
+cdef double _pair_step(const Model *m, Scratch *s, float *center_row,
+                       const int32_t *targets, double alpha) noexcept nogil
 cdef double _cbow_step(const Model *m, Scratch *s, const int32_t *context, int n_context,
                        const int32_t *targets, double alpha) noexcept nogil
 cdef double _batch_step(const Model *m, Scratch *s, const int32_t *context, int n_context,

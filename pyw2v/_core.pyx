@@ -225,17 +225,18 @@ cdef double _negative_sampling_step(const Model *m, Scratch *s, const float *x,
     return loss
 
 
-cdef inline double _pair_step(const Model *m, Scratch *s, int32_t center,
+cdef inline double _pair_step(const Model *m, Scratch *s, float *center_row,
                               const int32_t *targets, double alpha) noexcept nogil:
-    """Skip-gram pair: center's row of V predicts targets[0] through every output layer."""
-    cdef float *vc = m.center + <int64_t>center * m.dim
-    cdef double loss = _predict(m, s, vc, targets, alpha)
-    pyw2v_axpy(1.0, s.neu1e, vc, m.dim)
+    """Skip-gram pair: the center word's row of V predicts targets[0] through every
+    output layer. (The row, not the id: the pair loop finds it once per center.)"""
+    cdef double loss = _predict(m, s, center_row, targets, alpha)
+    pyw2v_axpy(1.0, s.neu1e, center_row, m.dim)
     return loss
 
 
-cdef double _cbow_step(const Model *m, Scratch *s, const int32_t *context, int n_context,
-                       const int32_t *targets, double alpha) noexcept nogil:
+cdef inline double _cbow_step(const Model *m, Scratch *s, const int32_t *context,
+                              int n_context, const int32_t *targets,
+                              double alpha) noexcept nogil:
     """CBOW: h = mean of the context rows predicts targets[0] through every
     output layer that is on (`_predict`).
 
@@ -599,9 +600,11 @@ cdef inline void _pair_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
     cdef int32_t *next_targets = s.next_targets
     cdef int32_t *swap
     cdef int pos, j, next_j, lo, hi
+    cdef float *center_row
     cdef double loss = tally.loss, predictions = tally.predictions, alpha = tally.alpha
     for pos in range(n):
         _window_span(rng, m, pos, n, &lo, &hi)
+        center_row = m.center + <int64_t>kept[pos] * m.dim
         j = lo if lo != pos else lo + 1
         if j < hi:
             _draw_targets(rng, m, kept[j], targets)
@@ -611,7 +614,7 @@ cdef inline void _pair_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
             next_j = j + 1 if j + 1 != pos else j + 2
             if next_j < hi:
                 _draw_targets(rng, m, kept[next_j], next_targets)
-            loss += _pair_step(m, s, kept[pos], targets, alpha)
+            loss += _pair_step(m, s, center_row, targets, alpha)
             predictions += 1.0
             swap = targets
             targets = next_targets
@@ -1131,7 +1134,7 @@ def skipgram_pair_update(float[:, ::1] center_vectors, float[:, ::1] outside_vec
     _single_step_model(&m, center_vectors, outside_vectors, KERNEL_PAIR, targets.shape[0] - 1,
                        exact, node_vectors, huffman, softmax)
     _new_scratch(&s, &m, 1)
-    loss = _pair_step(&m, &s, center, &targets[0], alpha)
+    loss = _pair_step(&m, &s, &center_vectors[center, 0], &targets[0], alpha)
     _scratch_free(&s)
     return loss
 
