@@ -176,14 +176,19 @@ cdef inline void _draw_targets(uint64_t *rng, const Model *m, int32_t positive,
     Each row is prefetched as it is drawn: the caller draws one prediction
     ahead, so the loads overlap the previous prediction's arithmetic.
     """
-    cdef int k
+    # Fields in locals: a store to targets (int32) could alias m's int fields.
+    cdef int k, dim = m.dim, negative = m.negative
+    cdef uint32_t n_words = m.vocab_size
+    cdef const double *alias_prob = m.alias_prob
+    cdef const int32_t *alias_index = m.alias_index
+    cdef const float *outside = m.outside
     cdef int32_t w
     targets[0] = positive
-    pyw2v_prefetch_row(m.outside + <int64_t>positive * m.dim, m.dim)
-    for k in range(1, m.negative + 1):
-        w = _draw_noise(rng, m.alias_prob, m.alias_index, m.vocab_size)
+    pyw2v_prefetch_row(outside + <int64_t>positive * dim, dim)
+    for k in range(1, negative + 1):
+        w = _draw_noise(rng, alias_prob, alias_index, n_words)
         targets[k] = -1 if w == positive else w
-        pyw2v_prefetch_row(m.outside + <int64_t>w * m.dim, m.dim)
+        pyw2v_prefetch_row(outside + <int64_t>w * dim, dim)
 
 
 cdef double _negative_sampling_step(const Model *m, Scratch *s, const float *x,
@@ -542,12 +547,13 @@ cdef inline int _prepare_window(uint64_t *rng, const Model *m, const uint32_t *k
     """Draw center `pos`'s window shrink and, if its context is not empty, its
     negatives; gather the context ids and prefetch every row the window will
     touch. Returns the number of context words."""
-    cdef int j, lo, hi, n_context = 0
+    cdef int j, lo, hi, n_context = 0, dim = m.dim
+    cdef const float *center = m.center
     _window_span(rng, m, pos, n, &lo, &hi)
     for j in range(lo, hi):
         if j != pos:
             context[n_context] = kept[j]
-            pyw2v_prefetch_row(m.center + <int64_t>kept[j] * m.dim, m.dim)
+            pyw2v_prefetch_row(center + <int64_t>kept[j] * dim, dim)
             n_context += 1
     if n_context > 0:
         _draw_targets(rng, m, kept[pos], targets)
