@@ -61,8 +61,10 @@ extensions = [
         extra_compile_args=compile_args,
         extra_link_args=link_args,
         define_macros=macros,
+        depends=depends,   # rebuild when a header or the .pxd changes
     )
-    for name in ("pyw2v._core", "pyw2v._text")
+    for name, depends in (("pyw2v._core", ["pyw2v/_core.pxd", "pyw2v/_kernels.h"]),
+                          ("pyw2v._text", ["pyw2v/_text.h"]))
 ]
 
 setup(

@@ -4,30 +4,36 @@ hierarchical softmax or the full softmax.
 
 Shape of the code
 -----------------
-* `train_chunk` trains on one encoded chunk (token ids + sentence starts). The
-  chunk's sentences are split into one contiguous range per thread; each thread
-  runs `_train_range` inside an OpenMP `prange`, without the GIL, updating the
-  shared matrices V (center_vectors) and U (outside_vectors) with no locks
-  (Hogwild).
-* Per thread: a splitmix64 RNG state, scratch buffers, and a padded slot (one
-  cache line) in the shared `words_done`, `stats` and `rng_states` arrays, so
-  threads never write the same line. Python reads those arrays while the loop
-  runs to draw progress, and sets `stop[0]` to interrupt.
+* `Trainer`, built once per `train()` call, owns the configuration (a `Model`:
+  matrices, samplers, output layers), one `ThreadSlot` per thread (RNG state and
+  published counts, one cache line each, so threads never write the same line)
+  and one `Scratch` per thread. `Trainer.train_chunk` trains on one encoded chunk
+  (token ids + sentence starts): the sentences are split into one contiguous
+  range per thread and each thread runs `_train_range` inside an OpenMP `prange`,
+  without the GIL, updating the shared matrices V (center_vectors) and U
+  (outside_vectors) with no locks (Hogwild). Python polls the slots' sums
+  (`words_done`, `loss`, ...) from another thread to draw progress, and calls
+  `request_stop()` to interrupt.
+* `_train_range` is a short driver: `_subsample` a sentence, `_publish` counts
+  every PUBLISH_INTERVAL words (refreshing the learning rate), then run the
+  kernel's loop over the kept words: `_pair_loop` (skip-gram pair kernel) or
+  `_window_loop` (CBOW's window kernel, the skip-gram batch kernel).
 * Each prediction (a skip-gram pair or a CBOW window) is one simultaneous SGD
   step, as ../shared/MATH.md defines it: all K+1 scores are computed from the
   vectors before the step, so a negative drawn twice gets twice the update.
-  The skip-gram batch kernel (`_batch_step`) makes one simultaneous step per
-  window instead: every context row predicts the center against one shared set
-  of negatives (word2vec.c's orientation), as small dense matrix products.
-* Output layers (`_predict`, section "hierarchical and full softmax"): negative
-  sampling (U), hierarchical softmax (the inner-node rows of a Huffman tree, a
-  matrix of their own) or both on the same input, as word2vec.c's -hs 1
-  -negative K; or the full softmax over every row of U. The pair kernel's
-  center row predicts the outside word (MATH.md's orientation) with any of
-  them; CBOW's context mean predicts the center word.
+  The pair kernel's center row predicts the outside word (MATH.md's
+  orientation); CBOW's context mean predicts the center word. The skip-gram
+  batch kernel (`_batch_step`) makes one simultaneous step per window instead:
+  every context row predicts the center against one shared set of negatives
+  (word2vec.c's orientation), as small dense matrix products.
+* Output layers (`_predict`): negative sampling (U), hierarchical softmax (the
+  inner-node rows of a Huffman tree, a matrix of their own) or both on the same
+  input, as word2vec.c's -hs 1 -negative K; or the full softmax over every row
+  of U. All steps share one signature (see _core.pxd).
 
 Order of random draws (pyw2v.reference.train_reference replays it exactly)
 ----------------------------------------------------------------------------
+Thread t of a Trainer's call k starts from `thread_seeds(seed, k, threads)[t]`.
 For each sentence: one uniform per token whose keep-probability is < 1, in token
 order (subsampling). Then for each kept position: one draw for the window
 shrink, followed by K negative draws per prediction (skip-gram pair kernel: per
@@ -40,9 +46,10 @@ import numpy as np
 
 cimport cython
 from cython.parallel cimport prange
-from libc.math cimport exp, log, log1p
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
-from libc.stdlib cimport free, malloc
+from libc.math cimport exp, isfinite, log, log1p
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t, uintptr_t
+from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memset
 
 cdef extern from "_kernels.h" nogil:
     int pyw2v_openmp_enabled()
@@ -50,7 +57,10 @@ cdef extern from "_kernels.h" nogil:
     void pyw2v_axpy(float a, const float *x, float *y, int n)
     void pyw2v_zero(float *y, int n)
     void pyw2v_scale(float a, float *y, int n)
+    uint64_t pyw2v_mix64(uint64_t z)
     uint64_t pyw2v_next(uint64_t *state)
+    int pyw2v_load_flag(const int *flag)
+    void pyw2v_store_flag(int *flag, int value)
     void pyw2v_prefetch_row(const float *row, int n)
     int pyw2v_padded(int dim)
     void pyw2v_gather(const float *matrix, const int32_t *ids, int n, int dim, int dimp,
@@ -60,28 +70,20 @@ cdef extern from "_kernels.h" nogil:
                            int g_row, int g_col, const float *X, int nx, int dim, int dimp)
 
 cdef enum:
-    PAD = 8                 # per-thread slots are 64 bytes apart: no false sharing
+    SLOT_BYTES = 64         # sizeof(ThreadSlot): one cache line
     SIGMOID_BINS = 1000
     MAX_SENTENCE = 10000    # the encoder splits longer sentences into segments
     PUBLISH_EVERY = 10000   # words between progress publications / alpha refreshes
-    STAT_LOSS = 0           # slots of a thread's `stats` row
-    STAT_PREDICTIONS = 1
-    STAT_ALPHA = 2
-    MODE_PAIR = 0           # skip-gram, one update per (center, outside) pair
-    MODE_CBOW = 1
-    MODE_BATCH = 2          # skip-gram, one update per window, shared negatives
+    MAX_WINDOW = 1 << 28    # keeps 4 * window inside an int
 
 cdef double MAX_EXP = 6.0
 
-PADDING = PAD
 MAX_SENTENCE_LENGTH = MAX_SENTENCE
 PUBLISH_INTERVAL = PUBLISH_EVERY
 SIGMOID_TABLE_BINS = SIGMOID_BINS
 SIGMOID_MAX_EXP = MAX_EXP
-STATS_LOSS = STAT_LOSS
-STATS_PREDICTIONS = STAT_PREDICTIONS
-STATS_ALPHA = STAT_ALPHA
-MODES = {"pair": MODE_PAIR, "cbow": MODE_CBOW, "batch": MODE_BATCH}
+#: Trainer(kernel=...): index i is the Kernel enum's value i.
+KERNELS = ("pair", "window", "batch")
 
 cdef float SIGMOID_TABLE[SIGMOID_BINS]
 cdef float LOG_SIGMOID_TABLE[SIGMOID_BINS]
@@ -167,40 +169,45 @@ cdef inline double _sigmoid_terms(float f, bint exact, double *log_sig) noexcept
     log_sig[0] = LOG_SIGMOID_TABLE[b]
     return SIGMOID_TABLE[b]
 
-
-cdef inline void _draw_targets(uint64_t *rng, int32_t positive, int32_t *targets,
-                               int negative, const double *alias_prob,
-                               const int32_t *alias_index, uint32_t vocab_size,
-                               const float *outside, int dim) noexcept nogil:
+cdef inline void _draw_targets(uint64_t *rng, const Model *m, int32_t positive,
+                               int32_t *targets) noexcept nogil:
     """targets[0] = positive, targets[1..K] = negatives (-1 where a draw hit the positive).
 
     Each row is prefetched as it is drawn: the caller draws one prediction
     ahead, so the loads overlap the previous prediction's arithmetic.
     """
-    cdef int k
+    # Fields in locals: a store to targets (int32) could alias m's int fields.
+    cdef int k, dim = m.dim, negative = m.negative
+    cdef uint32_t n_words = m.vocab_size
+    cdef const double *alias_prob = m.alias_prob
+    cdef const int32_t *alias_index = m.alias_index
+    cdef const float *outside = m.outside
     cdef int32_t w
     targets[0] = positive
     pyw2v_prefetch_row(outside + <int64_t>positive * dim, dim)
     for k in range(1, negative + 1):
-        w = _draw_noise(rng, alias_prob, alias_index, vocab_size)
+        w = _draw_noise(rng, alias_prob, alias_index, n_words)
         targets[k] = -1 if w == positive else w
         pyw2v_prefetch_row(outside + <int64_t>w * dim, dim)
 
 
-cdef double _output_step(const float *x, float *outside, const int32_t *targets,
-                         int n_targets, double alpha, float *neu1e, float *coef,
-                         int dim, bint exact) noexcept nogil:
-    """One negative-sampling step on the output side for input vector x.
+cdef double _negative_sampling_step(const Model *m, Scratch *s, const float *x,
+                                    const int32_t *targets, double alpha) noexcept nogil:
+    """Negative sampling for input x: targets[0] is the positive, targets[1..K] the negatives.
 
-    Fills neu1e with -alpha * dJ/dx (to be added to the input rows by the
+    Sets s.neu1e to -alpha * dJ/dx (to be added to the input rows by the
     caller), adds -alpha * dJ/du to each target row, and returns the loss J.
     All scores are taken before any row moves, so the step is simultaneous.
     """
-    cdef int k
+    cdef int k, dim = m.dim, n_targets = m.negative + 1
+    cdef bint exact = m.exact
     cdef int32_t t
     cdef float f
     cdef double label, loss = 0.0
     cdef float *row
+    cdef float *outside = m.outside
+    cdef float *neu1e = s.neu1e
+    cdef float *coef = s.coef
     pyw2v_zero(neu1e, dim)
     for k in range(n_targets):
         t = targets[k]
@@ -223,91 +230,76 @@ cdef double _output_step(const float *x, float *outside, const int32_t *targets,
     return loss
 
 
-cdef double _cbow_step(const Shared *s, const int32_t *context, int n_context,
-                       const int32_t *targets, double alpha, float *h, float *neu1e,
-                       float *coef, float *scores) noexcept nogil:
+cdef inline double _pair_step(const Model *m, Scratch *s, float *center_row,
+                              const int32_t *targets, double alpha) noexcept nogil:
+    """Skip-gram pair: the center word's row of V predicts targets[0] through every
+    output layer. (The row, not the id: the pair loop finds it once per center.)"""
+    cdef double loss = _predict(m, s, center_row, targets, alpha)
+    pyw2v_axpy(1.0, s.neu1e, center_row, m.dim)
+    return loss
+
+
+cdef inline double _cbow_step(const Model *m, Scratch *s, const int32_t *context,
+                              int n_context, const int32_t *targets,
+                              double alpha) noexcept nogil:
     """CBOW: h = mean of the context rows predicts targets[0] through every
     output layer that is on (`_predict`).
 
     Each context row then moves by the full -alpha * dJ/dh (word2vec.c's and
     gensim's convention), i.e. |C| times its true gradient.
     """
-    cdef int j, dim = s.dim
+    cdef int j, dim = m.dim
     cdef double loss
+    cdef float *h = s.h
     pyw2v_zero(h, dim)
     for j in range(n_context):
-        pyw2v_axpy(1.0, s.center + <int64_t>context[j] * dim, h, dim)
+        pyw2v_axpy(1.0, m.center + <int64_t>context[j] * dim, h, dim)
     pyw2v_scale(<float>(1.0 / n_context), h, dim)
-    loss = _predict(s, h, targets, alpha, neu1e, coef, scores)
+    loss = _predict(m, s, h, targets, alpha)
     for j in range(n_context):
-        pyw2v_axpy(1.0, neu1e, s.center + <int64_t>context[j] * dim, dim)
+        pyw2v_axpy(1.0, s.neu1e, m.center + <int64_t>context[j] * dim, dim)
     return loss
 
 
-cdef struct WindowScratch:
-    # The batch kernel's per-thread work space for one window of m <= 2 * window
-    # context rows and n <= K + 1 distinct targets; rows padded to dimp floats.
-    float *inputs        # m x dimp: gathered context rows of V
-    float *outputs       # n x dimp: gathered target rows of U
-    float *scores        # m x n: scores, then the scaled gradient coefficients
-    int32_t *ids         # n distinct targets: the positive first, then negatives
-    float *counts        # how many of the K draws each target stands for
+cdef double _batch_step(const Model *m, Scratch *s, const int32_t *context, int n_context,
+                        const int32_t *targets, double alpha) noexcept nogil:
+    """Skip-gram over one window with one set of negatives shared by the window
+    (long: the loop over scores is kept in one piece for the compiler).
 
-
-cdef WindowScratch *_window_scratch(int max_context, int max_targets, int dim) noexcept nogil:
-    """Allocate one WindowScratch in a single block (NULL on failure); free() it."""
-    cdef int dimp = pyw2v_padded(dim)
-    cdef size_t floats = <size_t>(max_context + max_targets) * dimp \
-        + <size_t>max_context * max_targets + max_targets
-    cdef size_t head = (sizeof(WindowScratch) + 63) // 64 * 64
-    cdef char *block = <char *> malloc(head + floats * sizeof(float)
-                                       + max_targets * sizeof(int32_t))
-    cdef WindowScratch *w = <WindowScratch *> block
-    if block == NULL:
-        return NULL
-    w.inputs = <float *> (block + head)
-    w.outputs = w.inputs + <size_t>max_context * dimp
-    w.scores = w.outputs + <size_t>max_targets * dimp
-    w.counts = w.scores + <size_t>max_context * max_targets
-    w.ids = <int32_t *> (w.counts + max_targets)
-    return w
-
-
-cdef double _batch_step(float *center, float *outside, const int32_t *context,
-                        int m, const int32_t *targets, int n_targets, double alpha,
-                        WindowScratch *w, int dim, bint exact) noexcept nogil:
-    """Skip-gram over one window with one set of negatives shared by the window.
-
-    As in word2vec.c, each of the m context rows is an input predicting the
-    center word (targets[0]) against the shared negatives. The rows are
-    gathered into small dense matrices (inputs: m x dim, outputs: n x dim, a
-    negative drawn c times kept once with count c), so the step is three small
-    matrix products: scores = inputs outputs^T, V[context] += G outputs and
-    U[targets] += G^T inputs, with G the m x n gradient coefficients. All
-    products read the gathered copies, so the step is simultaneous.
+    As in word2vec.c, each of the m = n_context context rows is an input
+    predicting the center word (targets[0]) against the shared negatives. The
+    rows are gathered into small dense matrices (inputs: m x dim, outputs:
+    n x dim, a negative drawn c times kept once with count c), so the step is
+    three small matrix products: scores = inputs outputs^T, V[context] += G
+    outputs and U[targets] += G^T inputs, with G the m x n gradient
+    coefficients. All products read the gathered copies, so the step is
+    simultaneous.
     """
-    cdef int i, k, n = 0, dimp = pyw2v_padded(dim)
+    cdef int i, k, n = 0, dim = m.dim, dimp = pyw2v_padded(m.dim), n_targets = m.negative + 1
+    cdef bint exact = m.exact
     cdef int32_t t
     cdef float f
     cdef double sig, log_sig, loss = 0.0
     cdef float *g
+    cdef int32_t *ids = s.batch_ids
+    cdef float *counts = s.batch_counts
     for k in range(n_targets):
         t = targets[k]
         if t < 0:
             continue
         i = 0
-        while i < n and w.ids[i] != t:
+        while i < n and ids[i] != t:
             i += 1
         if i == n:
-            w.ids[n] = t
-            w.counts[n] = 0.0
+            ids[n] = t
+            counts[n] = 0.0
             n += 1
-        w.counts[i] += 1.0
-    pyw2v_gather(center, context, m, dim, dimp, w.inputs)
-    pyw2v_gather(outside, w.ids, n, dim, dimp, w.outputs)
-    pyw2v_scores(w.inputs, m, w.outputs, n, dimp, w.scores)
-    for i in range(m):
-        g = w.scores + i * n
+        counts[i] += 1.0
+    pyw2v_gather(m.center, context, n_context, dim, dimp, s.batch_inputs)
+    pyw2v_gather(m.outside, ids, n, dim, dimp, s.batch_outputs)
+    pyw2v_scores(s.batch_inputs, n_context, s.batch_outputs, n, dimp, s.batch_scores)
+    for i in range(n_context):
+        g = s.batch_scores + i * n
         f = g[0]
         sig = _sigmoid_terms(f, exact, &log_sig)
         loss -= log_sig
@@ -315,10 +307,12 @@ cdef double _batch_step(float *center, float *outside, const int32_t *context,
         for k in range(1, n):
             f = g[k]
             sig = _sigmoid_terms(f, exact, &log_sig)
-            loss -= w.counts[k] * (log_sig - f)     # log sigma(-f) = log sigma(f) - f
-            g[k] = <float>(-w.counts[k] * sig * alpha)
-    pyw2v_update_rows(center, context, m, w.scores, n, 1, w.outputs, n, dim, dimp)
-    pyw2v_update_rows(outside, w.ids, n, w.scores, 1, n, w.inputs, m, dim, dimp)
+            loss -= counts[k] * (log_sig - f)     # log sigma(-f) = log sigma(f) - f
+            g[k] = <float>(-counts[k] * sig * alpha)
+    pyw2v_update_rows(m.center, context, n_context, s.batch_scores, n, 1, s.batch_outputs, n,
+                      dim, dimp)
+    pyw2v_update_rows(m.outside, ids, n, s.batch_scores, 1, n, s.batch_inputs, n_context,
+                      dim, dimp)
     return loss
 
 
@@ -344,45 +338,51 @@ cdef inline void _move_row(float g, const float *x, float *row, float *neu1e,
         row[i] = r + g * x[i]
 
 
-cdef inline double _hs_step(const float *x, float *nodes, const int32_t *path,
-                            const uint8_t *codes, int length, double alpha, float *neu1e,
-                            int dim, bint exact) noexcept nogil:
-    """Hierarchical softmax for input x along one word's path (root first).
+cdef inline double _hs_step(const Model *m, Scratch *s, const float *x, const int32_t *targets,
+                            double alpha) noexcept nogil:
+    """Hierarchical softmax for input x along targets[0]'s path (root first).
 
-    Adds -alpha * dJ/dx to neu1e, moves each node row by -alpha * dJ/dn_k and
+    Adds -alpha * dJ/dx to s.neu1e, moves each node row by -alpha * dJ/dn_k and
     returns J. A path visits distinct nodes and x does not move here, so
     updating each row right after its score is still one simultaneous step.
     """
-    cdef int k
+    cdef int k, dim = m.dim
+    cdef int64_t start = m.path_starts[targets[0]]
+    cdef int length = <int>(m.path_starts[targets[0] + 1] - start)
+    cdef const int32_t *path = m.path_nodes + start
+    cdef const uint8_t *codes = m.path_codes + start
     cdef float f, g, sign
     cdef float *row
     cdef double loss = 0.0
     for k in range(length):
-        pyw2v_prefetch_row(nodes + <int64_t>path[k] * dim, dim)
+        pyw2v_prefetch_row(m.nodes + <int64_t>path[k] * dim, dim)
     for k in range(length):
-        row = nodes + <int64_t>path[k] * dim
+        row = m.nodes + <int64_t>path[k] * dim
         f = pyw2v_dot(x, row, dim)
         sign = 1.0 - 2.0 * codes[k]
-        loss -= _log_sigmoid(sign * f, exact)
-        g = <float>((1.0 - codes[k] - _sigmoid(f, exact)) * alpha)
-        _move_row(g, x, row, neu1e, dim)
+        loss -= _log_sigmoid(sign * f, m.exact)
+        g = <float>((1.0 - codes[k] - _sigmoid(f, m.exact)) * alpha)
+        _move_row(g, x, row, s.neu1e, dim)
     return loss
 
 
-cdef double _softmax_step(const float *x, float *outside, uint32_t n_words, int32_t word,
-                          double alpha, float *neu1e, float *scores, int dim) noexcept nogil:
-    """Full softmax for input x predicting `word` over all n_words rows of U.
+cdef double _softmax_step(const Model *m, Scratch *s, const float *x, const int32_t *targets,
+                          double alpha) noexcept nogil:
+    """Full softmax for input x predicting targets[0] over all vocab_size rows of U.
 
-    Adds -alpha * dJ/dx to neu1e, moves every row u_w by -alpha (p_w - y_w) x
+    Adds -alpha * dJ/dx to s.neu1e, moves every row u_w by -alpha (p_w - y_w) x
     and returns J = -log p_word. Always computed with exp() (no table); the
-    scores are shifted by their maximum, so nothing overflows. scores: n_words.
+    scores are shifted by their maximum, so nothing overflows.
     """
-    cdef uint32_t w
+    cdef uint32_t w, n_words = m.vocab_size
+    cdef int32_t word = targets[0]
+    cdef int dim = m.dim
+    cdef float *scores = s.scores
     cdef float top
     cdef double total = 0.0, loss
     cdef float g
     for w in range(n_words):
-        scores[w] = pyw2v_dot(x, outside + <int64_t>w * dim, dim)
+        scores[w] = pyw2v_dot(x, m.outside + <int64_t>w * dim, dim)
     top = scores[0]
     for w in range(1, n_words):
         if scores[w] > top:
@@ -395,33 +395,27 @@ cdef double _softmax_step(const float *x, float *outside, uint32_t n_words, int3
     # neu1e reads each row before that row moves: a simultaneous step.
     for w in range(n_words):
         g = <float>(((1.0 if <int32_t>w == word else 0.0) - scores[w] / total) * alpha)
-        _move_row(g, x, outside + <int64_t>w * dim, neu1e, dim)
+        _move_row(g, x, m.outside + <int64_t>w * dim, s.neu1e, dim)
     return loss
 
 
-cdef inline double _predict(const Shared *s, const float *x, const int32_t *targets,
-                            double alpha, float *neu1e, float *coef,
-                            float *scores) noexcept nogil:
+cdef inline double _predict(const Model *m, Scratch *s, const float *x, const int32_t *targets,
+                            double alpha) noexcept nogil:
     """Input x predicts targets[0] through every output layer that is on.
 
-    Fills neu1e with -alpha * dJ/dx (the caller adds it to the input rows),
+    Sets s.neu1e to -alpha * dJ/dx (the caller adds it to the input rows),
     moves the output rows and returns the summed loss. Each layer reads x and
     rows of its own matrix only, so together they make one simultaneous step.
     """
     cdef double loss = 0.0
-    cdef int32_t word = targets[0]
-    cdef int64_t start
-    if s.negative > 0:
-        loss = _output_step(x, s.outside, targets, s.negative + 1, alpha, neu1e, coef,
-                            s.dim, s.exact)
+    if m.negative > 0:
+        loss = _negative_sampling_step(m, s, x, targets, alpha)
     else:
-        pyw2v_zero(neu1e, s.dim)
-    if s.hs:
-        start = s.path_starts[word]
-        loss += _hs_step(x, s.nodes, s.path_nodes + start, s.path_codes + start,
-                         <int>(s.path_starts[word + 1] - start), alpha, neu1e, s.dim, s.exact)
-    if s.softmax:
-        loss += _softmax_step(x, s.outside, s.vocab_size, word, alpha, neu1e, scores, s.dim)
+        pyw2v_zero(s.neu1e, m.dim)
+    if m.hs:
+        loss += _hs_step(m, s, x, targets, alpha)
+    if m.softmax:
+        loss += _softmax_step(m, s, x, targets, alpha)
     return loss
 
 
@@ -438,6 +432,7 @@ def build_huffman(const int64_t[::1] counts):
     is ascending too); each merge takes the two lightest heads, a leaf before a
     merged node of equal weight, and the lighter one gets code 0. Ties between
     leaves go to the lower word id first, so the tree depends on counts alone.
+    (Long: the merge and the path walk share their typed arrays in one function.)
     """
     cdef Py_ssize_t V = counts.shape[0], i
     if V < 2:
@@ -498,238 +493,431 @@ def build_huffman(const int64_t[::1] counts):
 
 # ---------------------------------------------------------------- the epoch driver
 
-cdef struct Shared:
-    float *center
-    float *outside
-    int dim
-    const uint32_t *tokens
-    const int64_t *sentence_starts
-    const int64_t *thread_sentences     # n_threads + 1 boundaries into sentences
-    const double *keep_prob
-    const double *alias_prob
-    const int32_t *alias_index
-    uint32_t vocab_size
-    int window
-    int negative
-    int mode                             # MODE_PAIR, MODE_CBOW or MODE_BATCH
-    bint exact
-    double alpha
-    double min_alpha
-    double total_words
-    int n_threads
-    int64_t *words_done                  # [thread * PAD]
-    double *stats                        # [thread * PAD + STAT_*]
-    uint64_t *rng_states                 # [thread * PAD]
-    const int64_t *stop
-    # Hierarchical / full softmax (negative = 0 turns negative sampling off)
-    bint hs
-    float *nodes                         # (vocab_size - 1) x dim inner-node rows
-    const int64_t *path_starts           # word w's path: [path_starts[w], path_starts[w + 1])
-    const int32_t *path_nodes
-    const uint8_t *path_codes
-    bint softmax
+cdef int _scratch_init(Scratch *s, const Model *m, int max_context) noexcept nogil:
+    """Allocate s's buffers for windows of up to max_context context words.
+    Returns 0, or -1 if an allocation failed (s must start zeroed; free with
+    _scratch_free either way)."""
+    cdef int dim = m.dim, k1 = m.negative + 1, dimp = pyw2v_padded(m.dim)
+    cdef size_t batch_floats = <size_t>(max_context + k1) * dimp \
+        + <size_t>max_context * k1 + k1
+    s.kept = <uint32_t *> malloc(MAX_SENTENCE * sizeof(uint32_t))
+    s.context = <int32_t *> malloc(2 * <size_t>max_context * sizeof(int32_t))
+    s.targets = <int32_t *> malloc(2 * <size_t>k1 * sizeof(int32_t))
+    s.coef = <float *> malloc(k1 * sizeof(float))
+    s.neu1e = <float *> malloc(dim * sizeof(float))
+    s.h = <float *> malloc(dim * sizeof(float))
+    s.scores = <float *> malloc((m.vocab_size if m.softmax else 1) * sizeof(float))
+    s.batch_inputs = <float *> malloc(batch_floats * sizeof(float))
+    s.batch_ids = <int32_t *> malloc(k1 * sizeof(int32_t))
+    if s.kept == NULL or s.context == NULL or s.targets == NULL or s.coef == NULL \
+            or s.neu1e == NULL or s.h == NULL or s.scores == NULL \
+            or s.batch_inputs == NULL or s.batch_ids == NULL:
+        return -1
+    s.next_context = s.context + max_context
+    s.next_targets = s.targets + k1
+    s.batch_outputs = s.batch_inputs + <size_t>max_context * dimp
+    s.batch_scores = s.batch_outputs + <size_t>k1 * dimp
+    s.batch_counts = s.batch_scores + <size_t>max_context * k1
+    return 0
 
 
-cdef inline int _prepare_window(uint64_t *rng, const Shared *s, const uint32_t *kept, int n,
+cdef void _scratch_free(Scratch *s) noexcept nogil:
+    free(s.kept)
+    free(s.context)
+    free(s.targets)
+    free(s.coef)
+    free(s.neu1e)
+    free(s.h)
+    free(s.scores)
+    free(s.batch_inputs)
+    free(s.batch_ids)
+    memset(s, 0, sizeof(Scratch))
+
+
+cdef inline void _window_span(uint64_t *rng, const Model *m, int pos, int n, int *lo,
+                              int *hi) noexcept nogil:
+    """Draw center `pos`'s window shrink; [lo, hi) is its window within the n kept words."""
+    cdef int win = m.window - <int>_below(pyw2v_next(rng), <uint32_t>m.window)
+    lo[0] = pos - win if pos >= win else 0
+    hi[0] = pos + win + 1 if pos + win + 1 <= n else n
+
+
+cdef inline int _prepare_window(uint64_t *rng, const Model *m, const uint32_t *kept, int n,
                                 int pos, int32_t *context, int32_t *targets) noexcept nogil:
     """Draw center `pos`'s window shrink and, if its context is not empty, its
     negatives; gather the context ids and prefetch every row the window will
     touch. Returns the number of context words."""
-    cdef int win = s.window - <int>_below(pyw2v_next(rng), <uint32_t>s.window)
-    cdef int j, n_context = 0
-    cdef int lo = pos - win if pos >= win else 0
-    cdef int hi = pos + win + 1 if pos + win + 1 <= n else n
+    cdef int j, lo, hi, n_context = 0, dim = m.dim
+    cdef const float *center = m.center
+    _window_span(rng, m, pos, n, &lo, &hi)
     for j in range(lo, hi):
         if j != pos:
             context[n_context] = kept[j]
-            pyw2v_prefetch_row(s.center + <int64_t>kept[j] * s.dim, s.dim)
+            pyw2v_prefetch_row(center + <int64_t>kept[j] * dim, dim)
             n_context += 1
     if n_context > 0:
-        _draw_targets(rng, kept[pos], targets, s.negative, s.alias_prob, s.alias_index,
-                      s.vocab_size, s.outside, s.dim)
+        _draw_targets(rng, m, kept[pos], targets)
     return n_context
 
 
-cdef inline double _learning_rate(const Shared *s) noexcept nogil:
+cdef inline int _subsample(const Model *m, uint64_t *rng, const uint32_t *tokens,
+                           int64_t n_tokens, uint32_t *kept) noexcept nogil:
+    """Copy the tokens that survive subsampling into kept; return how many did."""
+    cdef int64_t i
+    cdef int n = 0
+    cdef uint32_t w
+    for i in range(n_tokens):
+        w = tokens[i]
+        if m.keep_prob[w] < 1.0 and m.keep_prob[w] < _uniform(rng):
+            continue
+        kept[n] = w
+        n += 1
+    return n
+
+
+cdef inline double _learning_rate(const Schedule *run) noexcept nogil:
     """Linear decay from alpha to min_alpha over all words of all threads."""
     cdef int64_t done = 0
     cdef int t
     cdef double a
-    for t in range(s.n_threads):
-        done += s.words_done[t * PAD]
-    a = s.alpha - (s.alpha - s.min_alpha) * (done / s.total_words)
-    return a if a > s.min_alpha else s.min_alpha
+    for t in range(run.n_threads):
+        done += run.slots[t].words_done
+    a = run.alpha - (run.alpha - run.min_alpha) * (done / run.total_words)
+    return a if a > run.min_alpha else run.min_alpha
 
 
-cdef void _train_range(Shared *s, int thread) noexcept nogil:
-    cdef int dim = s.dim, K1 = s.negative + 1
-    cdef uint32_t *kept = <uint32_t *> malloc(MAX_SENTENCE * sizeof(uint32_t))
-    cdef int32_t *context = <int32_t *> malloc(4 * s.window * sizeof(int32_t))
-    cdef int32_t *next_context = context + 2 * s.window
-    cdef int32_t *context_buffer = context
-    cdef int32_t *targets = <int32_t *> malloc(2 * K1 * sizeof(int32_t))
-    cdef int32_t *next_targets = targets + K1
+cdef void _publish(const Schedule *run, ThreadSlot *slot, Tally *tally) noexcept nogil:
+    """Move the tally's counts into the thread's slot and refresh its learning rate."""
+    slot.words_done += tally.words
+    slot.loss += tally.loss
+    slot.predictions += tally.predictions
+    tally.words = 0
+    tally.loss = 0.0
+    tally.predictions = 0.0
+    tally.alpha = _learning_rate(run)
+    slot.alpha = tally.alpha
+
+
+cdef inline void _pair_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
+                            Tally *tally) noexcept nogil:
+    """The skip-gram pair kernel over one sentence's n kept words."""
+    cdef const uint32_t *kept = s.kept
+    cdef int32_t *targets = s.targets
+    cdef int32_t *next_targets = s.next_targets
     cdef int32_t *swap
-    cdef int32_t *target_buffer = targets
-    cdef float *coef = <float *> malloc(K1 * sizeof(float))
-    cdef float *neu1e = <float *> malloc(dim * sizeof(float))
-    cdef float *h = <float *> malloc(dim * sizeof(float))
-    cdef float *scores = <float *> malloc((s.vocab_size if s.softmax else 1) * sizeof(float))
-    cdef WindowScratch *window_scratch = _window_scratch(2 * s.window, K1, dim)
-    cdef uint64_t rng = s.rng_states[thread * PAD]
-    cdef int64_t sentence, i, unpublished = 0
-    cdef int n, pos, j, next_j, lo, hi, win, n_context, n_next
-    cdef uint32_t w
-    cdef double alpha = _learning_rate(s), loss = 0.0, predictions = 0.0
-    cdef float *vc
-
-    if kept == NULL or context == NULL or targets == NULL or coef == NULL \
-            or neu1e == NULL or h == NULL or window_scratch == NULL or scores == NULL:
-        s.stats[thread * PAD + STAT_ALPHA] = -1.0   # tells Python malloc failed
-    else:
-        for sentence in range(s.thread_sentences[thread], s.thread_sentences[thread + 1]):
-            if s.stop[0]:
-                break
-            n = 0
-            for i in range(s.sentence_starts[sentence], s.sentence_starts[sentence + 1]):
-                w = s.tokens[i]
-                if s.keep_prob[w] < 1.0 and s.keep_prob[w] < _uniform(&rng):
-                    continue
-                kept[n] = w
-                n += 1
-            unpublished += s.sentence_starts[sentence + 1] - s.sentence_starts[sentence]
-            if unpublished >= PUBLISH_EVERY:
-                s.words_done[thread * PAD] += unpublished
-                s.stats[thread * PAD + STAT_LOSS] += loss
-                s.stats[thread * PAD + STAT_PREDICTIONS] += predictions
-                unpublished = 0
-                loss = 0.0
-                predictions = 0.0
-                alpha = _learning_rate(s)
-                s.stats[thread * PAD + STAT_ALPHA] = alpha
-
-            if s.mode == MODE_PAIR:
-                for pos in range(n):
-                    win = s.window - <int>_below(pyw2v_next(&rng), <uint32_t>s.window)
-                    lo = pos - win if pos >= win else 0
-                    hi = pos + win + 1 if pos + win + 1 <= n else n
-                    vc = s.center + <int64_t>kept[pos] * dim
-                    j = lo if lo != pos else lo + 1
-                    if j < hi:
-                        _draw_targets(&rng, kept[j], targets, s.negative, s.alias_prob,
-                                      s.alias_index, s.vocab_size, s.outside, dim)
-                    while j < hi:
-                        # Draw (and prefetch) the next pair's targets before this
-                        # pair's arithmetic; the order of draws is unchanged.
-                        next_j = j + 1 if j + 1 != pos else j + 2
-                        if next_j < hi:
-                            _draw_targets(&rng, kept[next_j], next_targets, s.negative,
-                                          s.alias_prob, s.alias_index, s.vocab_size,
-                                          s.outside, dim)
-                        loss += _predict(s, vc, targets, alpha, neu1e, coef, scores)
-                        pyw2v_axpy(1.0, neu1e, vc, dim)
-                        predictions += 1.0
-                        swap = targets
-                        targets = next_targets
-                        next_targets = swap
-                        j = next_j
-            elif n > 0:
-                # Window modes draw nothing while computing, so drawing the next
-                # window ahead (and prefetching its rows) keeps the draw order.
-                n_next = _prepare_window(&rng, s, kept, n, 0, next_context, next_targets)
-                for pos in range(n):
-                    swap = targets
-                    targets = next_targets
-                    next_targets = swap
-                    swap = context
-                    context = next_context
-                    next_context = swap
-                    n_context = n_next
-                    if pos + 1 < n:
-                        n_next = _prepare_window(&rng, s, kept, n, pos + 1, next_context,
-                                                 next_targets)
-                    if n_context == 0:
-                        continue
-                    if s.mode == MODE_CBOW:
-                        loss += _cbow_step(s, context, n_context, targets, alpha, h,
-                                           neu1e, coef, scores)
-                        predictions += 1.0
-                    else:
-                        loss += _batch_step(s.center, s.outside, context, n_context,
-                                            targets, K1, alpha, window_scratch, dim,
-                                            s.exact)
-                        predictions += n_context
-
-        s.words_done[thread * PAD] += unpublished
-        s.stats[thread * PAD + STAT_LOSS] += loss
-        s.stats[thread * PAD + STAT_PREDICTIONS] += predictions
-        s.stats[thread * PAD + STAT_ALPHA] = _learning_rate(s)
-        s.rng_states[thread * PAD] = rng
-    free(kept)
-    free(context_buffer)
-    free(target_buffer)
-    free(coef)
-    free(neu1e)
-    free(h)
-    free(window_scratch)
-    free(scores)
+    cdef int pos, j, next_j, lo, hi
+    cdef float *center_row
+    cdef double loss = tally.loss, predictions = tally.predictions, alpha = tally.alpha
+    for pos in range(n):
+        _window_span(rng, m, pos, n, &lo, &hi)
+        center_row = m.center + <int64_t>kept[pos] * m.dim
+        j = lo if lo != pos else lo + 1
+        if j < hi:
+            _draw_targets(rng, m, kept[j], targets)
+        while j < hi:
+            # Draw (and prefetch) the next pair's targets before this pair's
+            # arithmetic; the order of draws is unchanged.
+            next_j = j + 1 if j + 1 != pos else j + 2
+            if next_j < hi:
+                _draw_targets(rng, m, kept[next_j], next_targets)
+            loss += _pair_step(m, s, center_row, targets, alpha)
+            predictions += 1.0
+            swap = targets
+            targets = next_targets
+            next_targets = swap
+            j = next_j
+    tally.loss = loss
+    tally.predictions = predictions
 
 
-def train_chunk(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
-                const uint32_t[::1] tokens, const int64_t[::1] sentence_starts,
-                const int64_t[::1] thread_sentences,
-                const double[::1] keep_prob, const double[::1] alias_prob,
-                const int32_t[::1] alias_index,
-                uint64_t[::1] rng_states, int64_t[::1] words_done, double[::1] stats,
-                const int64_t[::1] stop,
-                int window, int negative, int mode, bint exact,
-                double alpha, double min_alpha, double total_words,
-                float[:, ::1] node_vectors=None, huffman=None, bint softmax=False):
-    """Train on one chunk with len(thread_sentences) - 1 threads, releasing the GIL.
+cdef inline void _window_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
+                              Tally *tally) noexcept nogil:
+    """CBOW's window kernel or the skip-gram batch kernel over n >= 1 kept words.
 
-    Arrays are trusted (pyw2v.model validates them): token ids < vocab size,
-    sentences of at most MAX_SENTENCE_LENGTH tokens, per-thread arrays of
-    length n_threads * PADDING. Progress accumulates into words_done and stats.
-    Output layers: negative sampling when negative > 0; hierarchical softmax
-    when node_vectors ((vocab - 1, dim)) and huffman (build_huffman's arrays)
-    are given; the full softmax over outside_vectors when softmax is true.
+    These draw nothing while computing, so drawing the next window ahead (and
+    prefetching its rows) keeps the draw order.
     """
-    cdef Shared s
-    cdef int t, n_threads = thread_sentences.shape[0] - 1
-    s.center = &center_vectors[0, 0]
-    s.outside = &outside_vectors[0, 0]
-    s.dim = center_vectors.shape[1]
-    s.tokens = &tokens[0] if tokens.shape[0] > 0 else NULL
-    s.sentence_starts = &sentence_starts[0]
-    s.thread_sentences = &thread_sentences[0]
-    s.keep_prob = &keep_prob[0]
-    s.alias_prob = &alias_prob[0]
-    s.alias_index = &alias_index[0]
-    s.vocab_size = <uint32_t>alias_prob.shape[0]
-    s.window = window
-    s.negative = negative
-    if mode not in (MODE_PAIR, MODE_CBOW, MODE_BATCH):
-        raise ValueError(f"mode must be one of {sorted(MODES.values())}, got {mode}")
-    s.mode = mode
-    s.exact = exact
-    s.alpha = alpha
-    s.min_alpha = min_alpha
-    s.total_words = total_words
-    s.n_threads = n_threads
-    s.words_done = &words_done[0]
-    s.stats = &stats[0]
-    s.rng_states = &rng_states[0]
-    s.stop = &stop[0]
-    _set_output_layers(&s, node_vectors, huffman, softmax)
-    if mode == MODE_BATCH and (s.hs or s.softmax):
-        raise ValueError("the batch kernel is negative-sampling only; use the pair kernel "
-                         "for hierarchical or full softmax")
-    for t in prange(n_threads, nogil=True, schedule="static", chunksize=1,
-                    num_threads=n_threads):
-        _train_range(&s, t)
-    for t in range(n_threads):
-        if stats[t * PAD + STAT_ALPHA] < 0:
-            raise MemoryError("pyw2v: could not allocate per-thread scratch buffers")
+    cdef int32_t *context = s.context
+    cdef int32_t *next_context = s.next_context
+    cdef int32_t *targets = s.targets
+    cdef int32_t *next_targets = s.next_targets
+    cdef int32_t *swap
+    cdef int pos, n_context, n_next
+    cdef double loss = tally.loss, predictions = tally.predictions, alpha = tally.alpha
+    n_next = _prepare_window(rng, m, s.kept, n, 0, next_context, next_targets)
+    for pos in range(n):
+        swap = targets
+        targets = next_targets
+        next_targets = swap
+        swap = context
+        context = next_context
+        next_context = swap
+        n_context = n_next
+        if pos + 1 < n:
+            n_next = _prepare_window(rng, m, s.kept, n, pos + 1, next_context, next_targets)
+        if n_context == 0:
+            continue
+        if m.kernel == KERNEL_WINDOW:
+            loss += _cbow_step(m, s, context, n_context, targets, alpha)
+            predictions += 1.0
+        else:
+            loss += _batch_step(m, s, context, n_context, targets, alpha)
+            predictions += n_context
+    tally.loss = loss
+    tally.predictions = predictions
+
+
+cdef void _train_range(const Model *m, Schedule *run, const Chunk *chunk, Scratch *s,
+                       int thread) noexcept nogil:
+    """One thread's share of a chunk: its sentences, then a last publication."""
+    cdef ThreadSlot *slot = &run.slots[thread]
+    cdef uint64_t rng = slot.rng
+    cdef Tally tally
+    cdef int64_t sentence, start, length
+    cdef int n
+    tally.words = 0
+    tally.loss = 0.0
+    tally.predictions = 0.0
+    tally.alpha = _learning_rate(run)
+    for sentence in range(chunk.thread_sentences[thread], chunk.thread_sentences[thread + 1]):
+        if pyw2v_load_flag(&run.stop):
+            break
+        start = chunk.sentence_starts[sentence]
+        length = chunk.sentence_starts[sentence + 1] - start
+        n = _subsample(m, &rng, chunk.tokens + start, length, s.kept)
+        tally.words += length
+        if tally.words >= PUBLISH_EVERY:
+            _publish(run, slot, &tally)
+        if m.kernel == KERNEL_PAIR:
+            _pair_loop(m, s, &rng, n, &tally)
+        elif n > 0:
+            _window_loop(m, s, &rng, n, &tally)
+    _publish(run, slot, &tally)
+    slot.rng = rng
+
+
+def thread_seeds(uint64_t seed, uint64_t call, int threads) -> list:
+    """The RNG states threads 0..threads-1 start from in training call `call`.
+
+    The first `threads` outputs of splitmix64 started at mix(mix(seed) + call),
+    mix being splitmix64's output function: each (seed, call) gets its own
+    scrambled starting point, so no thread's stream is another call's
+    (pyw2v.reference.thread_seeds is the twin).
+    """
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    cdef uint64_t state = pyw2v_mix64(pyw2v_mix64(seed) + call)
+    seeds = []
+    for _ in range(threads):
+        seeds.append(pyw2v_next(&state))
+    return seeds
+
+
+def _split_sentences(sentence_starts, int threads):
+    """Boundaries splitting a chunk's sentences into `threads` runs of ~equal tokens."""
+    targets = np.linspace(0, sentence_starts[-1], threads + 1)
+    bounds = np.searchsorted(sentence_starts, targets).astype(np.int64)
+    bounds[0], bounds[-1] = 0, len(sentence_starts) - 1
+    return np.maximum.accumulate(bounds)
+
+
+cdef class Trainer:
+    """One training call's compiled state: the configuration, per-thread slots and scratch.
+
+    center, outside: V and U, float32 C-contiguous (vocab, dim), updated in
+    place. keep_prob: float64 (vocab,), subsampling's keep-probabilities.
+    alias_prob, alias_index: the noise distribution's alias table
+    (build_alias_table). kernel: one of KERNELS. Output layers: negative
+    sampling when negative > 0; hierarchical softmax with node_vectors
+    (float32 (vocab - 1, dim)) and huffman (build_huffman's arrays); the full
+    softmax over U when softmax. Thread t starts its random stream at
+    thread_seeds(seed, call, threads)[t]. The learning rate decays linearly
+    from alpha to min_alpha over total_words words, summed over every chunk.
+
+    Python calls train_chunk per chunk (it releases the GIL) and may read the
+    progress properties from another thread meanwhile. After request_stop()
+    every thread stops at its next sentence, in this and every later chunk.
+    Raises ValueError for a bad argument, MemoryError if the per-thread
+    buffers cannot be allocated.
+    """
+
+    cdef Model model
+    cdef Schedule schedule
+    cdef Scratch *scratch
+    cdef void *slot_block           # what malloc returned; schedule.slots is aligned in it
+    cdef object arrays              # keeps every array the Model points into alive
+
+    def __cinit__(self, float[:, ::1] center, float[:, ::1] outside,
+                  const double[::1] keep_prob, const double[::1] alias_prob,
+                  const int32_t[::1] alias_index, *, str kernel, int window, int negative,
+                  bint exact_sigmoid, double alpha, double min_alpha, double total_words,
+                  int threads, uint64_t seed, uint64_t call, node_vectors=None, huffman=None,
+                  bint softmax=False):
+        cdef int t
+        cdef Model *m = &self.model
+        _check_trainer_arguments(center, outside, keep_prob, alias_prob, alias_index, kernel,
+                                 window, negative, alpha, min_alpha, total_words, threads)
+        self.arrays = (center, outside, keep_prob, alias_prob, alias_index, node_vectors,
+                       huffman)
+        m.center = &center[0, 0]
+        m.outside = &outside[0, 0]
+        m.dim = center.shape[1]
+        m.vocab_size = <uint32_t>center.shape[0]
+        m.kernel = <Kernel><int>KERNELS.index(kernel)
+        m.window = window
+        m.negative = negative
+        m.exact = exact_sigmoid
+        m.keep_prob = &keep_prob[0]
+        m.alias_prob = &alias_prob[0]
+        m.alias_index = &alias_index[0]
+        if huffman is not None:
+            _check_huffman(huffman, center.shape[0])
+        _set_output_layers(m, node_vectors, huffman, softmax)
+        if m.kernel == KERNEL_BATCH and (m.hs or m.softmax):
+            raise ValueError("kernel='batch' is negative-sampling only; use kernel='pair' for "
+                             "hierarchical or full softmax")
+        if negative == 0 and not (m.hs or m.softmax):
+            raise ValueError("no output layer: give negative > 0, node_vectors and huffman, "
+                             "or softmax=True")
+        self.schedule.alpha = alpha
+        self.schedule.min_alpha = min_alpha
+        self.schedule.total_words = total_words
+        self.schedule.n_threads = threads
+        self.schedule.stop = 0
+        self.slot_block = calloc(threads + 1, SLOT_BYTES)
+        self.scratch = <Scratch *> calloc(threads, sizeof(Scratch))
+        if self.slot_block == NULL or self.scratch == NULL:
+            raise MemoryError(f"pyw2v: could not allocate the state of {threads} threads")
+        self.schedule.slots = <ThreadSlot *> (
+            (<uintptr_t>self.slot_block + SLOT_BYTES - 1) // SLOT_BYTES * SLOT_BYTES)
+        for t, state in enumerate(thread_seeds(seed, call, threads)):
+            self.schedule.slots[t].rng = state
+            self.schedule.slots[t].alpha = alpha
+            if _scratch_init(&self.scratch[t], m, 2 * window) != 0:
+                raise MemoryError(f"pyw2v: could not allocate scratch buffers for window="
+                                  f"{window}, dim={m.dim}, negative={negative}; lower them")
+
+    def __dealloc__(self):
+        cdef int t
+        if self.scratch != NULL:
+            for t in range(self.schedule.n_threads):
+                _scratch_free(&self.scratch[t])
+            free(self.scratch)
+        free(self.slot_block)
+
+    def train_chunk(self, const uint32_t[::1] token_ids, const int64_t[::1] sentence_starts):
+        """Train on one encoded chunk with every thread, releasing the GIL.
+
+        token_ids: uint32, ids < vocab; sentence_starts: int64 offsets of each
+        sentence in token_ids, then len(token_ids); no sentence longer than
+        MAX_SENTENCE_LENGTH.
+        """
+        cdef Chunk chunk
+        cdef int t, n_threads = self.schedule.n_threads
+        cdef const Model *m = &self.model
+        cdef Schedule *run = &self.schedule
+        cdef Scratch *scratch = self.scratch
+        starts = np.asarray(sentence_starts)
+        _check_chunk(np.asarray(token_ids), starts, m.vocab_size)
+        if token_ids.shape[0] == 0:
+            return
+        bounds = _split_sentences(starts, n_threads)
+        cdef const int64_t[::1] thread_sentences = bounds
+        chunk.tokens = &token_ids[0]
+        chunk.sentence_starts = &sentence_starts[0]
+        chunk.thread_sentences = &thread_sentences[0]
+        for t in prange(n_threads, nogil=True, schedule="static", chunksize=1,
+                        num_threads=n_threads):
+            _train_range(m, run, &chunk, &scratch[t], t)
+
+    def request_stop(self) -> None:
+        """Make every thread stop at its next sentence (safe while train_chunk runs)."""
+        pyw2v_store_flag(&self.schedule.stop, 1)
+
+    @property
+    def stop_requested(self) -> bool:
+        return bool(pyw2v_load_flag(&self.schedule.stop))
+
+    @property
+    def threads(self) -> int:
+        return self.schedule.n_threads
+
+    @property
+    def words_done(self) -> int:
+        """Words of this call done so far, as published (per thread, up to
+        PUBLISH_INTERVAL behind while train_chunk runs)."""
+        cdef int64_t total = 0
+        for t in range(self.schedule.n_threads):
+            total += self.schedule.slots[t].words_done
+        return total
+
+    @property
+    def loss(self) -> float:
+        """Summed loss of every published prediction of this call."""
+        cdef double total = 0.0
+        for t in range(self.schedule.n_threads):
+            total += self.schedule.slots[t].loss
+        return total
+
+    @property
+    def predictions(self) -> float:
+        """Predictions made so far in this call (a skip-gram pair or a CBOW window is one)."""
+        cdef double total = 0.0
+        for t in range(self.schedule.n_threads):
+            total += self.schedule.slots[t].predictions
+        return total
+
+    @property
+    def alpha(self) -> float:
+        """The lowest learning rate a thread uses now (alpha before any training)."""
+        cdef double lowest = self.schedule.slots[0].alpha
+        for t in range(1, self.schedule.n_threads):
+            lowest = min(lowest, self.schedule.slots[t].alpha)
+        return lowest
+
+
+def _check_trainer_arguments(center, outside, keep_prob, alias_prob, alias_index, kernel,
+                             int window, int negative, double alpha, double min_alpha,
+                             double total_words, int threads):
+    """Refuse what would make the compiled loop read out of bounds or divide by zero."""
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {KERNELS}, got {kernel!r}")
+    if center.shape[0] != outside.shape[0] or center.shape[1] != outside.shape[1]:
+        raise ValueError("center and outside must have the same shape, got "
+                         f"({center.shape[0]}, {center.shape[1]}) and "
+                         f"({outside.shape[0]}, {outside.shape[1]})")
+    if center.shape[0] < 1 or center.shape[1] < 1:
+        raise ValueError("center must have at least one row and one column")
+    for name, arr in (("keep_prob", keep_prob), ("alias_prob", alias_prob),
+                      ("alias_index", alias_index)):
+        if arr.shape[0] != center.shape[0]:
+            raise ValueError(f"{name} has {arr.shape[0]} entries, expected one per word "
+                             f"({center.shape[0]})")
+    if not 1 <= window <= MAX_WINDOW:
+        raise ValueError(f"window must be in 1..{MAX_WINDOW}, got {window}")
+    if negative < 0:
+        raise ValueError(f"negative must be >= 0, got {negative}")
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    if not (isfinite(alpha) and alpha > 0):
+        raise ValueError(f"alpha must be a finite number > 0, got {alpha}")
+    if not 0 <= min_alpha <= alpha:
+        raise ValueError(f"min_alpha must be in 0..alpha ({alpha}), got {min_alpha}")
+    if not (isfinite(total_words) and total_words > 0):
+        raise ValueError(f"total_words must be a finite number > 0, got {total_words}")
+
+
+def _check_chunk(tokens, starts, uint32_t vocab_size):
+    """Refuse a chunk whose sentences or ids would take the loop out of its buffers."""
+    if starts.shape[0] < 1 or starts[0] != 0 or starts[-1] != tokens.shape[0]:
+        raise ValueError("sentence_starts must run from 0 to len(token_ids)")
+    lengths = np.diff(starts)
+    if lengths.shape[0] and (lengths.min() < 0 or lengths.max() > MAX_SENTENCE):
+        raise ValueError(f"sentence_starts must be non-decreasing with sentences of at most "
+                         f"MAX_SENTENCE_LENGTH ({MAX_SENTENCE}) tokens")
+    if tokens.shape[0] and tokens.max() >= vocab_size:
+        raise ValueError(f"token_ids holds id {tokens.max()}, outside the vocabulary "
+                         f"(0..{vocab_size - 1})")
 
 
 # ---------------------------------------------------------------- samplers
@@ -867,10 +1055,10 @@ def _check_huffman(huffman, Py_ssize_t n_words):
                          "0 or 1; build it with build_huffman(counts)")
 
 
-cdef _set_output_layers(Shared *s, node_vectors, huffman, bint softmax):
-    """Point s at hierarchical softmax's node rows and tree (both or neither) and set
-    the full-softmax flag; s.vocab_size and s.dim must be set. The caller keeps the
-    arrays alive."""
+cdef _set_output_layers(Model *m, node_vectors, huffman, bint softmax):
+    """Point m at hierarchical softmax's node rows and tree (both or neither) and set
+    the full-softmax flag; m.vocab_size and m.dim must be set, huffman checked. The
+    caller keeps the arrays alive."""
     cdef float[:, ::1] nodes
     cdef const int64_t[::1] starts
     cdef const int32_t[::1] path
@@ -878,46 +1066,59 @@ cdef _set_output_layers(Shared *s, node_vectors, huffman, bint softmax):
     if (node_vectors is None) != (huffman is None):
         raise ValueError("node_vectors and huffman go together: give both for hierarchical "
                          "softmax, or neither")
-    s.softmax = softmax
-    s.hs = node_vectors is not None
-    s.nodes = NULL
-    s.path_starts = NULL
-    s.path_nodes = NULL
-    s.path_codes = NULL
-    if not s.hs:
+    m.softmax = softmax
+    m.hs = node_vectors is not None
+    m.nodes = NULL
+    m.path_starts = NULL
+    m.path_nodes = NULL
+    m.path_codes = NULL
+    if not m.hs:
         return
     nodes = node_vectors
     starts, path, codes = huffman
-    if nodes.shape[0] != s.vocab_size - 1 or nodes.shape[1] != s.dim:
+    if nodes.shape[0] != m.vocab_size - 1 or nodes.shape[1] != m.dim:
         raise ValueError(f"node_vectors has shape ({nodes.shape[0]}, {nodes.shape[1]}), "
-                         f"expected ({s.vocab_size - 1}, {s.dim}): one row per inner node")
-    if starts.shape[0] != s.vocab_size + 1:
-        raise ValueError(f"huffman has paths for {starts.shape[0] - 1} words, expected "
-                         f"{s.vocab_size}")
-    s.nodes = &nodes[0, 0]
-    s.path_starts = &starts[0]
-    s.path_nodes = &path[0]
-    s.path_codes = &codes[0]
+                         f"expected ({m.vocab_size - 1}, {m.dim}): one row per inner node")
+    m.nodes = &nodes[0, 0]
+    m.path_starts = &starts[0]
+    m.path_nodes = &path[0]
+    m.path_codes = &codes[0]
 
 
-cdef _single_step_layers(Shared *s, float[:, ::1] center_vectors,
-                         float[:, ::1] outside_vectors, int negative, bint exact,
-                         node_vectors, huffman, bint softmax):
-    """A Shared holding what one prediction reads: matrices and output layers."""
-    s.center = &center_vectors[0, 0]
-    s.outside = &outside_vectors[0, 0]
-    s.dim = center_vectors.shape[1]
-    s.vocab_size = <uint32_t>outside_vectors.shape[0]
-    s.negative = negative
-    s.exact = exact
+cdef _single_step_model(Model *m, float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
+                        Kernel kernel, int negative, bint exact, node_vectors, huffman,
+                        bint softmax):
+    """A Model holding what one prediction reads: matrices and output layers."""
+    memset(m, 0, sizeof(Model))
+    m.center = &center_vectors[0, 0]
+    m.outside = &outside_vectors[0, 0]
+    m.dim = center_vectors.shape[1]
+    m.vocab_size = <uint32_t>outside_vectors.shape[0]
+    m.kernel = kernel
+    m.negative = negative
+    m.exact = exact
     if softmax and negative > 0:
         raise ValueError("softmax=True is an output layer of its own: pass negatives=None")
-    if negative == 0 and huffman is None and not softmax:
+    if negative == 0 and huffman is None and not softmax and kernel != KERNEL_BATCH:
         raise ValueError("no output layer: give negatives, node_vectors and huffman, "
                          "or softmax=True")
     if huffman is not None:
         _check_huffman(huffman, outside_vectors.shape[0])
-    _set_output_layers(s, node_vectors, huffman, softmax)
+    _set_output_layers(m, node_vectors, huffman, softmax)
+
+
+cdef _new_scratch(Scratch *s, const Model *m, int max_context):
+    memset(s, 0, sizeof(Scratch))
+    if _scratch_init(s, m, max_context) != 0:
+        _scratch_free(s)
+        raise MemoryError("pyw2v: could not allocate the step's scratch buffers")
+
+
+def _context_ids(const int32_t[::1] context, Py_ssize_t n_words):
+    if context.shape[0] == 0:
+        raise ValueError("context must not be empty")
+    for k in range(context.shape[0]):
+        _check_rows("context", context[k], n_words)
 
 
 def skipgram_pair_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
@@ -930,19 +1131,17 @@ def skipgram_pair_update(float[:, ::1] center_vectors, float[:, ::1] outside_vec
     softmax with node_vectors ((n_words - 1, dim) float32) and huffman
     (build_huffman's arrays), the full softmax over outside_vectors with softmax=True.
     """
-    cdef Shared s
-    cdef int dim = center_vectors.shape[1]
+    cdef Model m
+    cdef Scratch s
+    cdef double loss
     cdef int32_t[::1] targets = _targets(center_vectors, outside_vectors, "outside", outside,
                                          negatives)
     _check_rows("center", center, center_vectors.shape[0])
-    _single_step_layers(&s, center_vectors, outside_vectors, targets.shape[0] - 1, exact,
-                        node_vectors, huffman, softmax)
-    scratch = np.empty(dim + targets.shape[0] + outside_vectors.shape[0], dtype=np.float32)
-    cdef float[::1] scratch_v = scratch
-    cdef float *vc = &center_vectors[center, 0]
-    cdef double loss = _predict(&s, vc, &targets[0], alpha, &scratch_v[0], &scratch_v[dim],
-                                &scratch_v[dim + targets.shape[0]])
-    pyw2v_axpy(1.0, &scratch_v[0], vc, dim)
+    _single_step_model(&m, center_vectors, outside_vectors, KERNEL_PAIR, targets.shape[0] - 1,
+                       exact, node_vectors, huffman, softmax)
+    _new_scratch(&s, &m, 1)
+    loss = _pair_step(&m, &s, &center_vectors[center, 0], &targets[0], alpha)
+    _scratch_free(&s)
     return loss
 
 
@@ -954,21 +1153,18 @@ def cbow_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
 
     Output layers as for skipgram_pair_update; the context mean predicts `center`.
     """
-    cdef Shared s
-    cdef int dim = center_vectors.shape[1]
+    cdef Model m
+    cdef Scratch s
+    cdef double loss
     cdef int32_t[::1] targets = _targets(center_vectors, outside_vectors, "center", center,
                                          negatives)
-    if context.shape[0] == 0:
-        raise ValueError("context must not be empty")
-    for k in range(context.shape[0]):
-        _check_rows("context", context[k], center_vectors.shape[0])
-    _single_step_layers(&s, center_vectors, outside_vectors, targets.shape[0] - 1, exact,
-                        node_vectors, huffman, softmax)
-    scratch = np.empty(2 * dim + targets.shape[0] + outside_vectors.shape[0], dtype=np.float32)
-    cdef float[::1] scratch_v = scratch
-    return _cbow_step(&s, &context[0], context.shape[0], &targets[0], alpha, &scratch_v[0],
-                      &scratch_v[dim], &scratch_v[2 * dim],
-                      &scratch_v[2 * dim + targets.shape[0]])
+    _context_ids(context, center_vectors.shape[0])
+    _single_step_model(&m, center_vectors, outside_vectors, KERNEL_WINDOW, targets.shape[0] - 1,
+                       exact, node_vectors, huffman, softmax)
+    _new_scratch(&s, &m, context.shape[0])
+    loss = _cbow_step(&m, &s, &context[0], context.shape[0], &targets[0], alpha)
+    _scratch_free(&s)
+    return loss
 
 
 def skipgram_batch_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
@@ -977,18 +1173,15 @@ def skipgram_batch_update(float[:, ::1] center_vectors, float[:, ::1] outside_ve
                           bint exact=True) -> float:
     """Apply the batch kernel's update for one window in place; return its loss
     (summed over the len(context) predictions)."""
-    cdef int dim = center_vectors.shape[1]
+    cdef Model m
+    cdef Scratch s
+    cdef double loss
     cdef int32_t[::1] targets = _targets(center_vectors, outside_vectors, "center", center,
                                          np.asarray(negatives))
-    cdef int m = context.shape[0], K1 = targets.shape[0]
-    if m == 0:
-        raise ValueError("context must not be empty")
-    for k in range(m):
-        _check_rows("context", context[k], center_vectors.shape[0])
-    cdef WindowScratch *w = _window_scratch(m, K1, dim)
-    if w == NULL:
-        raise MemoryError("could not allocate the window scratch")
-    cdef double loss = _batch_step(&center_vectors[0, 0], &outside_vectors[0, 0], &context[0],
-                                   m, &targets[0], K1, alpha, w, dim, exact)
-    free(w)
+    _context_ids(context, center_vectors.shape[0])
+    _single_step_model(&m, center_vectors, outside_vectors, KERNEL_BATCH, targets.shape[0] - 1,
+                       exact, None, None, False)
+    _new_scratch(&s, &m, context.shape[0])
+    loss = _batch_step(&m, &s, &context[0], context.shape[0], &targets[0], alpha)
+    _scratch_free(&s)
     return loss

@@ -261,13 +261,23 @@ static inline void pyw2v_update_rows(float *restrict matrix, const int32_t *ids,
 }
 
 /* splitmix64 (Steele, Lea, Flood 2014): one 64-bit output per call, state is a
- * counter. pyw2v.reference.splitmix64 is the Python twin. */
-static inline uint64_t pyw2v_next(uint64_t *state)
+ * counter; pyw2v_mix64 is its output function, a bijection of 64-bit words that
+ * scrambles every bit. pyw2v.reference.SplitMix64 is the Python twin. */
+static inline uint64_t pyw2v_mix64(uint64_t z)
 {
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
 }
+
+static inline uint64_t pyw2v_next(uint64_t *state)
+{
+    return pyw2v_mix64(*state += 0x9E3779B97F4A7C15ULL);
+}
+
+/* The stop flag is written by Python while the threads run: read it for real
+ * every time (never hoisted out of a loop), without a barrier. */
+static inline int pyw2v_load_flag(const int *flag) { return __atomic_load_n(flag, __ATOMIC_RELAXED); }
+static inline void pyw2v_store_flag(int *flag, int value) { __atomic_store_n(flag, value, __ATOMIC_RELAXED); }
 
 #endif

@@ -22,42 +22,11 @@ from pyw2v.params import (  # noqa: F401  (re-exported: pyw2v.model.TrainingPara
     DEFAULT_ALPHA, KERNELS, LOSSES, MODELS, SOFTMAX_MAX_VOCAB, TrainingParams,
     check, check_loss_fits_vocabulary, resolve_loss, saved_params)
 from pyw2v.progress import Progress, ProgressArg, progress_display
-from pyw2v.reference import initial_rng_states
 from pyw2v.vectors import WordVectors
 from pyw2v.vocab import Vocabulary, build_vocabulary
 
 logger = logging.getLogger("pyw2v")
 
-class _ThreadState:
-    """Per-thread arrays the kernel writes and Python reads, one cache line a thread."""
-
-    def __init__(self, threads: int, rng_states: list[int]):
-        pad = _core.PADDING
-        self.threads = threads
-        self.words_done = np.zeros(threads * pad, dtype=np.int64)
-        self.stats = np.zeros(threads * pad, dtype=np.float64)
-        self.rng = np.zeros(threads * pad, dtype=np.uint64)
-        self.rng[::pad] = np.array(rng_states, dtype=np.uint64)
-        self.stop = np.zeros(1, dtype=np.int64)
-
-    def total(self, slot: int) -> float:
-        return float(self.stats[slot::_core.PADDING].sum())
-
-    @property
-    def words(self) -> int:
-        return int(self.words_done[::_core.PADDING].sum())
-
-    @property
-    def alpha(self) -> float:
-        return float(self.stats[_core.STATS_ALPHA::_core.PADDING].min())
-
-
-def _thread_sentences(sentence_starts: np.ndarray, threads: int) -> np.ndarray:
-    """Boundaries splitting a chunk's sentences into `threads` runs of ~equal tokens."""
-    targets = np.linspace(0, sentence_starts[-1], threads + 1)
-    bounds = np.searchsorted(sentence_starts, targets).astype(np.int64)
-    bounds[0], bounds[-1] = 0, len(sentence_starts) - 1
-    return np.maximum.accumulate(bounds)
 
 
 class Word2Vec:
@@ -164,32 +133,26 @@ class Word2Vec:
         if not _epoch_words:
             raise ValueError("the corpus has no word of the model's vocabulary; nothing to train")
         total_words = params.epochs * _epoch_words
-        seed = (params.seed + 0x9E3779B97F4A7C15 * self.training_calls) % 2**64
-        state = _ThreadState(threads, initial_rng_states(seed, threads))
-        alias_prob, alias_index = self.vocab.noise_alias_table()
-        keep_prob = self.vocab.keep_probabilities(params.sample)
-        layers = {"node_vectors": self.node_vectors, "softmax": params.loss == "softmax",
-                  "huffman": self.vocab.huffman_tree() if params.loss == "hs" else None}
+        trainer = self._trainer(params, threads, total_words)
         self.training_calls += 1
         started = time.perf_counter()
 
         def snapshot(epoch: int, loss_before: float, predictions_before: float) -> Progress:
-            predictions = state.total(_core.STATS_PREDICTIONS) - predictions_before
-            loss = (state.total(_core.STATS_LOSS) - loss_before) / max(predictions, 1.0)
-            return Progress(epoch, params.epochs, state.words, total_words, state.alpha,
+            predictions = trainer.predictions - predictions_before
+            loss = (trainer.loss - loss_before) / max(predictions, 1.0)
+            return Progress(epoch, params.epochs, trainer.words_done, total_words, trainer.alpha,
                             loss, time.perf_counter() - started)
 
         try:
             for epoch in range(1, params.epochs + 1):
-                loss_before = state.total(_core.STATS_LOSS)
-                predictions_before = state.total(_core.STATS_PREDICTIONS)
+                loss_before = trainer.loss
+                predictions_before = trainer.predictions
                 tick = (lambda: progress(snapshot(epoch, loss_before, predictions_before))) \
                     if progress else None
                 for chunk in encoded.chunks():
-                    self._train_chunk(chunk, state, params, keep_prob, alias_prob, alias_index,
-                                      float(total_words), tick, report_every, layers)
+                    _train_chunk(trainer, chunk, tick, report_every)
                 report = snapshot(epoch, loss_before, predictions_before)
-                self._check_epoch(report, state, params)
+                self._check_epoch(report, trainer, params)
                 self._losses.append(report.loss)
                 if progress:
                     progress(report)
@@ -200,10 +163,24 @@ class Word2Vec:
                 self._wv.invalidate_norms()
         return self
 
-    def _check_epoch(self, report: Progress, state: _ThreadState,
+    def _trainer(self, params: TrainingParams, threads: int, total_words: int) -> _core.Trainer:
+        """The compiled trainer for one call: this model's matrices and tables, its own
+        random streams (the call's index is mixed into the seed)."""
+        alias_prob, alias_index = self.vocab.noise_alias_table()
+        keep_prob = self.vocab.keep_probabilities(params.sample)
+        return _core.Trainer(
+            self.center_vectors, self.outside_vectors, keep_prob, alias_prob, alias_index,
+            kernel=params.kernel, window=params.window,
+            negative=params.negative, exact_sigmoid=params.exact_sigmoid, alpha=params.alpha,
+            min_alpha=params.min_alpha, total_words=float(total_words), threads=threads,
+            seed=params.seed, call=self.training_calls, node_vectors=self.node_vectors,
+            huffman=self.vocab.huffman_tree() if params.loss == "hs" else None,
+            softmax=params.loss == "softmax")
+
+    def _check_epoch(self, report: Progress, trainer: _core.Trainer,
                      params: TrainingParams) -> None:
         """Refuse an epoch that trained nothing or left non-finite numbers."""
-        if state.total(_core.STATS_PREDICTIONS) == 0 and not state.stop[0]:
+        if trainer.predictions == 0 and not trainer.stop_requested:
             raise ValueError(
                 f"nothing to train: no sentence kept two in-vocabulary words after "
                 f"subsampling (sample={params.sample}); use a larger corpus, a lower "
@@ -215,42 +192,33 @@ class Word2Vec:
                 f"training diverged in epoch {report.epoch} (loss {report.loss}); "
                 f"lower alpha (got {params.alpha})")
 
-    def _train_chunk(self, chunk: EncodedChunk, state: _ThreadState, params: TrainingParams,
-                     keep_prob: np.ndarray, alias_prob: np.ndarray, alias_index: np.ndarray,
-                     total_words: float, tick: Callable[[], None] | None,
-                     report_every: float, layers: dict) -> None:
-        """Run the compiled loop on one chunk in a worker thread; poll it from here.
-        `layers` holds train_chunk's output-layer arguments (node_vectors, huffman, softmax)."""
-        if chunk.n_tokens == 0:
-            return
-        failure: list[BaseException] = []
 
-        def work() -> None:
-            try:
-                _core.train_chunk(
-                    self.center_vectors, self.outside_vectors, chunk.token_ids,
-                    chunk.sentence_starts, _thread_sentences(chunk.sentence_starts, state.threads),
-                    keep_prob, alias_prob, alias_index, state.rng, state.words_done,
-                    state.stats, state.stop, params.window, params.negative,
-                    _core.MODES["cbow" if params.model == "cbow" else params.kernel],
-                    params.exact_sigmoid,
-                    params.alpha, params.min_alpha, total_words, **layers)
-            except BaseException as exc:  # re-raised in the calling thread
-                failure.append(exc)
+def _train_chunk(trainer: _core.Trainer, chunk: EncodedChunk, tick: Callable[[], None] | None,
+                 report_every: float) -> None:
+    """Run the compiled loop on one chunk in a worker thread; poll it from here."""
+    if chunk.n_tokens == 0:
+        return
+    failure: list[BaseException] = []
 
-        worker = threading.Thread(target=work, name="pyw2v-train", daemon=True)
-        worker.start()
+    def work() -> None:
         try:
-            while worker.is_alive():
-                worker.join(report_every)
-                if tick and worker.is_alive():
-                    tick()
-        except KeyboardInterrupt:
-            state.stop[0] = 1
-            worker.join()
-            raise
-        if failure:
-            raise failure[0]
+            trainer.train_chunk(chunk.token_ids, chunk.sentence_starts)
+        except BaseException as exc:  # re-raised in the calling thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name="pyw2v-train", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(report_every)
+            if tick and worker.is_alive():
+                tick()
+    except KeyboardInterrupt:
+        trainer.request_stop()
+        worker.join()
+        raise
+    if failure:
+        raise failure[0]
 
 
 def load_model(path: str | PathLike, *, mmap: bool = False) -> Word2Vec:

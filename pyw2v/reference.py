@@ -12,7 +12,7 @@ the gradients shaped like the arguments they differentiate, so a training step i
 """
 import numpy as np
 
-from pyw2v.params import KERNELS, LOSSES, MODELS
+from pyw2v.params import LOSSES
 
 __all__ = [
     "sigmoid",
@@ -32,7 +32,7 @@ __all__ = [
     "cbow_step",
     "skipgram_batch_step",
     "SplitMix64",
-    "initial_rng_states",
+    "thread_seeds",
     "keep_probabilities",
     "alias_table",
     "train_reference",
@@ -617,6 +617,13 @@ def skipgram_batch_step(center_vectors, outside_vectors, context, center, negati
 _MASK64 = (1 << 64) - 1
 
 
+def _mix64(z):
+    """splitmix64's output function: a bijection that scrambles every bit."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return z ^ (z >> 31)
+
+
 class SplitMix64:
     """splitmix64, the compiled core's RNG, with its three ways of using a draw."""
 
@@ -625,10 +632,7 @@ class SplitMix64:
 
     def next(self):
         self.state = (self.state + 0x9E3779B97F4A7C15) & _MASK64
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-        return z ^ (z >> 31)
+        return _mix64(self.state)
 
     def uniform(self):
         """Uniform in [0, 1) from the top 53 bits."""
@@ -646,9 +650,11 @@ class SplitMix64:
         return col if coin < alias_prob[col] else int(alias_index[col])
 
 
-def initial_rng_states(seed, threads):
-    """Thread t starts from the (t+1)-th output of splitmix64 seeded with ``seed``."""
-    rng = SplitMix64(seed)
+def thread_seeds(seed, call, threads):
+    """The states threads 0..threads-1 of training call ``call`` start from: the first
+    outputs of splitmix64 started at ``mix(mix(seed) + call)`` (twin of
+    ``pyw2v._core.thread_seeds``), so calls never share a stream."""
+    rng = SplitMix64(_mix64((_mix64(int(seed) & _MASK64) + int(call)) & _MASK64))
     return [rng.next() for _ in range(threads)]
 
 
@@ -679,6 +685,58 @@ def alias_table(weights):
     return prob, alias
 
 
+_KERNEL_OF_MODEL = {"skipgram": ("pair", "batch"), "cbow": ("window",)}
+
+
+def _check_replay(model, kernel, loss, node_vectors):
+    """The kernel train_reference replays (None: the model's first), checked."""
+    if model not in _KERNEL_OF_MODEL:
+        raise ValueError(f"model must be 'skipgram' or 'cbow', got {model!r}")
+    kernel = _KERNEL_OF_MODEL[model][0] if kernel is None else kernel
+    if kernel not in _KERNEL_OF_MODEL[model]:
+        raise ValueError(f"kernel for model={model!r} must be one of "
+                         f"{_KERNEL_OF_MODEL[model]}, got {kernel!r}")
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    if kernel == "batch" and loss != "negative":
+        raise ValueError("kernel='batch' is negative-sampling only (loss='negative')")
+    if (loss == "hs") != (node_vectors is not None):
+        raise ValueError("node_vectors is needed for loss='hs', and only then")
+    return kernel
+
+
+def _decayed(alpha, min_alpha, fraction_done):
+    """The learning rate after ``fraction_done`` of all words: linear, floored at min_alpha."""
+    return max(alpha - (alpha - min_alpha) * fraction_done, min_alpha)
+
+
+def _replay_sentence(rng, kept, center_vectors, outside_vectors, kernel, window, negative,
+                     noise, alpha, layers):
+    """One sentence's kept words through ``kernel``; returns (loss, predictions)."""
+    loss, predictions = 0.0, 0
+    for pos, word in enumerate(kept):
+        win = window - rng.below(window)
+        around = [kept[j] for j in range(max(0, pos - win), min(len(kept), pos + win + 1))
+                  if j != pos]
+        if kernel == "pair":
+            for outside in around:
+                negs = [rng.noise(*noise) for _ in range(negative)]
+                loss += skipgram_pair_step(center_vectors, outside_vectors, word, outside, negs,
+                                           alpha, **layers)
+                predictions += 1
+        elif around:
+            negs = [rng.noise(*noise) for _ in range(negative)]
+            if kernel == "batch":
+                loss += skipgram_batch_step(center_vectors, outside_vectors, around, word, negs,
+                                            alpha)
+                predictions += len(around)
+            else:
+                loss += cbow_step(center_vectors, outside_vectors, around, word, negs, alpha,
+                                  **layers)
+                predictions += 1
+    return loss, predictions
+
+
 def train_reference(
     sentences,
     center_vectors,
@@ -693,15 +751,18 @@ def train_reference(
     min_alpha=0.0001,
     epochs=1,
     seed=1,
+    call=0,
     publish_every=10000,
-    kernel="pair",
+    kernel=None,
     loss="negative",
     node_vectors=None,
 ):
     """Train in place on ``sentences`` (lists of word ids) exactly as one thread of
-    the compiled core does, replaying its random stream. Returns the mean loss per
-    prediction of each epoch.
+    the compiled core does in its training call number ``call`` (0 for a new
+    model), replaying its random stream. Returns the mean loss per prediction of
+    each epoch.
 
+    kernel : "pair" or "batch" for skip-gram (None: "pair"), "window" for CBOW.
     loss : "negative" (negative sampling), "hs" (hierarchical softmax over
         :func:`huffman_tree` of ``counts``, trained into ``node_vectors``, shape
         (n_words - 1, dim); with ``negative`` > 0 negative sampling is added on
@@ -717,66 +778,32 @@ def train_reference(
     epoch (one chunk) and whenever ``publish_every`` words have gone by since the
     last refresh, counted at sentence starts.
     """
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
-    if kernel == "auto" or kernel not in KERNELS:
-        raise ValueError(f"kernel must be one of {KERNELS} other than 'auto', got {kernel!r}")
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    if kernel == "batch" and loss != "negative":
-        raise ValueError("kernel='batch' is negative-sampling only (loss='negative')")
-    if (loss == "hs") != (node_vectors is not None):
-        raise ValueError("node_vectors is needed for loss='hs', and only then")
-    tree = huffman_tree(counts) if loss == "hs" else None
+    kernel = _check_replay(model, kernel, loss, node_vectors)
     softmax = loss == "softmax"
-    if softmax:
-        negative = 0
-    layers = dict(tree=tree, node_vectors=node_vectors, softmax=softmax)
+    negative = 0 if softmax else negative
+    layers = {} if kernel == "batch" else dict(
+        tree=huffman_tree(counts) if loss == "hs" else None, node_vectors=node_vectors,
+        softmax=softmax)
     keep = keep_probabilities(counts, sample)
-    noise_prob, noise_alias = alias_table(np.asarray(counts, dtype=np.float64) ** 0.75)
-    (state,) = initial_rng_states(seed, 1)
+    noise = alias_table(np.asarray(counts, dtype=np.float64) ** 0.75)
+    (state,) = thread_seeds(seed, call, 1)
     rng = SplitMix64(state)
     total_words = float(epochs * sum(len(s) for s in sentences))
     words_done = 0
-
-    def learning_rate():
-        a = alpha - (alpha - min_alpha) * (words_done / total_words)
-        return max(a, min_alpha)
-
     losses = []
     for _ in range(epochs):
         epoch_loss, predictions, unpublished = 0.0, 0, 0
-        current_alpha = learning_rate()
+        current_alpha = _decayed(alpha, min_alpha, words_done / total_words)
         for sentence in sentences:
             kept = [w for w in sentence if not (keep[w] < 1.0 and keep[w] < rng.uniform())]
             unpublished += len(sentence)
             if unpublished >= publish_every:
                 words_done += unpublished
                 unpublished = 0
-                current_alpha = learning_rate()
-            for pos, word in enumerate(kept):
-                win = window - rng.below(window)
-                around = [kept[j] for j in range(max(0, pos - win), min(len(kept), pos + win + 1))
-                          if j != pos]
-                if model == "skipgram" and kernel == "batch":
-                    if around:
-                        negs = [rng.noise(noise_prob, noise_alias) for _ in range(negative)]
-                        epoch_loss += skipgram_batch_step(
-                            center_vectors, outside_vectors, around, word, negs, current_alpha)
-                        predictions += len(around)
-                elif model == "skipgram":
-                    for outside in around:
-                        negs = [rng.noise(noise_prob, noise_alias) for _ in range(negative)]
-                        epoch_loss += skipgram_pair_step(
-                            center_vectors, outside_vectors, word, outside, negs, current_alpha,
-                            **layers)
-                        predictions += 1
-                elif around:
-                    negs = [rng.noise(noise_prob, noise_alias) for _ in range(negative)]
-                    epoch_loss += cbow_step(
-                        center_vectors, outside_vectors, around, word, negs, current_alpha,
-                        **layers)
-                    predictions += 1
+                current_alpha = _decayed(alpha, min_alpha, words_done / total_words)
+            part, made = _replay_sentence(rng, kept, center_vectors, outside_vectors, kernel,
+                                          window, negative, noise, current_alpha, layers)
+            epoch_loss, predictions = epoch_loss + part, predictions + made
         words_done += unpublished
         losses.append(epoch_loss / max(predictions, 1))
     return losses

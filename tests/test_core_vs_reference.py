@@ -1,16 +1,86 @@
-"""The compiled core agrees with pyw2v.reference: single updates, samplers, whole epochs."""
+"""The compiled core agrees with pyw2v.reference: every step function, the samplers, the
+random streams and whole one-thread epochs, over (model, kernel, loss); and the Trainer's
+checks."""
 import numpy as np
 import pytest
 
 import pyw2v
 from pyw2v import _core, reference
 
+N_WORDS, DIM = 12, 7
+COUNTS = np.array([60, 41, 30, 30, 22, 15, 11, 9, 6, 3, 2, 1], dtype=np.int64)
+TREE = _core.build_huffman(COUNTS)
 
-def _matrices(seed, n_words=12, dim=7):
+
+def _matrices(seed, n_words=N_WORDS, dim=DIM):
+    """V, U and the Huffman node rows, float32, for one single-step problem."""
     rng = np.random.default_rng(seed)
     center = rng.normal(scale=0.5, size=(n_words, dim)).astype(np.float32)
     outside = rng.normal(scale=0.5, size=(n_words, dim)).astype(np.float32)
-    return center, outside
+    nodes = rng.normal(scale=0.5, size=(n_words - 1, dim)).astype(np.float32)
+    return center, outside, nodes
+
+
+# --- one step of each kernel, over the output layers ------------------------------------
+
+LOSSES = {   # negatives (6 and the predicted word are skipped when they hit it), hs, softmax
+    "negative": ([3, 3, 6, 11], False, False),
+    "hs": (None, True, False),
+    "hs+negative": ([3, 3, 6, 11], True, False),
+    "softmax": (None, False, True),
+}
+CONTEXTS = {"pair": [[2], [9]], "window": [[2], [4, 4, 9, 1]], "batch": [[2], [4, 4, 9, 1]]}
+STEP_CASES = [(kernel, loss, context) for kernel in ("pair", "window", "batch")
+              for loss in (LOSSES if kernel != "batch" else ["negative"])
+              for context in CONTEXTS[kernel]]
+
+
+def _step(kernel, loss, compiled, matrices, context, alpha=0.1):
+    """One update of `kernel` (word 6 predicted) in place, compiled or reference; its loss."""
+    center, outside, nodes = matrices
+    negatives, hs, softmax = LOSSES[loss]
+    if compiled:
+        negs = None if negatives is None else np.array(negatives, np.int32)
+        layers = dict(node_vectors=nodes if hs else None, huffman=TREE if hs else None,
+                      softmax=softmax)
+        ids = np.array(context, np.int32)
+        if kernel == "pair":
+            return _core.skipgram_pair_update(center, outside, context[0], 6, negs, alpha,
+                                              exact=True, **layers)
+        if kernel == "window":
+            return _core.cbow_update(center, outside, ids, 6, negs, alpha, exact=True, **layers)
+        return _core.skipgram_batch_update(center, outside, ids, 6, negs, alpha, exact=True)
+    layers = dict(node_vectors=nodes if hs else None, tree=TREE if hs else None,
+                  softmax=softmax)
+    if kernel == "pair":
+        return reference.skipgram_pair_step(center, outside, context[0], 6, negatives, alpha,
+                                            **layers)
+    if kernel == "window":
+        return reference.cbow_step(center, outside, context, 6, negatives, alpha, **layers)
+    return reference.skipgram_batch_step(center, outside, context, 6, negatives, alpha)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("kernel, loss, context", STEP_CASES)
+def test_each_step_matches_its_reference_twin(kernel, loss, context, seed):
+    """Every (kernel, output layer) step against the reference: V, U, the node rows and
+    the loss, with a repeated context word and negatives that hit the predicted word
+    (a pair's context is its one center word)."""
+    ours = _matrices(seed)
+    twin = tuple(m.astype(np.float64) for m in ours)
+    loss_value = _step(kernel, loss, True, ours, context)
+    ref_loss = _step(kernel, loss, False, twin, context)
+    for mine, theirs in zip(ours, twin):
+        np.testing.assert_allclose(mine, theirs, atol=1e-5, rtol=0)
+    assert loss_value == pytest.approx(ref_loss, rel=1e-5)
+    start = _matrices(seed)
+    assert np.abs(ours[0] - start[0]).max() > 1e-3                  # the input rows moved
+    moved = ours[2] - start[2] if LOSSES[loss][1] else ours[1] - start[1]
+    assert np.abs(moved).max() > 1e-3                               # and the output side
+    if not LOSSES[loss][1]:
+        np.testing.assert_array_equal(ours[2], start[2])            # nodes are HS's alone
+    if loss == "hs":
+        np.testing.assert_array_equal(ours[1], start[1])            # U is the others'
 
 
 NEGATIVE_CASES = [
@@ -23,75 +93,38 @@ NEGATIVE_CASES = [
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("negatives", NEGATIVE_CASES)
-def test_skipgram_pair_update_matches_reference_sgd_step(seed, negatives):
-    center, outside = _matrices(seed)
+def test_negative_sampling_step_handles_repeats_and_hits(seed, negatives):
+    center, outside, _ = _matrices(seed)
     ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
-    alpha = 0.1
     loss = _core.skipgram_pair_update(center, outside, 6, 1, np.array(negatives, np.int32),
-                                      alpha, exact=True)
-    ref_loss = reference.skipgram_pair_step(ref_center, ref_outside, 6, 1, negatives, alpha)
+                                      0.1, exact=True)
+    ref_loss = reference.skipgram_pair_step(ref_center, ref_outside, 6, 1, negatives, 0.1)
     np.testing.assert_allclose(center, ref_center, atol=1e-5, rtol=0)
     np.testing.assert_allclose(outside, ref_outside, atol=1e-5, rtol=0)
     assert loss == pytest.approx(ref_loss, rel=1e-5)
-    # Something actually moved, in both.
     assert not np.allclose(ref_center, _matrices(seed)[0])
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("context", [[0], [0, 2, 5, 7], [4, 4, 9]])
-def test_cbow_update_matches_reference_sgd_step(seed, context):
-    center, outside = _matrices(seed)
-    ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
-    negatives = [3, 3, 6, 11]   # includes the center word 6: skipped
-    alpha = 0.05
-    loss = _core.cbow_update(center, outside, np.array(context, np.int32), 6,
-                             np.array(negatives, np.int32), alpha, exact=True)
-    ref_loss = reference.cbow_step(ref_center, ref_outside, context, 6, negatives, alpha)
-    np.testing.assert_allclose(center, ref_center, atol=1e-5, rtol=0)
-    np.testing.assert_allclose(outside, ref_outside, atol=1e-5, rtol=0)
-    assert loss == pytest.approx(ref_loss, rel=1e-5)
-
-
-def _batch_update_matches_reference(center, outside, context, negatives, alpha=0.05):
-    """Apply the compiled batch step for center word 6 in place and assert it equals
-    reference.skipgram_batch_step (exact sigmoid, 1e-5); return the reference's U."""
-    ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
-    loss = _core.skipgram_batch_update(center, outside, np.array(context, np.int32), 6,
-                                       np.array(negatives, np.int32), alpha, exact=True)
-    ref_loss = reference.skipgram_batch_step(ref_center, ref_outside, context, 6, negatives,
-                                             alpha)
-    np.testing.assert_allclose(center, ref_center, atol=1e-5, rtol=0)
-    np.testing.assert_allclose(outside, ref_outside, atol=1e-5, rtol=0)
-    assert loss == pytest.approx(ref_loss, rel=1e-5)
-    return ref_outside
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("context, negatives", [
-    ([0], [3, 4]),
-    ([0, 2, 5, 7], [3, 3, 9]),         # a negative drawn twice
-    ([4, 4, 9, 1], [6, 1, 11, 6]),     # a repeated context word; negatives equal to the center
-])
-def test_skipgram_batch_update_matches_reference(seed, context, negatives):
-    center, outside = _matrices(seed)
-    ref_outside = _batch_update_matches_reference(center, outside, context, negatives)
-    assert np.abs(ref_outside - _matrices(seed)[1])[6].max() > 1e-3   # the center's row moved
 
 
 @pytest.mark.parametrize("dim", [1, 5, 8, 13, 16, 24, 100, 301])
 @pytest.mark.parametrize("n_context, n_negatives", [(1, 1), (3, 2), (5, 7), (10, 5), (8, 15)])
-def test_skipgram_batch_update_matches_reference_across_block_shapes(dim, n_context,
-                                                                    n_negatives):
+def test_batch_step_across_block_shapes(dim, n_context, n_negatives):
     """Every register-block shape and row tail of the dense window products:
     rows not a multiple of 8 (or 16), more context rows or targets than one block."""
     rng = np.random.default_rng(dim * 100 + n_context * 10 + n_negatives)
     n_words = 40
     center = rng.normal(scale=0.5, size=(n_words, dim)).astype(np.float32)
     outside = rng.normal(scale=0.5, size=(n_words, dim)).astype(np.float32)
+    ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
     before = center.copy(), outside.copy()
     context = rng.integers(0, n_words, n_context).tolist()
     negatives = rng.integers(0, 12, n_negatives).tolist()   # small range: repeats likely
-    _batch_update_matches_reference(center, outside, context, negatives)
+    loss = _core.skipgram_batch_update(center, outside, np.array(context, np.int32), 6,
+                                       np.array(negatives, np.int32), 0.05, exact=True)
+    ref_loss = reference.skipgram_batch_step(ref_center, ref_outside, context, 6, negatives,
+                                             0.05)
+    np.testing.assert_allclose(center, ref_center, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(outside, ref_outside, atol=1e-5, rtol=0)
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
     # Every context row and the center's output row moved; untouched rows did not.
     assert (np.abs(center - before[0])[context].max(axis=1) > 0).all()
     assert np.abs(outside - before[1])[6].max() > 0
@@ -101,8 +134,23 @@ def test_skipgram_batch_update_matches_reference_across_block_shapes(dim, n_cont
     np.testing.assert_array_equal(outside[untouched], before[1][untouched])
 
 
+def test_table_mode_hs_agrees_to_the_table_resolution():
+    center, outside, nodes = _matrices(5)
+    ref_center, ref_nodes = center.astype(np.float64), nodes.astype(np.float64)
+    alpha = 0.1
+    _core.skipgram_pair_update(center, outside, 2, 11, None, alpha, exact=False,
+                               node_vectors=nodes, huffman=TREE)
+    reference.skipgram_pair_step(ref_center, outside.astype(np.float64), 2, 11, None, alpha,
+                                 tree=TREE, node_vectors=ref_nodes)
+    # Each node's coefficient is off by at most alpha * sigma' * half a bin.
+    step = alpha * 0.25 * _core.SIGMOID_MAX_EXP / _core.SIGMOID_TABLE_BINS
+    depth = int(np.diff(TREE[0])[11])
+    assert 0 < np.abs(center - ref_center).max() <= depth * step * np.abs(nodes).max() + 1e-6
+    assert np.abs(nodes - ref_nodes).max() <= step * np.abs(center).max() + 1e-6
+
+
 def test_table_mode_agrees_to_the_table_resolution():
-    center, outside = _matrices(5)
+    center, outside, _ = _matrices(5)
     ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
     alpha = 0.1
     _core.skipgram_pair_update(center, outside, 2, 3, np.array([4, 5, 6], np.int32),
@@ -182,6 +230,45 @@ def test_subsampling_keep_rates_follow_word2vec_formula():
     np.testing.assert_array_equal(vocab.keep_probabilities(0.0), np.ones(len(counts)))
 
 
+# --- random streams -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed, call, threads", [(1, 0, 1), (1, 3, 4), (2**64 - 1, 7, 3),
+                                                 (0, 2**64 - 1, 2)])
+def test_thread_seeds_match_their_twin(seed, call, threads):
+    seeds = _core.thread_seeds(seed, call, threads)
+    assert seeds == reference.thread_seeds(seed, call, threads)
+    assert len(set(seeds)) == threads
+
+
+def _streams_overlap(starts, length=200):
+    """True when two streams of `length` splitmix64 outputs from these states share one."""
+    seen = set()
+    for state in starts:
+        rng = reference.SplitMix64(state)
+        outputs = {rng.next() for _ in range(length)}
+        if seen & outputs:
+            return True
+        seen |= outputs
+    return False
+
+
+def test_no_stream_is_reused_across_training_calls():
+    starts = [s for call in range(4) for s in _core.thread_seeds(1, call, 4)]
+    assert not _streams_overlap(starts)
+    # The check can fail: the old per-call seed (seed + gamma * call) made thread t of
+    # call k start where thread t + 1 of call k - 1 did.
+    gamma = 0x9E3779B97F4A7C15
+    old = []
+    for call in range(4):
+        rng = reference.SplitMix64((1 + gamma * call) % 2**64)
+        old += [rng.next() for _ in range(4)]
+    assert _streams_overlap(old)
+
+
+# --- whole epochs: one thread replays the reference bit for bit -------------------------
+
+
 def _planted_sentences(seed=3, n_sentences=300):
     """A small corpus with skewed frequencies and some structure."""
     rng = np.random.default_rng(seed)
@@ -195,47 +282,55 @@ def _planted_sentences(seed=3, n_sentences=300):
     return sentences
 
 
-@pytest.mark.parametrize("model, kernel, loss, negative", [
+def _id_sentences(sentences, vocab):
+    (chunk,) = list(pyw2v.encode(sentences, vocab).chunks())
+    return [chunk.token_ids[a:b].tolist()
+            for a, b in zip(chunk.sentence_starts[:-1], chunk.sentence_starts[1:])]
+
+
+EPOCH_CASES = [   # (model, kernel, loss, negative)
     ("skipgram", "pair", "negative", 4), ("cbow", "window", "negative", 4),
     ("skipgram", "batch", "negative", 4),
-    ("skipgram", "pair", "hs", 0), ("cbow", "window", "hs", 0),      # hierarchical softmax
-    ("skipgram", "pair", "hs", 4), ("cbow", "window", "hs", 4),      # ... with negative sampling
+    ("skipgram", "pair", "hs", 0), ("cbow", "window", "hs", 0),        # hierarchical softmax
+    ("skipgram", "pair", "hs", 4), ("cbow", "window", "hs", 4),        # ... with negatives
     ("skipgram", "pair", "softmax", 0), ("cbow", "window", "softmax", 0),
-])
+]
+
+
+@pytest.mark.parametrize("model, kernel, loss, negative", EPOCH_CASES)
 @pytest.mark.parametrize("epochs", [1, 2])
 def test_one_thread_trainer_equals_train_reference(model, kernel, loss, negative, epochs):
-    """Same seed, same random stream, exact sigmoid: the compiled epoch is the reference's."""
+    """Same seed, same random stream, exact sigmoid: the compiled epochs are the
+    reference's, in the model's first training call and in its second."""
     sentences = _planted_sentences()
-    kwargs = dict(model=model, dim=8, window=3, negative=negative, sample=1e-2, min_count=2,
-                  epochs=epochs, alpha=0.05, min_alpha=0.001, seed=11, kernel=kernel,
-                  loss=loss)
-    params = pyw2v.TrainingParams(exact_sigmoid=True, **kwargs)
+    params = pyw2v.TrainingParams(
+        model=model, dim=8, window=3, negative=negative, sample=1e-2, min_count=2,
+        epochs=epochs, alpha=0.05, min_alpha=0.001, seed=11,
+        kernel=kernel, loss=loss, exact_sigmoid=True)
     vocab = pyw2v.build_vocabulary(sentences, min_count=params.min_count)
-    start = pyw2v.Word2Vec(vocab, params)
-    ref_center = start.center_vectors.astype(np.float64)
-    ref_outside = start.outside_vectors.astype(np.float64)
-    ref_nodes = None if start.node_vectors is None else start.node_vectors.astype(np.float64)
-    trained = start.train(sentences, threads=1)
-
-    (chunk,) = list(pyw2v.encode(sentences, vocab).chunks())
-    id_sentences = [chunk.token_ids[a:b].tolist()
-                    for a, b in zip(chunk.sentence_starts[:-1], chunk.sentence_starts[1:])]
-    ref_losses = reference.train_reference(
-        id_sentences, ref_center, ref_outside, vocab.counts, model=model, window=3,
-        negative=negative, sample=1e-2, alpha=0.05, min_alpha=0.001, epochs=epochs, seed=11,
-        publish_every=_core.PUBLISH_INTERVAL, kernel=kernel, loss=loss, node_vectors=ref_nodes)
-
-    assert np.abs(trained.center_vectors - ref_center).max() < 1e-4
-    assert np.abs(trained.outside_vectors - ref_outside).max() < 1e-4
-    np.testing.assert_allclose(trained.loss_history, ref_losses, rtol=1e-5)
-    moved = trained.outside_vectors if ref_nodes is None else trained.node_vectors
+    trained = pyw2v.Word2Vec(vocab, params)
+    twin = [None if m is None else m.astype(np.float64)
+            for m in (trained.center_vectors, trained.outside_vectors, trained.node_vectors)]
+    ids = _id_sentences(sentences, vocab)
+    for call in range(2 if epochs == 1 else 1):
+        trained.train(sentences, threads=1)
+        ref_losses = reference.train_reference(
+            ids, twin[0], twin[1], vocab.counts, model=model, window=3, negative=negative,
+            sample=1e-2, alpha=0.05, min_alpha=0.001, epochs=epochs, seed=11, call=call,
+            publish_every=_core.PUBLISH_INTERVAL, kernel=kernel, loss=loss,
+            node_vectors=twin[2])
+        assert np.abs(trained.center_vectors - twin[0]).max() < 1e-4
+        assert np.abs(trained.outside_vectors - twin[1]).max() < 1e-4
+        if twin[2] is not None:
+            assert np.abs(trained.node_vectors - twin[2]).max() < 1e-4
+        np.testing.assert_allclose(trained.loss_history[-epochs:], ref_losses, rtol=1e-5)
+    moved = trained.outside_vectors if twin[2] is None else trained.node_vectors
     assert np.abs(moved).max() > 0.01   # training did move the vectors
-    if ref_nodes is not None:
-        assert np.abs(trained.node_vectors - ref_nodes).max() < 1e-4
 
 
-def test_one_thread_trainer_differs_from_reference_with_another_seed():
-    """The end-to-end check is sharp: a different random stream gives other vectors."""
+@pytest.mark.parametrize("seed, call", [(12, 0), (11, 1)])
+def test_one_thread_trainer_differs_from_reference_with_another_stream(seed, call):
+    """The replay is sharp: another seed, or another call's stream, gives other vectors."""
     sentences = _planted_sentences()
     params = pyw2v.TrainingParams(dim=8, window=3, negative=4, sample=1e-2, min_count=2,
                                   epochs=1, alpha=0.05, seed=11, exact_sigmoid=True)
@@ -244,16 +339,99 @@ def test_one_thread_trainer_differs_from_reference_with_another_seed():
     ref_center = model.center_vectors.astype(np.float64)
     ref_outside = model.outside_vectors.astype(np.float64)
     model.train(sentences, threads=1)
-    encoded = next(pyw2v.encode(sentences, vocab).chunks())
-    id_sentences = [encoded.token_ids[a:b].tolist()
-                    for a, b in zip(encoded.sentence_starts[:-1], encoded.sentence_starts[1:])]
-    reference.train_reference(id_sentences, ref_center, ref_outside, vocab.counts, window=3,
-                              negative=4, sample=1e-2, alpha=0.05, epochs=1, seed=12)
+    reference.train_reference(_id_sentences(sentences, vocab), ref_center, ref_outside,
+                              vocab.counts, window=3, negative=4, sample=1e-2, alpha=0.05,
+                              epochs=1, seed=seed, call=call)
     assert np.abs(model.outside_vectors - ref_outside).max() > 1e-2
 
 
+def test_train_reference_refuses_a_kernel_of_the_other_model():
+    with pytest.raises(ValueError, match=r"kernel for model='cbow' must be one of \('window',\)"):
+        reference.train_reference([[0, 1]], np.zeros((2, 2)), np.zeros((2, 2)), [1, 1],
+                                  model="cbow", kernel="pair")
+
+
+# --- the Trainer ----------------------------------------------------------------------
+
+
+def _trainer(**overrides):
+    center, outside, nodes = _matrices(0)
+    prob, alias = _core.build_alias_table(COUNTS.astype(np.float64) ** 0.75)
+    args = dict(center=center, outside=outside, keep_prob=np.ones(N_WORDS), alias_prob=prob,
+                alias_index=alias)
+    kwargs = dict(kernel="pair", window=2, negative=3, exact_sigmoid=False, alpha=0.05,
+                  min_alpha=0.001, total_words=1000.0, threads=2, seed=1, call=0)
+    for key, value in overrides.items():
+        (args if key in args else kwargs)[key] = value
+    return _core.Trainer(*args.values(), **kwargs)
+
+
+def _chunk(n_sentences=30, length=8, seed=0):
+    tokens = np.random.default_rng(seed).integers(0, N_WORDS, n_sentences * length)
+    return tokens.astype(np.uint32), np.arange(0, n_sentences * length + 1, length,
+                                               dtype=np.int64)
+
+
+def test_trainer_counts_progress_and_stops_on_request():
+    trainer = _trainer()
+    assert trainer.threads == 2 and trainer.alpha == 0.05 and trainer.words_done == 0
+    trainer.train_chunk(*_chunk())
+    assert trainer.words_done == 240 and trainer.predictions > 0 and trainer.loss > 0
+    assert 0.001 < trainer.alpha < 0.05
+    stopped = _trainer()
+    stopped.request_stop()
+    assert stopped.stop_requested
+    stopped.train_chunk(*_chunk())
+    assert stopped.words_done == 0 and stopped.predictions == 0
+
+
+@pytest.mark.parametrize("overrides, error, message", [
+    (dict(kernel="cbow"), ValueError, r"kernel must be one of \('pair', 'window', 'batch'\)"),
+    (dict(outside=np.zeros((N_WORDS, 3), np.float32)), ValueError, "same shape"),
+    (dict(keep_prob=np.ones(3)), ValueError, r"keep_prob has 3 entries, expected one per word"),
+    (dict(window=0), ValueError, r"window must be in 1\.\."),
+    (dict(threads=0), ValueError, "threads must be >= 1, got 0"),
+    (dict(negative=-1), ValueError, "negative must be >= 0"),
+    (dict(alpha=0.0), ValueError, "alpha must be a finite number > 0"),
+    (dict(min_alpha=0.1), ValueError, r"min_alpha must be in 0\.\.alpha"),
+    (dict(total_words=0.0), ValueError, "total_words must be a finite number > 0"),
+    (dict(negative=0), ValueError, "no output layer"),
+    (dict(kernel="batch", softmax=True), ValueError, "kernel='batch' is negative-sampling"),
+    (dict(huffman=TREE), ValueError, "node_vectors and huffman go together"),
+    (dict(node_vectors=np.zeros((3, DIM), np.float32), huffman=TREE), ValueError,
+     r"node_vectors has shape \(3, 7\), expected \(11, 7\)"),
+])
+def test_trainer_refuses_bad_arguments(overrides, error, message):
+    with pytest.raises(error, match=message):
+        _trainer(**overrides)
+
+
+def test_trainer_refuses_chunks_that_would_leave_its_buffers():
+    trainer = _trainer()
+    tokens, starts = _chunk()
+    with pytest.raises(ValueError, match="sentence_starts must run from 0 to len"):
+        trainer.train_chunk(tokens, starts[:-1])
+    with pytest.raises(ValueError, match="token_ids holds id 12"):
+        trainer.train_chunk(np.full_like(tokens, N_WORDS), starts)
+    long = np.zeros(_core.MAX_SENTENCE_LENGTH + 1, np.uint32)
+    with pytest.raises(ValueError, match="at most MAX_SENTENCE_LENGTH"):
+        trainer.train_chunk(long, np.array([0, len(long)], np.int64))
+    assert trainer.words_done == 0
+
+
+def test_trainer_raises_memory_error_when_scratch_cannot_be_allocated():
+    # The batch scratch holds 2 * window rows of dim floats: ~2e14 bytes here, more than
+    # any address space a malloc can give.
+    dim = 100_000
+    center, outside = np.zeros((2, dim), np.float32), np.zeros((2, dim), np.float32)
+    with pytest.raises(MemoryError, match="could not allocate scratch buffers for window="):
+        _core.Trainer(center, outside, np.ones(2), np.ones(2), np.zeros(2, np.int32),
+                      kernel="pair", window=2**28, negative=1, exact_sigmoid=False,
+                      alpha=0.05, min_alpha=0.0, total_words=1.0, threads=1, seed=1, call=0)
+
+
 def test_single_step_entry_points_check_their_arguments():
-    center, outside = _matrices(0)
+    center, outside, nodes = _matrices(0)
     none = np.array([], np.int32)
     with pytest.raises(IndexError, match="outside=12"):
         _core.skipgram_pair_update(center, outside, 0, 12, none, 0.1)
@@ -263,3 +441,33 @@ def test_single_step_entry_points_check_their_arguments():
         _core.cbow_update(center, outside[:, :3].copy(), np.array([1], np.int32), 0, none, 0.1)
     with pytest.raises(ValueError, match="context must not be empty"):
         _core.cbow_update(center, outside, none, 0, none, 0.1)
+
+
+def test_single_step_entry_points_check_output_layers():
+    center, outside, nodes = _matrices(0)
+    with pytest.raises(ValueError, match="no output layer"):
+        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1)
+    with pytest.raises(ValueError, match="softmax=True is an output layer of its own"):
+        _core.skipgram_pair_update(center, outside, 0, 1, np.array([2], np.int32), 0.1,
+                                   softmax=True)
+    with pytest.raises(ValueError, match="node_vectors and huffman go together"):
+        _core.cbow_update(center, outside, np.array([1], np.int32), 0, None, 0.1,
+                          huffman=TREE)
+    with pytest.raises(ValueError, match=r"node_vectors has shape \(12, 7\), expected \(11, 7\)"):
+        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1, node_vectors=center,
+                                   huffman=TREE)
+    with pytest.raises(ValueError, match="does not describe 12 words"):
+        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1, node_vectors=nodes,
+                                   huffman=_core.build_huffman(COUNTS[:5]))
+    starts, path, codes = TREE
+    forged = path.copy()
+    forged[3] = 11
+    with pytest.raises(ValueError, match=r"node ids in 0\.\.10"):
+        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1, node_vectors=nodes,
+                                   huffman=(starts, forged, codes))
+    with pytest.raises(TypeError, match="path_nodes must be a 1-D int32 array"):
+        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1, node_vectors=nodes,
+                                   huffman=(starts, path.astype(np.int64), codes))
+    with pytest.raises(TypeError, match=r"huffman must be the \(path_starts"):
+        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1, node_vectors=nodes,
+                                   huffman=starts)

@@ -1,5 +1,6 @@
 """Hierarchical softmax and the full softmax: the Huffman tree, the reference's gradients,
-the compiled updates against the reference, training, parameters and saved models."""
+training, parameters and saved models (the compiled steps against the reference are in
+test_core_vs_reference.py)."""
 import heapq
 import json
 
@@ -170,110 +171,6 @@ def test_hs_loss_checks_its_path():
         reference.hs_loss_and_gradient(V[0], [7, 6], [0, 2], nodes)
     with pytest.raises(ValueError, match="path_nodes contains word id 8"):
         reference.hs_loss_and_gradient(V[0], [7, 8], [0, 1], nodes)
-
-
-# --- the compiled updates against the reference ------------------------------------------
-
-COUNTS = np.array([60, 41, 30, 30, 22, 15, 11, 9, 6, 3, 2, 1], dtype=np.int64)
-LAYERS = {
-    "hs": dict(negatives=None, hs=True, softmax=False),
-    "hs+negative": dict(negatives=[3, 3, 6, 11], hs=True, softmax=False),  # 6 hits the word
-    "softmax": dict(negatives=None, hs=False, softmax=True),
-}
-
-
-def _start(seed):
-    rng = np.random.default_rng(seed)
-    center = rng.normal(scale=0.5, size=(12, 7)).astype(np.float32)
-    outside = rng.normal(scale=0.5, size=(12, 7)).astype(np.float32)
-    nodes = rng.normal(scale=0.5, size=(11, 7)).astype(np.float32)
-    return center, outside, nodes
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("layers", LAYERS)
-@pytest.mark.parametrize("model, context", [("skipgram", None), ("cbow", [0]),
-                                            ("cbow", [4, 4, 9, 1])])
-def test_compiled_update_matches_reference_step(seed, layers, model, context):
-    center, outside, nodes = _start(seed)
-    ref_center, ref_outside, ref_nodes = (m.astype(np.float64) for m in (center, outside, nodes))
-    spec = LAYERS[layers]
-    tree = _core.build_huffman(COUNTS)
-    negatives = None if spec["negatives"] is None else np.array(spec["negatives"], np.int32)
-    compiled = dict(node_vectors=nodes if spec["hs"] else None,
-                    huffman=tree if spec["hs"] else None, softmax=spec["softmax"])
-    twin = dict(node_vectors=ref_nodes if spec["hs"] else None,
-                tree=tree if spec["hs"] else None, softmax=spec["softmax"])
-    alpha = 0.1
-    if model == "skipgram":
-        loss = _core.skipgram_pair_update(center, outside, 2, 6, negatives, alpha, exact=True,
-                                          **compiled)
-        ref_loss = reference.skipgram_pair_step(ref_center, ref_outside, 2, 6,
-                                                spec["negatives"], alpha, **twin)
-    else:
-        loss = _core.cbow_update(center, outside, np.array(context, np.int32), 6, negatives,
-                                 alpha, exact=True, **compiled)
-        ref_loss = reference.cbow_step(ref_center, ref_outside, context, 6,
-                                       spec["negatives"], alpha, **twin)
-    np.testing.assert_allclose(center, ref_center, atol=1e-5, rtol=0)
-    np.testing.assert_allclose(outside, ref_outside, atol=1e-5, rtol=0)
-    np.testing.assert_allclose(nodes, ref_nodes, atol=1e-5, rtol=0)
-    assert loss == pytest.approx(ref_loss, rel=1e-5)
-    before_center, before_outside, before_nodes = _start(seed)
-    assert np.abs(center - before_center).max() > 1e-3          # the input moved
-    moved = nodes - before_nodes if spec["hs"] else outside - before_outside
-    assert np.abs(moved).max() > 1e-3                           # and so did the output side
-    if not spec["hs"]:
-        np.testing.assert_array_equal(nodes, before_nodes)
-    if spec["negatives"] is None and spec["hs"]:
-        np.testing.assert_array_equal(outside, before_outside)  # U is negative sampling's
-
-
-def test_table_mode_hs_agrees_to_the_table_resolution():
-    center, outside, nodes = _start(5)
-    ref_center, ref_nodes = center.astype(np.float64), nodes.astype(np.float64)
-    tree = _core.build_huffman(COUNTS)
-    alpha = 0.1
-    _core.skipgram_pair_update(center, outside, 2, 11, None, alpha, exact=False,
-                               node_vectors=nodes, huffman=tree)
-    reference.skipgram_pair_step(ref_center, outside.astype(np.float64), 2, 11, None, alpha,
-                                 tree=tree, node_vectors=ref_nodes)
-    # Each node's coefficient is off by at most alpha * sigma' * half a bin.
-    step = alpha * 0.25 * _core.SIGMOID_MAX_EXP / _core.SIGMOID_TABLE_BINS
-    depth = int(np.diff(tree[0])[11])
-    assert 0 < np.abs(center - ref_center).max() <= depth * step * np.abs(nodes).max() + 1e-6
-    assert np.abs(nodes - ref_nodes).max() <= step * np.abs(center).max() + 1e-6
-
-
-def test_single_step_entry_points_check_output_layers():
-    center, outside, nodes = _start(0)
-    tree = _core.build_huffman(COUNTS)
-    with pytest.raises(ValueError, match="no output layer"):
-        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1)
-    with pytest.raises(ValueError, match="softmax=True is an output layer of its own"):
-        _core.skipgram_pair_update(center, outside, 0, 1, np.array([2], np.int32), 0.1,
-                                   softmax=True)
-    with pytest.raises(ValueError, match="node_vectors and huffman go together"):
-        _core.cbow_update(center, outside, np.array([1], np.int32), 0, None, 0.1,
-                          huffman=tree)
-    with pytest.raises(ValueError, match=r"node_vectors has shape \(12, 7\), expected \(11, 7\)"):
-        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1, node_vectors=center,
-                                   huffman=tree)
-    with pytest.raises(ValueError, match="does not describe 12 words"):
-        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1, node_vectors=nodes,
-                                   huffman=_core.build_huffman(COUNTS[:5]))
-    starts, path, codes = tree
-    forged = path.copy()
-    forged[3] = 11
-    with pytest.raises(ValueError, match=r"node ids in 0\.\.10"):
-        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1, node_vectors=nodes,
-                                   huffman=(starts, forged, codes))
-    with pytest.raises(TypeError, match="path_nodes must be a 1-D int32 array"):
-        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1, node_vectors=nodes,
-                                   huffman=(starts, path.astype(np.int64), codes))
-    with pytest.raises(TypeError, match=r"huffman must be the \(path_starts"):
-        _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1, node_vectors=nodes,
-                                   huffman=starts)
 
 
 # --- training -----------------------------------------------------------------------

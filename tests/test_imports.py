@@ -109,10 +109,6 @@ def test_no_import_cycle_in_pyw2v():
     assert cycle is None, " -> ".join(cycle)
 
 
-# TODO(merge): branch `core` removes model.py's import of reference.initial_rng_states;
-# after merging it, delete this xfail so the check guards the layer for good.
-@pytest.mark.xfail(strict=True, reason="model.py still imports initial_rng_states from "
-                                       "pyw2v.reference until branch core is merged")
 def test_production_code_never_imports_the_reference_twin():
     graph = import_graph(PACKAGE)
     users = sorted(name for name, imports in graph.items()

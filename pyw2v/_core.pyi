@@ -1,0 +1,109 @@
+"""Typed view of the compiled core (pyw2v/_core.pyx); C-level declarations are in _core.pxd."""
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+MAX_SENTENCE_LENGTH: int
+PUBLISH_INTERVAL: int
+SIGMOID_TABLE_BINS: int
+SIGMOID_MAX_EXP: float
+KERNELS: tuple[Literal["pair"], Literal["window"], Literal["batch"]]
+
+Huffman = tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.uint8]]
+
+def openmp_enabled() -> bool: ...
+def thread_seeds(seed: int, call: int, threads: int) -> list[int]: ...
+
+class Trainer:
+    """One training call's compiled state; see the class docstring in _core.pyx."""
+
+    def __init__(
+        self,
+        center: NDArray[np.float32],
+        outside: NDArray[np.float32],
+        keep_prob: NDArray[np.float64],
+        alias_prob: NDArray[np.float64],
+        alias_index: NDArray[np.int32],
+        *,
+        kernel: Literal["pair", "window", "batch"],
+        window: int,
+        negative: int,
+        exact_sigmoid: bool,
+        alpha: float,
+        min_alpha: float,
+        total_words: float,
+        threads: int,
+        seed: int,
+        call: int,
+        node_vectors: NDArray[np.float32] | None = None,
+        huffman: Huffman | None = None,
+        softmax: bool = False,
+    ) -> None: ...
+    def train_chunk(
+        self, token_ids: NDArray[np.uint32], sentence_starts: NDArray[np.int64]
+    ) -> None: ...
+    def request_stop(self) -> None: ...
+    @property
+    def stop_requested(self) -> bool: ...
+    @property
+    def threads(self) -> int: ...
+    @property
+    def words_done(self) -> int: ...
+    @property
+    def loss(self) -> float: ...
+    @property
+    def predictions(self) -> float: ...
+    @property
+    def alpha(self) -> float: ...
+
+def build_huffman(counts: NDArray[np.int64]) -> Huffman: ...
+def build_alias_table(
+    weights: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.int32]]: ...
+def draw_noise(
+    alias_prob: NDArray[np.float64], alias_index: NDArray[np.int32], n: int, seed: int
+) -> NDArray[np.int32]: ...
+def subsample(
+    tokens: NDArray[np.uint32], keep_prob: NDArray[np.float64], seed: int
+) -> NDArray[np.bool_]: ...
+def sigmoid_lookup(
+    x: NDArray[np.float32], exact: bool = False, log_sigmoid: bool = False
+) -> NDArray[np.float64]: ...
+
+# Single-step entry points: the trainer's update for one prediction, in place (tests).
+def skipgram_pair_update(
+    center_vectors: NDArray[np.float32],
+    outside_vectors: NDArray[np.float32],
+    center: int,
+    outside: int,
+    negatives: NDArray[np.int32] | None,
+    alpha: float,
+    exact: bool = True,
+    *,
+    node_vectors: NDArray[np.float32] | None = None,
+    huffman: Huffman | None = None,
+    softmax: bool = False,
+) -> float: ...
+def cbow_update(
+    center_vectors: NDArray[np.float32],
+    outside_vectors: NDArray[np.float32],
+    context: NDArray[np.int32],
+    center: int,
+    negatives: NDArray[np.int32] | None,
+    alpha: float,
+    exact: bool = True,
+    *,
+    node_vectors: NDArray[np.float32] | None = None,
+    huffman: Huffman | None = None,
+    softmax: bool = False,
+) -> float: ...
+def skipgram_batch_update(
+    center_vectors: NDArray[np.float32],
+    outside_vectors: NDArray[np.float32],
+    context: NDArray[np.int32],
+    center: int,
+    negatives: NDArray[np.int32],
+    alpha: float,
+    exact: bool = True,
+) -> float: ...
