@@ -135,6 +135,18 @@ class Word2Vec:
         total_words = params.epochs * _epoch_words
         trainer = self._trainer(params, threads, total_words)
         self.training_calls += 1
+        try:
+            self._train_epochs(trainer, encoded, params, total_words, progress, report_every)
+        finally:
+            if self._wv is not None:   # the matrix changed under its cached norms
+                self._wv.invalidate_norms()
+        return self
+
+    def _train_epochs(self, trainer: _core.Trainer, encoded: EncodedCorpus,
+                      params: TrainingParams, total_words: int,
+                      progress: Callable[[Progress], None] | None,
+                      report_every: float) -> None:
+        """The epoch loop: every chunk through the trainer, a report per epoch."""
         started = time.perf_counter()
 
         def snapshot(epoch: int, loss_before: float, predictions_before: float) -> Progress:
@@ -143,25 +155,20 @@ class Word2Vec:
             return Progress(epoch, params.epochs, trainer.words_done, total_words, trainer.alpha,
                             loss, time.perf_counter() - started)
 
-        try:
-            for epoch in range(1, params.epochs + 1):
-                loss_before = trainer.loss
-                predictions_before = trainer.predictions
-                tick = (lambda: progress(snapshot(epoch, loss_before, predictions_before))) \
-                    if progress else None
-                for chunk in encoded.chunks():
-                    _train_chunk(trainer, chunk, tick, report_every)
-                report = snapshot(epoch, loss_before, predictions_before)
-                self._check_epoch(report, trainer, params)
-                self._losses.append(report.loss)
-                if progress:
-                    progress(report)
-                logger.info("epoch %d/%d: loss %.4f, alpha %.6f, %.0f words/s", epoch,
-                            params.epochs, report.loss, report.alpha, report.words_per_second)
-        finally:
-            if self._wv is not None:   # the matrix changed under its cached norms
-                self._wv.invalidate_norms()
-        return self
+        for epoch in range(1, params.epochs + 1):
+            loss_before = trainer.loss
+            predictions_before = trainer.predictions
+            tick = (lambda: progress(snapshot(epoch, loss_before, predictions_before))) \
+                if progress else None
+            for chunk in encoded.chunks():
+                _train_chunk(trainer, chunk, tick, report_every)
+            report = snapshot(epoch, loss_before, predictions_before)
+            self._check_epoch(report, trainer, params)
+            self._losses.append(report.loss)
+            if progress:
+                progress(report)
+            logger.info("epoch %d/%d: loss %.4f, alpha %.6f, %.0f words/s", epoch,
+                        params.epochs, report.loss, report.alpha, report.words_per_second)
 
     def _trainer(self, params: TrainingParams, threads: int, total_words: int) -> _core.Trainer:
         """The compiled trainer for one call: this model's matrices and tables, its own

@@ -1,7 +1,7 @@
 """Readable NumPy twin of the compiled core: word2vec's losses and their gradients.
 
 Everything here is float64 and written to be checked, not to be fast. The
-formulas follow ``MATH.md``; words are rows, so
+formulas follow ``docs/math.md`` (§1 notation, §3-§5 losses); words are rows, so
 
 - ``center_vectors`` is V, shape ``(n_words, dim)``, row ``v_w`` ("input" vectors),
 - ``outside_vectors`` is U, shape ``(n_words, dim)``, row ``u_w`` ("output" vectors).
@@ -221,7 +221,7 @@ def neg_sampling_loss_and_gradient(
     negatives = _check_indices("negative_indices", negative_indices, n_words)
 
     # The K+1 terms share one form, -log sigma(sign * u . v_c), with sign +1 for
-    # the observed word and -1 for each negative (MATH.md's matrix M).
+    # the observed word and -1 for each negative (docs/math.md §4).
     rows = np.concatenate(([o], negatives))  # (K+1,)
     signs = np.ones(rows.size)
     signs[1:] = -1.0
@@ -373,7 +373,7 @@ def cbow(context_indices, center_idx, center_vectors, outside_vectors, negatives
 
 def skipgram_hs(center_idx, outside_indices, center_vectors, node_vectors, tree):
     """Skip-gram with hierarchical softmax for one window: ``v_c`` walks the path of
-    each outside word (MATH.md's orientation, as the trainer's pair kernel).
+    each outside word (docs/math.md §6, as the trainer's pair kernel).
 
     center_vectors : (n_words, dim) float64, V.
     node_vectors : (n_words - 1, dim) float64, the inner-node vectors.
@@ -519,7 +519,7 @@ def sgd_step(center_vectors, outside_vectors, grad_center_vectors, grad_outside_
     """One simultaneous gradient step, in place: ``V -= alpha dJ/dV``, ``U -= alpha dJ/dU``.
 
     Both gradients must have been computed from the vectors before this call,
-    which is what makes the step simultaneous (MATH.md).
+    which is what makes the step simultaneous (docs/math.md §7).
     """
     center_vectors -= alpha * grad_center_vectors
     outside_vectors -= alpha * grad_outside_vectors
@@ -737,26 +737,10 @@ def _replay_sentence(rng, kept, center_vectors, outside_vectors, kernel, window,
     return loss, predictions
 
 
-def train_reference(
-    sentences,
-    center_vectors,
-    outside_vectors,
-    counts,
-    *,
-    model="skipgram",
-    window=5,
-    negative=5,
-    sample=1e-3,
-    alpha=0.025,
-    min_alpha=0.0001,
-    epochs=1,
-    seed=1,
-    call=0,
-    publish_every=10000,
-    kernel=None,
-    loss="negative",
-    node_vectors=None,
-):
+def train_reference(sentences, center_vectors, outside_vectors, counts, *, model="skipgram",
+                    window=5, negative=5, sample=1e-3, alpha=0.025, min_alpha=0.0001, epochs=1,
+                    seed=1, call=0, publish_every=10000, kernel=None, loss="negative",
+                    node_vectors=None):
     """Train in place on ``sentences`` (lists of word ids) exactly as one thread of
     the compiled core does in its training call number ``call`` (0 for a new
     model), replaying its random stream. Returns the mean loss per prediction of
