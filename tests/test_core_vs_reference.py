@@ -12,13 +12,7 @@ COUNTS = np.array([60, 41, 30, 30, 22, 15, 11, 9, 6, 3, 2, 1], dtype=np.int64)
 TREE = _core.build_huffman(COUNTS)
 
 
-def _matrices(seed, n_words=N_WORDS, dim=DIM):
-    """V, U and the Huffman node rows, float32, for one single-step problem."""
-    rng = np.random.default_rng(seed)
-    center = rng.normal(scale=0.5, size=(n_words, dim)).astype(np.float32)
-    outside = rng.normal(scale=0.5, size=(n_words, dim)).astype(np.float32)
-    nodes = rng.normal(scale=0.5, size=(n_words - 1, dim)).astype(np.float32)
-    return center, outside, nodes
+SHAPES = ((N_WORDS, DIM), (N_WORDS, DIM), (N_WORDS - 1, DIM))  # V, U, the Huffman node rows
 
 
 # --- one step of each kernel, over the output layers ------------------------------------
@@ -62,18 +56,18 @@ def _step(kernel, loss, compiled, matrices, context, alpha=0.1):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("kernel, loss, context", STEP_CASES)
-def test_each_step_matches_its_reference_twin(kernel, loss, context, seed):
+def test_each_step_matches_its_reference_twin(kernel, loss, context, seed, random_matrices):
     """Every (kernel, output layer) step against the reference: V, U, the node rows and
     the loss, with a repeated context word and negatives that hit the predicted word
     (a pair's context is its one center word)."""
-    ours = _matrices(seed)
+    ours = random_matrices(seed, *SHAPES)
     twin = tuple(m.astype(np.float64) for m in ours)
     loss_value = _step(kernel, loss, True, ours, context)
     ref_loss = _step(kernel, loss, False, twin, context)
     for mine, theirs in zip(ours, twin):
         np.testing.assert_allclose(mine, theirs, atol=1e-5, rtol=0)
     assert loss_value == pytest.approx(ref_loss, rel=1e-5)
-    start = _matrices(seed)
+    start = random_matrices(seed, *SHAPES)
     assert np.abs(ours[0] - start[0]).max() > 1e-3                  # the input rows moved
     moved = ours[2] - start[2] if LOSSES[loss][1] else ours[1] - start[1]
     assert np.abs(moved).max() > 1e-3                               # and the output side
@@ -93,8 +87,8 @@ NEGATIVE_CASES = [
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("negatives", NEGATIVE_CASES)
-def test_negative_sampling_step_handles_repeats_and_hits(seed, negatives):
-    center, outside, _ = _matrices(seed)
+def test_negative_sampling_step_handles_repeats_and_hits(seed, negatives, random_matrices):
+    center, outside, _ = random_matrices(seed, *SHAPES)
     ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
     loss = _core.skipgram_pair_update(center, outside, 6, 1, np.array(negatives, np.int32),
                                       0.1, exact=True)
@@ -102,18 +96,17 @@ def test_negative_sampling_step_handles_repeats_and_hits(seed, negatives):
     np.testing.assert_allclose(center, ref_center, atol=1e-5, rtol=0)
     np.testing.assert_allclose(outside, ref_outside, atol=1e-5, rtol=0)
     assert loss == pytest.approx(ref_loss, rel=1e-5)
-    assert not np.allclose(ref_center, _matrices(seed)[0])
+    assert not np.allclose(ref_center, random_matrices(seed, *SHAPES)[0])
 
 
 @pytest.mark.parametrize("dim", [1, 5, 8, 13, 16, 24, 100, 301])
 @pytest.mark.parametrize("n_context, n_negatives", [(1, 1), (3, 2), (5, 7), (10, 5), (8, 15)])
-def test_batch_step_across_block_shapes(dim, n_context, n_negatives):
+def test_batch_step_across_block_shapes(dim, n_context, n_negatives, random_matrices):
     """Every register-block shape and row tail of the dense window products:
     rows not a multiple of 8 (or 16), more context rows or targets than one block."""
     rng = np.random.default_rng(dim * 100 + n_context * 10 + n_negatives)
     n_words = 40
-    center = rng.normal(scale=0.5, size=(n_words, dim)).astype(np.float32)
-    outside = rng.normal(scale=0.5, size=(n_words, dim)).astype(np.float32)
+    center, outside = random_matrices(rng, (n_words, dim), (n_words, dim))
     ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
     before = center.copy(), outside.copy()
     context = rng.integers(0, n_words, n_context).tolist()
@@ -134,8 +127,8 @@ def test_batch_step_across_block_shapes(dim, n_context, n_negatives):
     np.testing.assert_array_equal(outside[untouched], before[1][untouched])
 
 
-def test_table_mode_hs_agrees_to_the_table_resolution():
-    center, outside, nodes = _matrices(5)
+def test_table_mode_hs_agrees_to_the_table_resolution(random_matrices):
+    center, outside, nodes = random_matrices(5, *SHAPES)
     ref_center, ref_nodes = center.astype(np.float64), nodes.astype(np.float64)
     alpha = 0.1
     _core.skipgram_pair_update(center, outside, 2, 11, None, alpha, exact=False,
@@ -149,8 +142,8 @@ def test_table_mode_hs_agrees_to_the_table_resolution():
     assert np.abs(nodes - ref_nodes).max() <= step * np.abs(center).max() + 1e-6
 
 
-def test_table_mode_agrees_to_the_table_resolution():
-    center, outside, _ = _matrices(5)
+def test_table_mode_agrees_to_the_table_resolution(random_matrices):
+    center, outside, _ = random_matrices(5, *SHAPES)
     ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
     alpha = 0.1
     _core.skipgram_pair_update(center, outside, 2, 3, np.array([4, 5, 6], np.int32),
@@ -354,16 +347,21 @@ def test_train_reference_refuses_a_kernel_of_the_other_model():
 # --- the Trainer ----------------------------------------------------------------------
 
 
-def _trainer(**overrides):
-    center, outside, nodes = _matrices(0)
-    prob, alias = _core.build_alias_table(COUNTS.astype(np.float64) ** 0.75)
-    args = dict(center=center, outside=outside, keep_prob=np.ones(N_WORDS), alias_prob=prob,
-                alias_index=alias)
-    kwargs = dict(kernel="pair", window=2, negative=3, exact_sigmoid=False, alpha=0.05,
-                  min_alpha=0.001, total_words=1000.0, threads=2, seed=1, call=0)
-    for key, value in overrides.items():
-        (args if key in args else kwargs)[key] = value
-    return _core.Trainer(*args.values(), **kwargs)
+@pytest.fixture
+def make_trainer(random_matrices):
+    """make_trainer(**overrides) -> a two-thread pair-kernel _core.Trainer over seed 0's V and U;
+    an override replaces the positional argument or keyword of its name."""
+    def build(**overrides):
+        center, outside, _ = random_matrices(0, *SHAPES)
+        prob, alias = _core.build_alias_table(COUNTS.astype(np.float64) ** 0.75)
+        args = dict(center=center, outside=outside, keep_prob=np.ones(N_WORDS),
+                    alias_prob=prob, alias_index=alias)
+        kwargs = dict(kernel="pair", window=2, negative=3, exact_sigmoid=False, alpha=0.05,
+                      min_alpha=0.001, total_words=1000.0, threads=2, seed=1, call=0)
+        for key, value in overrides.items():
+            (args if key in args else kwargs)[key] = value
+        return _core.Trainer(*args.values(), **kwargs)
+    return build
 
 
 def _chunk(n_sentences=30, length=8, seed=0):
@@ -372,13 +370,13 @@ def _chunk(n_sentences=30, length=8, seed=0):
                                                dtype=np.int64)
 
 
-def test_trainer_counts_progress_and_stops_on_request():
-    trainer = _trainer()
+def test_trainer_counts_progress_and_stops_on_request(make_trainer):
+    trainer = make_trainer()
     assert trainer.threads == 2 and trainer.alpha == 0.05 and trainer.words_done == 0
     trainer.train_chunk(*_chunk())
     assert trainer.words_done == 240 and trainer.predictions > 0 and trainer.loss > 0
     assert 0.001 < trainer.alpha < 0.05
-    stopped = _trainer()
+    stopped = make_trainer()
     stopped.request_stop()
     assert stopped.stop_requested
     stopped.train_chunk(*_chunk())
@@ -401,13 +399,13 @@ def test_trainer_counts_progress_and_stops_on_request():
     (dict(node_vectors=np.zeros((3, DIM), np.float32), huffman=TREE), ValueError,
      r"node_vectors has shape \(3, 7\), expected \(11, 7\)"),
 ])
-def test_trainer_refuses_bad_arguments(overrides, error, message):
+def test_trainer_refuses_bad_arguments(overrides, error, message, make_trainer):
     with pytest.raises(error, match=message):
-        _trainer(**overrides)
+        make_trainer(**overrides)
 
 
-def test_trainer_refuses_chunks_that_would_leave_its_buffers():
-    trainer = _trainer()
+def test_trainer_refuses_chunks_that_would_leave_its_buffers(make_trainer):
+    trainer = make_trainer()
     tokens, starts = _chunk()
     with pytest.raises(ValueError, match="sentence_starts must run from 0 to len"):
         trainer.train_chunk(tokens, starts[:-1])
@@ -430,8 +428,8 @@ def test_trainer_raises_memory_error_when_scratch_cannot_be_allocated():
                       alpha=0.05, min_alpha=0.0, total_words=1.0, threads=1, seed=1, call=0)
 
 
-def test_single_step_entry_points_check_their_arguments():
-    center, outside, nodes = _matrices(0)
+def test_single_step_entry_points_check_their_arguments(random_matrices):
+    center, outside, nodes = random_matrices(0, *SHAPES)
     none = np.array([], np.int32)
     with pytest.raises(IndexError, match="outside=12"):
         _core.skipgram_pair_update(center, outside, 0, 12, none, 0.1)
@@ -443,8 +441,8 @@ def test_single_step_entry_points_check_their_arguments():
         _core.cbow_update(center, outside, none, 0, none, 0.1)
 
 
-def test_single_step_entry_points_check_output_layers():
-    center, outside, nodes = _matrices(0)
+def test_single_step_entry_points_check_output_layers(random_matrices):
+    center, outside, nodes = random_matrices(0, *SHAPES)
     with pytest.raises(ValueError, match="no output layer"):
         _core.skipgram_pair_update(center, outside, 0, 1, None, 0.1)
     with pytest.raises(ValueError, match="softmax=True is an output layer of its own"):
