@@ -134,6 +134,13 @@ def unit64():
 # ---------------------------------------------------------------- checks
 
 @pytest.fixture(scope="session")
+def gradcheck_tol() -> float:
+    """The largest gradcheck error accepted for a correct gradient: a right one gives
+    ~1e-8, a gradient off by 1% gives more than 1e-3."""
+    return 1e-6
+
+
+@pytest.fixture(scope="session")
 def joint_gradcheck():
     """joint_gradcheck(fn, *arrays) -> reference.gradcheck's largest error (correct: ~1e-8).
 

@@ -12,8 +12,6 @@ from pyw2v import _core, reference
 from pyw2v.model import SOFTMAX_MAX_VOCAB
 from pyw2v.synthetic import make_corpus
 
-TOL = 1e-6  # largest gradcheck error accepted for a correct gradient
-
 
 def _optimal_cost(counts):
     """sum(count * code length) of an optimal prefix code: the sum of Huffman's merges."""
@@ -114,50 +112,47 @@ def test_vocabulary_tree_follows_its_counts():
 # --- reference: the loss and its gradients -------------------------------------------
 
 
-def _tree_problem(seed, n_words=9, dim=5, scale=0.5):
-    rng = np.random.default_rng(seed)
-    counts = rng.integers(1, 50, size=n_words)
-    V = rng.normal(0.0, scale, (n_words, dim))
-    nodes = rng.normal(0.0, scale, (n_words - 1, dim))
-    return rng, reference.huffman_tree(counts), V, nodes
+@pytest.fixture
+def tree_problem(random_matrices):
+    """tree_problem(seed, n_words=9, dim=5, scale=0.5) -> (rng, tree, V, node rows):
+    a Huffman tree over random counts and float64 matrices, rng left to draw words."""
+    def problem(seed, n_words=9, dim=5, scale=0.5):
+        rng = np.random.default_rng(seed)
+        tree = reference.huffman_tree(rng.integers(1, 50, size=n_words))
+        V, nodes = random_matrices(rng, (n_words, dim), (n_words - 1, dim), scale=scale,
+                                   dtype=np.float64)
+        return rng, tree, V, nodes
+    return problem
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_hs_pair_gradient_matches_finite_differences(seed):
-    rng, tree, V, nodes = _tree_problem(seed)
-    word = int(rng.integers(0, len(V)))
-    path = reference._path(tree, word)
-    dim = V.shape[1]
-
-    def f(x):
-        loss, g_x, g_nodes = reference.hs_loss_and_gradient(
-            x[:dim], *path, x[dim:].reshape(nodes.shape))
-        return loss, np.concatenate([g_x, g_nodes.ravel()])
-
-    assert reference.gradcheck(f, np.concatenate([V[0], nodes.ravel()])) < TOL
+def test_hs_pair_gradient_matches_finite_differences(seed, tree_problem, joint_gradcheck,
+                                                     gradcheck_tol):
+    rng, tree, V, nodes = tree_problem(seed)
+    path = reference._path(tree, int(rng.integers(0, len(V))))
+    error = joint_gradcheck(lambda x, nodes: reference.hs_loss_and_gradient(x, *path, nodes),
+                            V[0], nodes)
+    assert error < gradcheck_tol
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_skipgram_and_cbow_hs_gradients_match_finite_differences(seed):
-    rng, tree, V, nodes = _tree_problem(seed)
+def test_skipgram_and_cbow_hs_gradients_match_finite_differences(seed, tree_problem,
+                                                                 joint_gradcheck,
+                                                                 gradcheck_tol):
+    rng, tree, V, nodes = tree_problem(seed)
     words = rng.integers(0, len(V), size=4)
     words[1] = words[2]                      # a repeated word counts twice
-
-    def window(fn, *args):
-        def f(x):
-            Vx, Nx = x[:V.size].reshape(V.shape), x[V.size:].reshape(nodes.shape)
-            loss, gV, gN = fn(*args, Vx, Nx, tree)
-            return loss, np.concatenate([gV.ravel(), gN.ravel()])
-        return reference.gradcheck(f, np.concatenate([V.ravel(), nodes.ravel()]))
-
-    assert window(reference.skipgram_hs, int(words[0]), words[1:]) < TOL
-    assert window(reference.cbow_hs, words[1:], int(words[0])) < TOL
+    center, others = int(words[0]), words[1:]
+    skipgram = joint_gradcheck(lambda V, N: reference.skipgram_hs(center, others, V, N, tree),
+                               V, nodes)
+    cbow = joint_gradcheck(lambda V, N: reference.cbow_hs(others, center, V, N, tree), V, nodes)
+    assert skipgram < gradcheck_tol and cbow < gradcheck_tol
 
 
-def test_hs_probabilities_over_all_words_sum_to_one():
+def test_hs_probabilities_over_all_words_sum_to_one(tree_problem):
     """Each word's exp(-loss) is the product of its branch probabilities: a distribution
     over the leaves, which pins the codes' orientation (label = 1 - code)."""
-    _, tree, V, nodes = _tree_problem(7, n_words=30, scale=1.0)
+    _, tree, V, nodes = tree_problem(7, n_words=30, scale=1.0)
     for x in V[:3]:
         total = sum(np.exp(-reference.hs_loss_and_gradient(x, *reference._path(tree, w),
                                                             nodes)[0])
@@ -165,8 +160,8 @@ def test_hs_probabilities_over_all_words_sum_to_one():
         assert total == pytest.approx(1.0, abs=1e-12)
 
 
-def test_hs_loss_checks_its_path():
-    _, tree, V, nodes = _tree_problem(0)
+def test_hs_loss_checks_its_path(tree_problem):
+    _, tree, V, nodes = tree_problem(0)
     with pytest.raises(ValueError, match="path_codes must hold one 0 or 1"):
         reference.hs_loss_and_gradient(V[0], [7, 6], [0, 2], nodes)
     with pytest.raises(ValueError, match="path_nodes contains word id 8"):
@@ -176,25 +171,17 @@ def test_hs_loss_checks_its_path():
 # --- training -----------------------------------------------------------------------
 
 
-def _analogy_accuracy(model, analogies):
-    return np.mean([model.wv.analogy(a, b, c) == d for a, b, c, d in analogies])
-
-
-@pytest.fixture(scope="module")
-def planted():
-    return make_corpus(n_sentences=12000, seed=0)
-
-
 @pytest.mark.parametrize("model_name, kwargs, floor", [
     ("skipgram", dict(hs=True, negative=0), 0.9),
     ("cbow", dict(hs=True, negative=0), 0.8),
     ("skipgram", dict(hs=True, negative=3), 0.9),
 ])
-def test_two_threads_learn_planted_analogies_with_hs(planted, model_name, kwargs, floor):
+def test_two_threads_learn_planted_analogies_with_hs(planted, model_name, kwargs, floor,
+                                                     analogy_accuracy):
     model = pyw2v.train(planted.sentences, model=model_name, dim=40, epochs=5, threads=2,
                         seed=3, **kwargs)
     assert model.params.loss == "hs"
-    assert _analogy_accuracy(model, planted.analogies) >= floor
+    assert analogy_accuracy(model, planted.analogies) >= floor
     assert (np.diff(model.loss_history) < 0).all(), model.loss_history
     assert model.node_vectors.shape == (len(model.vocab) - 1, 40)
     assert model.node_vectors.dtype == np.float32 and model.node_vectors.flags.c_contiguous
@@ -206,7 +193,8 @@ def test_two_threads_learn_planted_analogies_with_hs(planted, model_name, kwargs
     ("skipgram", dict(window=2, dim=20, alpha=0.05), 0.8),
     ("cbow", dict(dim=30), 0.7),
 ])
-def test_two_threads_learn_planted_analogies_with_full_softmax(model_name, kwargs, floor):
+def test_two_threads_learn_planted_analogies_with_full_softmax(model_name, kwargs, floor,
+                                                               analogy_accuracy):
     small = make_corpus(n_sentences=5000, seed=0, n_filler_words=100)   # ~500 words
     model = pyw2v.train(small.sentences, model=model_name, loss="softmax", epochs=5,
                         threads=2, seed=3, **kwargs)
@@ -215,7 +203,7 @@ def test_two_threads_learn_planted_analogies_with_full_softmax(model_name, kwarg
     # Mean loss per prediction starts near log(vocabulary) and falls every epoch.
     assert model.loss_history[0] < np.log(len(model.vocab)) + 0.1
     assert (np.diff(model.loss_history) < 0).all(), model.loss_history
-    assert _analogy_accuracy(model, small.analogies) >= floor
+    assert analogy_accuracy(model, small.analogies) >= floor
 
 
 def test_one_thread_hs_runs_are_bit_identical(planted):
