@@ -4,41 +4,18 @@ import pytest
 
 from pyw2v import reference as ref
 
-TOL = 1e-6  # largest gradcheck error accepted for a correct gradient
 SEEDS = [0, 1, 2, 3, 4]
 
 
-def random_problem(seed, scale=0.5):
-    """Random (V, U) of a random small shape; scale keeps sigmoids unsaturated."""
-    rng = np.random.default_rng(seed)
-    n_words = int(rng.integers(5, 12))
-    dim = int(rng.integers(3, 8))
-    V = rng.normal(0.0, scale, (n_words, dim))
-    U = rng.normal(0.0, scale, (n_words, dim))
-    return rng, V, U
-
-
-def check_pair_loss(loss_fn, center_vec, outside_idx, U, *negatives):
-    """gradcheck a per-pair loss w.r.t. center_vec and U jointly."""
-    dim = center_vec.size
-
-    def f(x):
-        Ux = x[dim:].reshape(U.shape)
-        loss, g_center, g_outside = loss_fn(x[:dim], outside_idx, Ux, *negatives)
-        return loss, np.concatenate([g_center, g_outside.ravel()])
-
-    return ref.gradcheck(f, np.concatenate([center_vec, U.ravel()]))
-
-
-def check_window_loss(model, V, U, *args, **kwargs):
-    """gradcheck skipgram/cbow w.r.t. V and U jointly; args go before (V, U)."""
-
-    def f(x):
-        Vx, Ux = x[: V.size].reshape(V.shape), x[V.size :].reshape(U.shape)
-        loss, gV, gU = model(*args, Vx, Ux, **kwargs)
-        return loss, np.concatenate([gV.ravel(), gU.ravel()])
-
-    return ref.gradcheck(f, np.concatenate([V.ravel(), U.ravel()]))
+@pytest.fixture
+def random_problem(random_matrices):
+    """random_problem(seed, scale=0.5) -> (rng, V, U): float64 (V, U) of a random small
+    shape; rng left to draw indices. scale keeps sigmoids unsaturated."""
+    def problem(seed, scale=0.5):
+        rng = np.random.default_rng(seed)
+        shape = (int(rng.integers(5, 12)), int(rng.integers(3, 8)))
+        return (rng, *random_matrices(rng, shape, shape, scale=scale, dtype=np.float64))
+    return problem
 
 
 def naive_pair(center_vec, o, U):
@@ -141,7 +118,7 @@ def test_softmax_along_last_axis():
 # --- gradcheck itself ------------------------------------------------------------
 
 
-def test_gradcheck_accepts_correct_and_rejects_wrong_gradients():
+def test_gradcheck_accepts_correct_and_rejects_wrong_gradients(gradcheck_tol):
     A = np.random.default_rng(4).normal(size=(5, 5))
     A = A + A.T
     x0 = np.random.default_rng(5).normal(size=5)
@@ -159,18 +136,18 @@ def test_gradcheck_accepts_correct_and_rejects_wrong_gradients():
         grad[3] += 1e-4
         return loss, grad
 
-    assert ref.gradcheck(good, x0) < TOL
+    assert ref.gradcheck(good, x0) < gradcheck_tol
     assert ref.gradcheck(scaled, x0) > 1e-3
     assert ref.gradcheck(one_entry_off, x0) > 1e-6
     assert ref.gradcheck(lambda x: (good(x)[0], -good(x)[1]), x0) > 0.99
 
 
-def test_gradcheck_zero_gradient_and_no_mutation():
+def test_gradcheck_zero_gradient_and_no_mutation(gradcheck_tol):
     x0 = np.arange(6.0).reshape(2, 3)
     before = x0.copy()
     # A loss that ignores x: both gradients are exactly 0, so the error must be 0.
     assert ref.gradcheck(lambda x: (3.0, np.zeros_like(x)), x0) == 0.0
-    assert ref.gradcheck(lambda x: (np.sum(x**2), 2 * x), x0) < TOL
+    assert ref.gradcheck(lambda x: (np.sum(x**2), 2 * x), x0) < gradcheck_tol
     np.testing.assert_array_equal(x0, before)
     with pytest.raises(ValueError, match="shape"):
         ref.gradcheck(lambda x: (0.0, np.zeros(3)), x0)
@@ -180,14 +157,14 @@ def test_gradcheck_zero_gradient_and_no_mutation():
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_naive_softmax_gradients(seed):
+def test_naive_softmax_gradients(seed, random_problem, joint_gradcheck, gradcheck_tol):
     rng, V, U = random_problem(seed)
     o = int(rng.integers(U.shape[0]))
-    assert check_pair_loss(naive_pair, V[0], o, U) < TOL
+    assert joint_gradcheck(lambda c, U: naive_pair(c, o, U), V[0], U) < gradcheck_tol
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_naive_softmax_matches_cross_entropy_form(seed):
+def test_naive_softmax_matches_cross_entropy_form(seed, random_problem):
     rng, V, U = random_problem(seed, scale=1.0)
     o = int(rng.integers(U.shape[0]))
     v = V[0]
@@ -227,7 +204,7 @@ def test_naive_softmax_center_gradient_vanishes_only_near_one_hot():
 
 
 def test_naive_softmax_center_gradient_can_vanish_for_degenerate_U():
-    # MATH.md's "vanishes only when y_hat = y" needs U^T to be injective on
+    # docs/math.md §3's "vanishes only when y_hat = y" needs U^T to be injective on
     # y_hat - y: with identical outside rows the prediction is uniform, the loss
     # is log |W| > 0, yet U^T (y_hat - y) = 0. The U gradient still is not zero.
     U = np.tile([0.3, -0.2, 0.5], (5, 1))
@@ -247,24 +224,26 @@ def explicit_neg_loss(v, o, U, negs):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_neg_sampling_gradients(seed):
+def test_neg_sampling_gradients(seed, random_problem, joint_gradcheck, gradcheck_tol):
     rng, V, U = random_problem(seed)
     n_words = U.shape[0]
     o = int(rng.integers(n_words))
     negs = rng.integers(0, n_words, size=int(rng.integers(1, 8)))
-    assert check_pair_loss(neg_pair, V[0], o, U, negs) < TOL
+    assert joint_gradcheck(lambda c, U: neg_pair(c, o, U, negs), V[0], U) < gradcheck_tol
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_neg_sampling_gradients_repeats_and_outside_word_as_negative(seed):
+def test_neg_sampling_gradients_repeats_and_outside_word_as_negative(seed, random_problem,
+                                                                     joint_gradcheck,
+                                                                     gradcheck_tol):
     rng, V, U = random_problem(seed)
     o = 1
     negs = np.array([3, 3, o, 0, 3, o])  # a word drawn thrice, o drawn twice
-    assert check_pair_loss(neg_pair, V[0], o, U, negs) < TOL
+    assert joint_gradcheck(lambda c, U: neg_pair(c, o, U, negs), V[0], U) < gradcheck_tol
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_neg_sampling_matches_explicit_formula(seed):
+def test_neg_sampling_matches_explicit_formula(seed, random_problem):
     rng, V, U = random_problem(seed, scale=1.0)
     n_words = U.shape[0]
     o = int(rng.integers(n_words))
@@ -282,7 +261,7 @@ def test_neg_sampling_matches_explicit_formula(seed):
     np.testing.assert_allclose(g_outside, expected_outside, atol=1e-14)
 
 
-def test_neg_sampling_counts_each_draw():
+def test_neg_sampling_counts_each_draw(random_problem):
     rng, V, U = random_problem(7)
     v, o = V[0], 0
     s = lambda w: ref.sigmoid(U[w] @ v)  # noqa: E731
@@ -312,7 +291,7 @@ def test_neg_sampling_saturated_scores_finite():
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("sampled", [False, True], ids=["naive", "neg"])
-def test_skipgram_gradients(seed, sampled):
+def test_skipgram_gradients(seed, sampled, random_problem, joint_gradcheck, gradcheck_tol):
     rng, V, U = random_problem(seed)
     n_words = U.shape[0]
     c = int(rng.integers(n_words))
@@ -321,14 +300,16 @@ def test_skipgram_gradients(seed, sampled):
     negs = rng.integers(0, n_words, size=(4, 3)) if sampled else None
     if sampled:
         negs[0, :2] = outside[0]  # negatives equal to the outside word, repeated
-    assert check_window_loss(ref.skipgram, V, U, c, outside, negatives=negs) < TOL
+    error = joint_gradcheck(lambda V, U: ref.skipgram(c, outside, V, U, negatives=negs), V, U)
+    assert error < gradcheck_tol
 
 
 @pytest.mark.parametrize("sampled", [False, True], ids=["naive", "neg"])
-def test_skipgram_window_of_one_word(sampled):
+def test_skipgram_window_of_one_word(sampled, random_problem, joint_gradcheck, gradcheck_tol):
     rng, V, U = random_problem(8)
     negs = np.array([[0, 4, 4]]) if sampled else None
-    assert check_window_loss(ref.skipgram, V, U, 2, [3], negatives=negs) < TOL
+    error = joint_gradcheck(lambda V, U: ref.skipgram(2, [3], V, U, negatives=negs), V, U)
+    assert error < gradcheck_tol
     loss, gV, gU = ref.skipgram(2, [3], V, U, negs)
     pair = naive_pair(V[2], 3, U) if negs is None else neg_pair(V[2], 3, U, negs[0])
     assert loss == pair[0]
@@ -338,7 +319,7 @@ def test_skipgram_window_of_one_word(sampled):
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("sampled", [False, True], ids=["naive", "neg"])
-def test_skipgram_is_sum_of_pairs(seed, sampled):
+def test_skipgram_is_sum_of_pairs(seed, sampled, random_problem):
     rng, V, U = random_problem(seed)
     n_words = U.shape[0]
     c = int(rng.integers(n_words))
@@ -356,7 +337,7 @@ def test_skipgram_is_sum_of_pairs(seed, sampled):
     assert np.all(gV[others] == 0.0)  # only the center row of V is used
 
 
-def test_skipgram_rejects_bad_arguments():
+def test_skipgram_rejects_bad_arguments(random_problem):
     _, V, U = random_problem(0)
     with pytest.raises(ValueError, match="outside_indices.*-1"):
         ref.skipgram(0, [1, -1], V, U)
@@ -373,21 +354,24 @@ def test_skipgram_rejects_bad_arguments():
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("sampled", [False, True], ids=["naive", "neg"])
-def test_cbow_gradients(seed, sampled):
+def test_cbow_gradients(seed, sampled, random_problem, joint_gradcheck, gradcheck_tol):
     rng, V, U = random_problem(seed)
     n_words = U.shape[0]
     c = int(rng.integers(n_words))
     context = rng.integers(0, n_words, size=4)
     context[2] = context[0]  # a context word repeated
     negs = np.array([c, 1, 1]) if sampled else None  # center drawn as negative, repeats
-    assert check_window_loss(ref.cbow, V, U, context, c, negatives=negs) < TOL
+    error = joint_gradcheck(lambda V, U: ref.cbow(context, c, V, U, negatives=negs), V, U)
+    assert error < gradcheck_tol
 
 
 @pytest.mark.parametrize("sampled", [False, True], ids=["naive", "neg"])
-def test_cbow_window_of_one_word_equals_single_pair(sampled):
+def test_cbow_window_of_one_word_equals_single_pair(sampled, random_problem, joint_gradcheck,
+                                                    gradcheck_tol):
     rng, V, U = random_problem(9)
     negs = np.array([0, 0, 4]) if sampled else None
-    assert check_window_loss(ref.cbow, V, U, [3], 2, negatives=negs) < TOL
+    error = joint_gradcheck(lambda V, U: ref.cbow([3], 2, V, U, negatives=negs), V, U)
+    assert error < gradcheck_tol
     loss, gV, gU = ref.cbow([3], 2, V, U, negs)
     pair = naive_pair(V[3], 2, U) if negs is None else neg_pair(V[3], 2, U, negs)
     assert loss == pair[0]
@@ -396,7 +380,7 @@ def test_cbow_window_of_one_word_equals_single_pair(sampled):
 
 
 @pytest.mark.parametrize("sampled", [False, True], ids=["naive", "neg"])
-def test_cbow_is_loss_at_mean_and_splits_gradient(sampled):
+def test_cbow_is_loss_at_mean_and_splits_gradient(sampled, random_problem):
     rng, V, U = random_problem(10)
     context = np.array([1, 4, 1, 0])  # word 1 appears twice
     c = 3
@@ -413,7 +397,7 @@ def test_cbow_is_loss_at_mean_and_splits_gradient(sampled):
     assert np.all(gV[[2, 3] + list(range(5, V.shape[0]))] == 0.0)
 
 
-def test_cbow_rejects_empty_context():
+def test_cbow_rejects_empty_context(random_problem):
     _, V, U = random_problem(0)
     with pytest.raises(ValueError, match="context_indices"):
         ref.cbow([], 1, V, U)
