@@ -125,15 +125,14 @@ def test_output_format_follows_the_name_unless_told(tmp_path, data, name, flags,
     assert pyw2v.load_word2vec(path, binary=binary).vectors.shape == (845, 3)   # min-count 5
 
 
-def test_word2vec_c_command_line_writes_a_file_gensim_loads(tmp_path, data, cli):
-    gensim_models = pytest.importorskip("gensim.models")
+def test_word2vec_c_command_line_writes_a_file_gensim_loads(tmp_path, data, cli, gensim_kv):
     result = cli("-train", data / "corpus.txt", "-output", "vec.bin", "-size", "20",
                  "-window", "8", "-negative", "25", "-hs", "0", "-sample", "1e-4",
                  "-threads", "2", "-binary", "1", "-iter", "2", "-cbow", "1", "-min-count", "2",
                  cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "trained cbow" in result.stdout
-    kv = gensim_models.KeyedVectors.load_word2vec_format(str(tmp_path / "vec.bin"), binary=True)
+    kv = gensim_kv.load_word2vec_format(str(tmp_path / "vec.bin"), binary=True)
     ours = pyw2v.load_word2vec(tmp_path / "vec.bin")
     assert (len(kv), kv.vector_size) == (1239, 20)
     assert kv.index_to_key == ours.index_to_key
