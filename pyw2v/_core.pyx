@@ -203,25 +203,25 @@ cdef double _negative_sampling_step(const Model *m, Scratch *s, const float *x,
     cdef bint exact = m.exact
     cdef int32_t t
     cdef float f
-    cdef double label, loss = 0.0
-    cdef float *row
+    cdef double loss = 0.0
     cdef float *outside = m.outside
     cdef float *neu1e = s.neu1e
     cdef float *coef = s.coef
+    cdef float *row = outside + <int64_t>targets[0] * dim
     pyw2v_zero(neu1e, dim)
-    for k in range(n_targets):
+    # The positive (label 1) is never skipped; the negatives (label 0) follow.
+    f = pyw2v_dot(x, row, dim)
+    loss -= _log_sigmoid(f, exact)
+    coef[0] = <float>((1.0 - _sigmoid(f, exact)) * alpha)
+    pyw2v_axpy(coef[0], row, neu1e, dim)
+    for k in range(1, n_targets):
         t = targets[k]
         if t < 0:
             continue
         row = outside + <int64_t>t * dim
         f = pyw2v_dot(x, row, dim)
-        if k == 0:
-            label = 1.0
-            loss -= _log_sigmoid(f, exact)
-        else:
-            label = 0.0
-            loss -= _log_sigmoid(-f, exact)
-        coef[k] = <float>((label - _sigmoid(f, exact)) * alpha)
+        loss -= _log_sigmoid(-f, exact)
+        coef[k] = <float>((0.0 - _sigmoid(f, exact)) * alpha)
         pyw2v_axpy(coef[k], row, neu1e, dim)
     for k in range(n_targets):
         t = targets[k]
