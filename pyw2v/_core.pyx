@@ -19,9 +19,9 @@ Shape of the code
   kernel's loop over the kept words: `_pair_loop` (skip-gram pair kernel) or
   `_window_loop` (CBOW's window kernel, the skip-gram batch kernel).
 * Each prediction (a skip-gram pair or a CBOW window) is one simultaneous SGD
-  step, as ../shared/MATH.md defines it: all K+1 scores are computed from the
-  vectors before the step, so a negative drawn twice gets twice the update.
-  The pair kernel's center row predicts the outside word (MATH.md's
+  step, as docs/math.md §4 and §7 define it: all K+1 scores are computed from
+  the vectors before the step, so a negative drawn twice gets twice the update.
+  The pair kernel's center row predicts the outside word (docs/math.md §6's
   orientation); CBOW's context mean predicts the center word. The skip-gram
   batch kernel (`_batch_step`) makes one simultaneous step per window instead:
   every context row predicts the center against one shared set of negatives
@@ -90,8 +90,8 @@ cdef float LOG_SIGMOID_TABLE[SIGMOID_BINS]
 
 
 cdef void _fill_tables() noexcept:
-    # Each bin stores the value at its centre, halving the worst-case error of
-    # word2vec.c's left-edge table.
+    # docs/math.md §10. Each bin stores the value at its centre, halving the
+    # worst-case error of word2vec.c's left-edge table.
     cdef int i
     cdef double x
     for i in range(SIGMOID_BINS):
@@ -193,7 +193,8 @@ cdef inline void _draw_targets(uint64_t *rng, const Model *m, int32_t positive,
 
 cdef double _negative_sampling_step(const Model *m, Scratch *s, const float *x,
                                     const int32_t *targets, double alpha) noexcept nogil:
-    """Negative sampling for input x: targets[0] is the positive, targets[1..K] the negatives.
+    """Negative sampling (docs/math.md §4) for input x: targets[0] is the positive,
+    targets[1..K] the negatives.
 
     Sets s.neu1e to -alpha * dJ/dx (to be added to the input rows by the
     caller), adds -alpha * dJ/du to each target row, and returns the loss J.
@@ -203,25 +204,25 @@ cdef double _negative_sampling_step(const Model *m, Scratch *s, const float *x,
     cdef bint exact = m.exact
     cdef int32_t t
     cdef float f
-    cdef double label, loss = 0.0
-    cdef float *row
+    cdef double loss = 0.0
     cdef float *outside = m.outside
     cdef float *neu1e = s.neu1e
     cdef float *coef = s.coef
+    cdef float *row = outside + <int64_t>targets[0] * dim
     pyw2v_zero(neu1e, dim)
-    for k in range(n_targets):
+    # The positive (label 1) is never skipped; the negatives (label 0) follow.
+    f = pyw2v_dot(x, row, dim)
+    loss -= _log_sigmoid(f, exact)
+    coef[0] = <float>((1.0 - _sigmoid(f, exact)) * alpha)
+    pyw2v_axpy(coef[0], row, neu1e, dim)
+    for k in range(1, n_targets):
         t = targets[k]
         if t < 0:
             continue
         row = outside + <int64_t>t * dim
         f = pyw2v_dot(x, row, dim)
-        if k == 0:
-            label = 1.0
-            loss -= _log_sigmoid(f, exact)
-        else:
-            label = 0.0
-            loss -= _log_sigmoid(-f, exact)
-        coef[k] = <float>((label - _sigmoid(f, exact)) * alpha)
+        loss -= _log_sigmoid(-f, exact)
+        coef[k] = <float>((0.0 - _sigmoid(f, exact)) * alpha)
         pyw2v_axpy(coef[k], row, neu1e, dim)
     for k in range(n_targets):
         t = targets[k]
@@ -242,8 +243,8 @@ cdef inline double _pair_step(const Model *m, Scratch *s, float *center_row,
 cdef inline double _cbow_step(const Model *m, Scratch *s, const int32_t *context,
                               int n_context, const int32_t *targets,
                               double alpha) noexcept nogil:
-    """CBOW: h = mean of the context rows predicts targets[0] through every
-    output layer that is on (`_predict`).
+    """CBOW (docs/math.md §7): h = mean of the context rows predicts targets[0]
+    through every output layer that is on (`_predict`).
 
     Each context row then moves by the full -alpha * dJ/dh (word2vec.c's and
     gensim's convention), i.e. |C| times its true gradient.
@@ -324,7 +325,7 @@ cdef double _batch_step(const Model *m, Scratch *s, const int32_t *context, int 
 # label 1 - b_k (word2vec.c's convention), so J = -sum_k log sigma((1 - 2 b_k) x.n_k).
 # The node rows are a matrix of their own, (vocab_size - 1) x dim, so negative
 # sampling's U is untouched when both are on. The full softmax scores x against
-# every row of U (MATH.md's naive softmax). Neither draws random numbers.
+# every row of U (docs/math.md §3's naive softmax). Neither draws random numbers.
 
 cdef inline void _move_row(float g, const float *x, float *row, float *neu1e,
                            int dim) noexcept nogil:
@@ -562,7 +563,8 @@ cdef inline int _prepare_window(uint64_t *rng, const Model *m, const uint32_t *k
 
 cdef inline int _subsample(const Model *m, uint64_t *rng, const uint32_t *tokens,
                            int64_t n_tokens, uint32_t *kept) noexcept nogil:
-    """Copy the tokens that survive subsampling into kept; return how many did."""
+    """Copy the tokens that survive subsampling (docs/math.md §8) into kept; return
+    how many did."""
     cdef int64_t i
     cdef int n = 0
     cdef uint32_t w
