@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 import pyw2v
-from pyw2v import formats, plot
+from pyw2v import plot
 from pyw2v._threads import effective_threads
 from pyw2v.native_format import META_FILE
 from pyw2v.params import (ANALOGY_METHODS, KERNELS, LOSSES, MODELS, PROGRESS_MODES,
@@ -217,9 +217,11 @@ def _train_options(args: argparse.Namespace) -> tuple[str, dict, int]:
     if args.hs and args.loss == "softmax":
         raise UsageError("-hs 1 asks for hierarchical softmax and --loss softmax for the full "
                          "softmax; give one")
-    if args.read_vocab is not None or args.classes is not None:
-        flag = "-read-vocab" if args.read_vocab is not None else "-classes"
-        raise UsageError(f"{flag} is not supported yet")
+    if args.classes is not None:
+        raise UsageError("-classes is not supported yet")
+    if args.read_vocab is not None and args.max_vocab_size is not None:
+        raise UsageError("--max-vocab-size bounds counting, but with --read-vocab nothing is "
+                         "counted; leave it out")
     options = dict(model=args.model, dim=args.dim, window=args.window, negative=args.negative,
                    sample=args.sample, min_count=args.min_count, epochs=args.epochs,
                    alpha=args.alpha, min_alpha=args.min_alpha, seed=args.seed,
@@ -230,7 +232,18 @@ def _train_options(args: argparse.Namespace) -> tuple[str, dict, int]:
         threads = effective_threads(args.threads)
     except ParameterError as exc:
         raise _params_error(exc) from None
+    if args.read_vocab is not None:
+        options["vocab"] = _read_vocab(args.read_vocab)
     return corpus, options, threads
+
+
+def _read_vocab(path: str) -> pyw2v.Vocabulary:
+    """-read-vocab's file, loaded before any training; its counts are the model's."""
+    _check_input_file(path, "vocabulary file")
+    try:
+        return pyw2v.Vocabulary.load(path)
+    except (ValueError, OSError) as exc:
+        raise CliError(str(exc)) from None
 
 
 def _check_outputs(args: argparse.Namespace, corpus: str) -> bool:
@@ -241,6 +254,8 @@ def _check_outputs(args: argparse.Namespace, corpus: str) -> bool:
                (args.save_model, "model directory", True)]
     outputs = [(path, what, is_dir) for path, what, is_dir in outputs if path is not None]
     seen = {os.path.realpath(corpus): "corpus"}
+    if args.read_vocab is not None:
+        seen[os.path.realpath(args.read_vocab)] = "vocabulary read (-read-vocab)"
     for path, what, is_dir in outputs:
         real = os.path.realpath(path)
         if real in seen:
@@ -258,19 +273,12 @@ def _write_outputs(model: pyw2v.Word2Vec, args: argparse.Namespace, binary: bool
         model.wv.save_word2vec(args.output, binary=binary, overwrite=args.overwrite)
         written.append(f"{args.output} ({'binary' if binary else 'text'})")
     if args.save_vocab is not None:
-        _write_vocab(model, args.save_vocab, args.overwrite)
+        model.vocab.save(args.save_vocab, overwrite=args.overwrite)
         written.append(args.save_vocab)
     if args.save_model is not None:
         model.save(args.save_model, overwrite=args.overwrite)
         written.append(f"{args.save_model} (model)")
     return written
-
-
-def _write_vocab(model: pyw2v.Word2Vec, path: str, overwrite: bool) -> None:
-    """word2vec.c's -save-vocab file: ``word count`` lines, most frequent first."""
-    with formats.atomic_write(path, overwrite=overwrite) as fh:
-        for word, count in zip(model.vocab.words, model.vocab.counts.tolist()):
-            fh.write(f"{word} {count}\n".encode())
 
 
 def _add_train_parser(commands) -> None:
@@ -285,8 +293,9 @@ def _add_train_parser(commands) -> None:
                "        -sample 1e-4 -threads 2 -binary 1 -iter 15 -cbow 1\n"
                "Differences from word2vec.c: the model defaults to skip-gram (word2vec.c:\n"
                "-cbow 1); the output is binary unless its name ends in .txt/.vec (word2vec.c:\n"
-               "-binary 0); -threads defaults to all usable cores; -read-vocab and -classes\n"
-               "are not supported; an existing output is kept unless --overwrite.\n"
+               "-binary 0); -threads defaults to all usable cores; -classes is not supported;\n"
+               "an existing output is kept unless --overwrite; -read-vocab drops a first\n"
+               "line </s> (word2vec.c's sentence marker) and --min-count filters it.\n"
                "Losses: -hs 1 -negative 0 is hierarchical softmax alone, -hs 1 -negative N\n"
                "adds negative sampling (as word2vec.c); --loss softmax is the full softmax.")
     p.add_argument("corpus", nargs="?", metavar="CORPUS", help="training text file")
@@ -306,6 +315,9 @@ def _add_train_parser(commands) -> None:
                         "to resume training later")
     p.add_argument("--save-vocab", "-save-vocab", dest="save_vocab", metavar="FILE",
                    help="write the vocabulary as `word count` lines")
+    p.add_argument("--read-vocab", "-read-vocab", dest="read_vocab", metavar="FILE",
+                   help="train with this vocabulary (`word count` lines) instead of counting "
+                        "the corpus; its counts drive subsampling and negative sampling")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     _add_model_options(p.add_argument_group("model"))
     o = p.add_argument_group("output")
@@ -361,7 +373,6 @@ def _add_model_options(m) -> None:
     m.add_argument("--threads", "-threads", dest="threads", type=int, default=None,
                    metavar="N", help="default: all usable cores")
     m.add_argument("--seed", type=int, default=d.seed, help="default: %(default)s")
-    m.add_argument("-read-vocab", dest="read_vocab", help=argparse.SUPPRESS)
     m.add_argument("-classes", dest="classes", help=argparse.SUPPRESS)
 
 

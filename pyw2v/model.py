@@ -268,10 +268,13 @@ def _node_vectors(node_vectors: np.ndarray | None, params: TrainingParams,
     return np.ascontiguousarray(node_vectors, dtype=np.float32)
 
 
-def _vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams) -> Vocabulary:
-    """The vocabulary `params` asks for; an encoded corpus brings its own, which must
-    agree with the vocabulary options (max_vocab_size, max_final_vocab unset, and
-    no word below min_count)."""
+def _vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams,
+                fixed: Vocabulary | str | PathLike | None = None) -> Vocabulary:
+    """The vocabulary `params` asks for: `fixed` (train's vocab=) filtered by the
+    options, or an encoded corpus's own, which must agree with the vocabulary
+    options (max_vocab_size, max_final_vocab unset, and no word below min_count)."""
+    if fixed is not None:
+        return _fixed_vocabulary(corpus, params, fixed)
     if not isinstance(corpus, EncodedCorpus):
         return build_vocabulary(corpus, min_count=params.min_count,
                                 max_vocab_size=params.max_vocab_size,
@@ -288,14 +291,38 @@ def _vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams) -> Vocab
     return corpus.vocab
 
 
+def _fixed_vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams,
+                      fixed: Vocabulary | str | PathLike) -> Vocabulary:
+    """train's vocab= (a Vocabulary or a vocabulary file), filtered by min_count and
+    max_final_vocab as word2vec.c's -read-vocab applies -min-count."""
+    if isinstance(corpus, EncodedCorpus):
+        raise ValueError("vocab= and an EncodedCorpus both bring a vocabulary; pass the "
+                         "corpus as a path or token lists, or leave vocab out")
+    if params.max_vocab_size is not None:
+        raise ValueError("max_vocab_size bounds the counting of a corpus, but vocab= is not "
+                         "counted from it; leave max_vocab_size out")
+    if not isinstance(fixed, Vocabulary):
+        if not isinstance(fixed, (str, PathLike)):
+            raise TypeError(f"vocab must be a pyw2v.Vocabulary or the path of a vocabulary "
+                            f"file, got {type(fixed).__name__}")
+        fixed = Vocabulary.load(fixed)
+    vocab = fixed.filtered(params.min_count, params.max_final_vocab)
+    if not len(vocab):
+        most = int(fixed.counts.max()) if len(fixed) else 0
+        raise ValueError(f"no word of vocab reaches min_count={params.min_count} (the most "
+                         f"frequent has count {most}); lower min_count")
+    return vocab
+
+
 def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int = 100,
           window: int = 5, negative: int = 5, sample: float = 1e-3, min_count: int = 5,
           epochs: int = 5,
           alpha: float | None = None, min_alpha: float = 0.0001, threads: int | None = None,
           seed: int = 1, max_vocab_size: int | None = None, max_final_vocab: int | None = None,
           exact_sigmoid: bool = False, kernel: str = "auto", loss: str = "negative",
-          hs: bool = False, progress: ProgressArg = None) -> Word2Vec:
-    """Build a vocabulary from `corpus` and train word2vec on it.
+          hs: bool = False, progress: ProgressArg = None,
+          vocab: Vocabulary | str | PathLike | None = None) -> Word2Vec:
+    """Build a vocabulary from `corpus` (or take `vocab`) and train word2vec on it.
 
     corpus: a path to a text file (one sentence per line, whitespace-separated
     tokens), a re-iterable of token lists, or an EncodedCorpus
@@ -308,6 +335,11 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
     every usable core; threads=1 with a fixed seed is bit-reproducible.
     progress: a callback taking pyw2v.Progress, True for a progress bar (see
     Word2Vec.train), or None/False for none.
+    vocab: a fixed vocabulary, a pyw2v.Vocabulary or the path of a vocabulary
+    file (Vocabulary.load): the corpus is not counted, its words outside vocab
+    are skipped, and subsampling and noise use vocab's counts. min_count and
+    max_final_vocab filter it (as word2vec.c's -read-vocab with -min-count;
+    min_count=1 takes it whole); max_vocab_size is an error.
     """
     params = TrainingParams(model=model, dim=dim, window=window, negative=negative,
                             sample=sample, min_count=min_count, epochs=epochs, alpha=alpha,
@@ -315,11 +347,12 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
                             max_final_vocab=max_final_vocab, exact_sigmoid=exact_sigmoid,
                             kernel=kernel, loss=resolve_loss(loss, hs))
     threads = effective_threads(threads)
-    vocab = _vocabulary(corpus, params)
+    fixed = vocab is not None
+    vocab = _vocabulary(corpus, params, vocab)
     logger.info("vocabulary: %d words, %d tokens (%s)", len(vocab), vocab.total_words,
                 asdict(params))
     w2v = Word2Vec(vocab, params)
     # The vocabulary's total is the token count only if counted from this very corpus, unpruned.
-    exact = max_vocab_size is None and not isinstance(corpus, EncodedCorpus)
+    exact = not fixed and max_vocab_size is None and not isinstance(corpus, EncodedCorpus)
     exact_count = vocab.total_words if exact else None
     return w2v.train(corpus, threads=threads, progress=progress, _epoch_words=exact_count)

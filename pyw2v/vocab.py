@@ -1,17 +1,47 @@
-"""Vocabulary: building it from a corpus, ordering, subsampling and the noise distribution.
+"""Vocabulary: building it from a corpus, ordering, subsampling, the noise distribution,
+and vocabulary files.
 
 Counting belongs to the corpus sources (pyw2v.corpus); this module only asks a
 source for its counts, so it knows no corpus format.
+
+Vocabulary files are word2vec.c's ``-save-vocab`` format: one ``word count``
+line per word, most frequent first, UTF-8 (gzipped when the name ends in
+``.gz``). Rules for reading one (`Vocabulary.load`):
+
+- The file is untrusted: every line must be exactly a word and an integer
+  count >= 1, each word once, strict UTF-8; any violation is a FormatError
+  naming the file, the line and the fix.
+- ``</s>`` on the first line is word2vec.c's end-of-sentence marker, not a
+  word (pyw2v ends sentences at line breaks), and is dropped; anywhere else
+  ``</s>`` is an ordinary word.
+- The file's order is kept when its counts never increase (word2vec.c's
+  order, whose ties may differ from ours); otherwise the words are sorted as
+  `Vocabulary.from_counts` sorts them (by count, ties by word), as
+  word2vec.c's ReadVocab re-sorts. Row i of a model trained on it is the
+  i-th word kept.
 """
 from __future__ import annotations
 
+import gzip
+import os
+import re
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Union
 
 import numpy as np
 
 from pyw2v import _core
 from pyw2v.corpus import Corpus, open_source
+from pyw2v.formats import FormatError, atomic_write
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: word2vec.c's end-of-sentence word, the first line of its -save-vocab files.
+SENTENCE_MARKER = "</s>"
+_INTEGER = re.compile(rb"[+-]?[0-9]+")
+_MAX_COUNT = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -55,6 +85,50 @@ class Vocabulary:
                                  and np.array_equal(self.counts, other.counts))
 
     __hash__ = None   # mutable-array contents: not hashable
+
+    def save(self, path: PathLike, *, overwrite: bool = False) -> None:
+        """Write word2vec.c's -save-vocab file: ``word count`` lines in this order.
+
+        Atomic (the file appears only once complete) and an existing file is kept
+        unless overwrite=True, as every pyw2v writer (pyw2v.formats.atomic_write).
+        """
+        lines = []
+        for i, (word, count) in enumerate(zip(self.words, self.counts.tolist())):
+            data = word.encode("utf-8", "replace")   # a lone surrogate fails the check below
+            if data.split() != [data] or data.decode("utf-8") != word:
+                raise ValueError(f"words[{i}] {word!r} is empty, holds whitespace or is not "
+                                 "valid Unicode, which a vocabulary file cannot store; "
+                                 "replace it before saving")
+            lines.append(b"%s %d\n" % (data, count))
+        with atomic_write(path, overwrite=overwrite) as out:
+            out.write(b"".join(lines))
+
+    @classmethod
+    def load(cls, path: PathLike) -> "Vocabulary":
+        """Read a vocabulary file (word2vec.c's -save-vocab format, or `save`'s).
+
+        See the module docstring for the rules (validation, ``</s>``, order).
+        Raises FormatError for a malformed file, FileNotFoundError for a missing one.
+        """
+        path = os.fspath(path)
+        words, counts = _read_vocab_file(path)
+        if not words:
+            raise FormatError(path, "holds no word; a vocabulary file has one `word count` "
+                                    "line per word (pyw2v train -save-vocab writes one)")
+        if any(a < b for a, b in zip(counts, counts[1:])):
+            return cls.from_counts(dict(zip(words, counts)), min_count=1)
+        return cls(words, np.array(counts, dtype=np.int64))
+
+    def filtered(self, min_count: int = 1, max_final_vocab: int | None = None) -> "Vocabulary":
+        """The words with count >= min_count, then only the max_final_vocab most frequent,
+        in this vocabulary's order (`self` itself when nothing is dropped)."""
+        keep = np.flatnonzero(self.counts >= min_count)
+        if max_final_vocab is not None and len(keep) > max_final_vocab:
+            by_count = np.argsort(-self.counts[keep], kind="stable")
+            keep = np.sort(keep[by_count[:max_final_vocab]])
+        if len(keep) == len(self):
+            return self
+        return Vocabulary([self.words[i] for i in keep], self.counts[keep])
 
     @property
     def total_words(self) -> int:
@@ -110,3 +184,54 @@ def build_vocabulary(corpus: Corpus, *, min_count: int = 5, max_vocab_size: int 
             f"no word reaches min_count={min_count} (the most frequent word occurs "
             f"{max(counts.values())} times); lower min_count or use a larger corpus")
     return vocab
+
+
+def _read_vocab_file(path: str) -> tuple[list[str], list[int]]:
+    """The words and counts of a vocabulary file, in file order, every line checked."""
+    words: list[str] = []
+    counts: list[int] = []
+    first_line: dict[str, int] = {}
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as lines:
+            for number, line in enumerate(lines, 1):
+                word, count = _vocab_line(line, number, path)
+                if number == 1 and word == SENTENCE_MARKER:
+                    continue
+                if count < 1:
+                    raise FormatError(path, f"line {number}: {word!r} has count {count}; counts "
+                                            "must be >= 1, remove the line or fix its count")
+                if word in first_line:
+                    raise FormatError(path, f"line {number}: {word!r} is also on line "
+                                            f"{first_line[word]}; keep one line per word")
+                first_line[word] = number
+                words.append(word)
+                counts.append(count)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise FormatError(path, f"is a corrupt or truncated gzip file ({exc}); "
+                                "recompress it or save the vocabulary again") from None
+    return words, counts
+
+
+def _vocab_line(line: bytes, number: int, path: str) -> tuple[str, int]:
+    """One ``word count`` line as (word, count); a FormatError naming the line otherwise."""
+    fields = line.split()
+    if len(fields) != 2:
+        shown = line[:60].rstrip(b"\r\n")
+        raise FormatError(path, f"line {number}: expected `word count`, found {len(fields)} "
+                                f"fields ({shown!r}); write one word (no spaces) and its count "
+                                "per line, no blank lines")
+    raw_word, raw_count = fields
+    try:
+        word = raw_word.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FormatError(path, f"line {number}: the word {raw_word[:60]!r} is not valid UTF-8 "
+                                f"({exc.reason}); re-encode the file as UTF-8") from None
+    if not _INTEGER.fullmatch(raw_count):
+        raise FormatError(path, f"line {number}: the count of {word!r} is {raw_count[:30]!r}, "
+                                "not an integer; counts are whole numbers >= 1")
+    count = int(raw_count)
+    if count > _MAX_COUNT:
+        raise FormatError(path, f"line {number}: the count of {word!r} ({count}) is above "
+                                f"{_MAX_COUNT}; counts must fit in 64 bits")
+    return word, count

@@ -237,7 +237,7 @@ def test_no_word_reaches_min_count(tmp_path, cli):
     (["corpus.txt", "-train", "other.txt", "-o", "v.bin"], "two corpora given"),
     (["corpus.txt", "-o", "corpus.txt", "--overwrite"], "is also the corpus"),
     (["corpus.txt", "-o", "nodir/v.bin"], "directory"),
-    (["corpus.txt", "-o", "v.bin", "-read-vocab", "x"], "-read-vocab is not supported"),
+    (["corpus.txt", "-o", "v.bin", "-classes", "x"], "-classes is not supported"),
 ])
 def test_train_usage_errors(data, args, says, cli):
     before = sorted(data.iterdir())
