@@ -46,7 +46,8 @@ _MAX_COUNT = 2**63 - 1
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Words ordered by descending count, ties broken by the word itself.
+    """Words ordered by descending count, ties broken by the word itself (a loaded
+    word2vec.c file keeps its own order of ties; see `load`).
 
     words:  list of n words; row i of every matrix belongs to words[i].
     counts: int64 array (n,), corpus counts.

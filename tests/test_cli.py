@@ -534,3 +534,49 @@ def test_train_batch_kernel_is_skipgram_only(data, tmp_path, cli):
     line = refused(cli, "train", data / "corpus.txt", "-o", tmp_path / "v.bin",
                       "--model", "cbow", "--kernel", "batch")
     assert "kernel='batch'" in line
+
+
+def test_read_vocab_trains_with_the_file_s_words_and_counts(tmp_path, data, cli):
+    built = pyw2v.build_vocabulary(str(data / "corpus.txt"), min_count=2)
+    words, counts = built.words[:-5], built.counts[:-5] * 3   # counts differ from the corpus's
+    pyw2v.Vocabulary(words, counts).save(tmp_path / "vocab.txt")
+    for flag in ("-read-vocab", "--read-vocab"):
+        result = cli("train", data / "corpus.txt", "-o", f"v{flag}.bin", flag, "vocab.txt",
+                     "-save-vocab", f"saved{flag}.txt", *TRAIN, "-q", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / f"saved{flag}.txt").read_bytes() == \
+            (tmp_path / "vocab.txt").read_bytes()
+        vectors = pyw2v.load_word2vec(tmp_path / f"v{flag}.bin")
+        expected = pyw2v.train(str(data / "corpus.txt"), vocab=tmp_path / "vocab.txt", **API)
+        assert vectors.index_to_key == words
+        np.testing.assert_array_equal(vectors.vectors, expected.wv.vectors)
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"the 5\nof\n", "vocab.txt: line 2: expected `word count`, found 1 fields"),
+    (b"the 5\nthe 3\n", "vocab.txt: line 2: 'the' is also on line 1"),
+    (b"the 5\nof -2\n", "vocab.txt: line 2: 'of' has count -2"),
+    (b"the 5\nof x\n", "vocab.txt: line 2: the count of 'of' is b'x', not an integer"),
+    (b"", "vocab.txt: holds no word"),
+])
+def test_bad_read_vocab_file_is_one_error_line_and_writes_nothing(tmp_path, data, cli,
+                                                                   content, says):
+    (tmp_path / "vocab.txt").write_bytes(content)
+    line = refused(cli, "train", data / "corpus.txt", "-o", "v.bin", "-read-vocab", "vocab.txt",
+                   "-save-vocab", "out.txt", "-q", code=1, cwd=tmp_path)
+    assert says in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vocab.txt"]
+
+
+@pytest.mark.parametrize("args, says", [
+    (["-read-vocab", "missing.txt"], "vocabulary file missing.txt does not exist"),
+    (["-read-vocab", "vocab.txt", "--max-vocab-size", "100"], "--max-vocab-size bounds counting"),
+    (["-read-vocab", "vocab.txt", "-save-vocab", "vocab.txt", "--overwrite"],
+     "is also the vocabulary read"),
+])
+def test_read_vocab_usage_errors(tmp_path, data, cli, args, says):
+    (tmp_path / "vocab.txt").write_bytes(b"paris 50\nfrance 40\n")
+    line = refused(cli, "train", data / "corpus.txt", "-o", "v.bin", *args, cwd=tmp_path)
+    assert says in line
+    assert (tmp_path / "vocab.txt").read_bytes() == b"paris 50\nfrance 40\n"
+    assert not (tmp_path / "v.bin").exists()
