@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from os import PathLike
@@ -31,12 +31,15 @@ import numpy as np
 
 from pyw2v import _core
 from pyw2v._text import TokenCounter
+from pyw2v.compressed import detect, open_text_bytes
+from pyw2v.files import corpus_files, is_glob
 
 BLOCK_BYTES = 16 << 20
 BLOCK_TOKENS = 1 << 20
 
-#: What users pass as a corpus: a path to a text file or a re-iterable of token lists.
-Corpus = Union[str, PathLike, Iterable[list[str]]]
+#: What users pass as a corpus: a path to a text file (plain or compressed), a
+#: directory or glob of them, a list of such paths, or a re-iterable of token lists.
+Corpus = Union[str, PathLike, Sequence[Union[str, PathLike]], Iterable[list[str]]]
 
 
 @dataclass(frozen=True)
@@ -72,14 +75,45 @@ class CorpusSource(Protocol):
         ...
 
 
-class TextFileSource:
+class _ByteBlockSource:
+    """Counting and encoding for any source of raw text blocks (see byte_blocks)."""
+
+    _table: tuple[Mapping[str, int], TokenCounter] | None = None
+
+    def byte_blocks(self) -> Iterator[bytes]:
+        """Blocks of valid UTF-8 text, each ending after whitespace or at a file's end."""
+        raise NotImplementedError
+
+    def blocks(self) -> Iterator[Block]:
+        """Blocks of str tokens, as the compiled path sees them (for tests and reference)."""
+        for data in self.byte_blocks():
+            yield _split_text(data)
+
+    def count(self, max_vocab_size: int | None = None) -> Counter:
+        """Token counts, compiled (count_text). Reads every byte, so a truncated or
+        corrupt archive is found here, before any training."""
+        return count_text(self.byte_blocks(), max_vocab_size)
+
+    def encode(self, index: Mapping[str, int]) -> Iterator[EncodedChunk]:
+        """Chunks of ids, one a byte block, compiled (encode_text). The lookup table
+        is built once per index and reused on later passes."""
+        if self._table is None or self._table[0] is not index:
+            self._table = (index, vocabulary_table(index))
+        table = self._table[1]
+        for data in self.byte_blocks():
+            yield encode_text(data, table)
+
+
+class TextFileSource(_ByteBlockSource):
     """Whitespace-separated tokens, one sentence per line, read in BLOCK_BYTES blocks.
 
     Tokens are split on ASCII whitespace (space, tab, newline, CR, VT, FF: what
     bytes.split() uses), and a newline ends a sentence. Invalid UTF-8 is
     replaced by U+FFFD (one warning a pass says how often), so counting and
     encoding see the same tokens. A line longer than a block is cut where the
-    block ends (between two tokens).
+    block ends (between two tokens). A gzip, bzip2, xz or zstd file (known by
+    its first bytes, see pyw2v.compressed) is decompressed as it is read, and
+    gives the same blocks as its text uncompressed.
     """
 
     def __init__(self, path: str | os.PathLike):
@@ -94,13 +128,17 @@ class TextFileSource:
             raise ValueError(
                 f"corpus {self.path!r} is not a regular file (a pipe, device or socket); "
                 "training reads the corpus several times, so write it to a file first")
-        self._table: tuple[Mapping[str, int], TokenCounter] | None = None
+        try:
+            self.kind = detect(self.path)
+        except PermissionError:
+            raise PermissionError(f"corpus file {self.path!r} is not readable (permission "
+                                  "denied); fix its permissions or leave it out") from None
 
     def byte_blocks(self) -> Iterator[bytes]:
-        """The file in blocks of about BLOCK_BYTES of valid UTF-8, each ending after
-        whitespace (or at the end of the file), so no block cuts a token."""
+        """The file's text in blocks of about BLOCK_BYTES of valid UTF-8, each ending
+        after whitespace (or at the end of the file), so no block cuts a token."""
         replaced = 0
-        with open(self.path, "rb") as fh:
+        with open_text_bytes(self.path, self.kind) as fh:
             carry = b""
             data = fh.read(BLOCK_BYTES)
             while data:
@@ -123,23 +161,28 @@ class TextFileSource:
             warnings.warn(f"{self.path}: {replaced} invalid UTF-8 byte sequences were "
                           "replaced by U+FFFD", UnicodeWarning, stacklevel=2)
 
-    def blocks(self) -> Iterator[Block]:
-        """Blocks of str tokens, as the compiled path sees them (for tests and reference)."""
-        for data in self.byte_blocks():
-            yield _split_text(data)
 
-    def count(self, max_vocab_size: int | None = None) -> Counter:
-        """Token counts, compiled (count_text)."""
-        return count_text(self.byte_blocks(), max_vocab_size)
+class MultiFileSource(_ByteBlockSource):
+    """Several text files (plain or compressed, mixed), read one after another.
 
-    def encode(self, index: Mapping[str, int]) -> Iterator[EncodedChunk]:
-        """Chunks of ids, one a byte block, compiled (encode_text). The lookup table
-        is built once per index and reused on later passes."""
-        if self._table is None or self._table[0] is not index:
-            self._table = (index, vocabulary_table(index))
-        table = self._table[1]
-        for data in self.byte_blocks():
-            yield encode_text(data, table)
+    A file's end ends a sentence, so no sentence spans two files, and an empty
+    file adds nothing. Counting feeds every file's blocks to one counter, so
+    counts and max_vocab_size pruning are those of one file holding them all.
+    Every file is opened and its format checked here, before any pass.
+    """
+
+    def __init__(self, paths: Iterable[str | os.PathLike]):
+        self.sources = [TextFileSource(path) for path in paths]
+        if not self.sources:
+            raise ValueError("corpus is an empty list of files; pass at least one path")
+
+    @property
+    def paths(self) -> list[str]:
+        return [source.path for source in self.sources]
+
+    def byte_blocks(self) -> Iterator[bytes]:
+        for source in self.sources:
+            yield from source.byte_blocks()
 
 
 def _valid_utf8(data: bytes) -> tuple[bytes, int]:
@@ -212,18 +255,36 @@ class TokenListSource:
 
 
 def open_source(corpus: Corpus) -> CorpusSource:
-    """A path (str or PathLike) is a text file; anything else must be sentences."""
+    """The one place that looks at what the user passed.
+
+    A path to a file is a TextFileSource; a directory, a glob pattern (``*``,
+    ``?``, ``[``; ``**`` descends into subdirectories) or a list/tuple of paths
+    is a MultiFileSource over the files (pyw2v.files lists them); anything
+    else must be sentences (token lists).
+    """
     if isinstance(corpus, str) and not os.path.exists(corpus) and any(c.isspace() for c in corpus):
         raise TypeError(
             "corpus is a str of text, not a path to a file; pass a path, or token lists "
             "such as [line.split() for line in text.splitlines()]")
     if isinstance(corpus, (str, os.PathLike)):
+        path = os.fspath(corpus)
+        if os.path.isdir(path) or (is_glob(path) and not os.path.exists(path)):
+            return MultiFileSource(corpus_files(path))
         return TextFileSource(corpus)
+    if isinstance(corpus, (list, tuple)) and corpus and all(map(_names_a_path, corpus)):
+        return MultiFileSource(path for item in corpus for path in corpus_files(item))
     if isinstance(corpus, bytes) or not isinstance(corpus, Iterable):
         raise TypeError(
-            f"corpus must be a path to a text file or an iterable of token lists, "
-            f"got {type(corpus).__name__}")
+            f"corpus must be a path to a text file or an iterable of token lists, got "
+            f"{type(corpus).__name__}; a directory, a glob pattern or a list of paths works too")
     return TokenListSource(corpus)
+
+
+def _names_a_path(item: object) -> bool:
+    """Whether a list item is a path (a str of text, such as a sentence, is not)."""
+    if isinstance(item, str):
+        return os.path.exists(item) or not any(c.isspace() for c in item)
+    return isinstance(item, os.PathLike)
 
 
 def count_words(token_blocks: Iterable[list[str]], max_vocab_size: int | None = None) -> Counter:
