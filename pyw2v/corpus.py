@@ -31,7 +31,7 @@ import numpy as np
 
 from pyw2v import _core
 from pyw2v._text import TokenCounter
-from pyw2v.compressed import detect, open_text_bytes
+from pyw2v.compressed import CheckedReader, detect, open_text_bytes
 from pyw2v.files import corpus_files, is_glob
 
 BLOCK_BYTES = 16 << 20
@@ -137,37 +137,44 @@ class TextFileSource(_ByteBlockSource):
     def byte_blocks(self) -> Iterator[bytes]:
         """The file's text in blocks of about BLOCK_BYTES of valid UTF-8, each ending
         after whitespace (or at the end of the file), so no block cuts a token."""
-        replaced = 0
-        with open_text_bytes(self.path, self.kind) as fh:
-            carry = b""
-            data = fh.read(BLOCK_BYTES)
-            while data:
-                following = fh.read(BLOCK_BYTES)
-                data = carry + data
-                carry = b""
-                if following:
-                    # Everything after the last whitespace may be half a token: carry it.
-                    cut = max(data.rfind(b"\n"), data.rfind(b" "), data.rfind(b"\t"))
-                    if cut < 0:   # e.g. CR-only line ends: without this the carry grows unbounded
-                        cut = max(data.rfind(b"\r"), data.rfind(b"\x0b"), data.rfind(b"\x0c"))
-                    carry, data = data[cut + 1:], data[: cut + 1]
-                if data and not data.isascii():
-                    data, n_replaced = _valid_utf8(data)
-                    replaced += n_replaced
-                if data:
-                    yield data
-                data = following
-        if replaced:
-            warnings.warn(f"{self.path}: {replaced} invalid UTF-8 byte sequences were "
-                          "replaced by U+FFFD", UnicodeWarning, stacklevel=2)
+        with open_text_bytes(self.path, self.kind) as reader:
+            yield from _cut_blocks(reader, self.path)
+
+
+def _cut_blocks(reader: _Reader, label: str) -> Iterator[bytes]:
+    """`reader`'s bytes in blocks of about BLOCK_BYTES of valid UTF-8, each ending after
+    whitespace or at the end; invalid UTF-8 is replaced, with one warning naming `label`."""
+    replaced = 0
+    carry = b""
+    data = reader.read(BLOCK_BYTES)
+    while data:
+        following = reader.read(BLOCK_BYTES)
+        data = carry + data
+        carry = b""
+        if following:
+            # Everything after the last whitespace may be half a token: carry it.
+            cut = max(data.rfind(b"\n"), data.rfind(b" "), data.rfind(b"\t"))
+            if cut < 0:   # e.g. CR-only line ends: without this the carry grows unbounded
+                cut = max(data.rfind(b"\r"), data.rfind(b"\x0b"), data.rfind(b"\x0c"))
+            carry, data = data[cut + 1:], data[: cut + 1]
+        if data and not data.isascii():
+            data, n_replaced = _valid_utf8(data)
+            replaced += n_replaced
+        if data:
+            yield data
+        data = following
+    if replaced:
+        warnings.warn(f"{label}: {replaced} invalid UTF-8 byte sequences were "
+                      "replaced by U+FFFD", UnicodeWarning, stacklevel=3)
 
 
 class MultiFileSource(_ByteBlockSource):
     """Several text files (plain or compressed, mixed), read one after another.
 
-    A file's end ends a sentence, so no sentence spans two files, and an empty
-    file adds nothing. Counting feeds every file's blocks to one counter, so
-    counts and max_vocab_size pruning are those of one file holding them all.
+    The files are read as one stream, with a newline added after a file that
+    does not end in one: a file's end ends a sentence, an empty file adds
+    nothing, and blocks, counts (also when pruned by max_vocab_size) and
+    trained vectors are those of one file holding the texts one after another.
     Every file is opened and its format checked here, before any pass.
     """
 
@@ -181,8 +188,53 @@ class MultiFileSource(_ByteBlockSource):
         return [source.path for source in self.sources]
 
     def byte_blocks(self) -> Iterator[bytes]:
-        for source in self.sources:
-            yield from source.byte_blocks()
+        """Blocks as TextFileSource.byte_blocks gives them, over all the files."""
+        with _Concatenation(self.sources) as reader:
+            yield from _cut_blocks(reader, f"{len(self.sources)} corpus files")
+
+
+class _Reader(Protocol):
+    def read(self, n: int) -> bytes: ...
+
+
+class _Concatenation:
+    """The text of several files as one reader, a newline added after a file lacking one.
+    Only one file is open at a time."""
+
+    def __init__(self, sources: list[TextFileSource]):
+        self._sources = iter(sources)
+        self._reader: CheckedReader | None = None
+        self._last = b"\n"
+
+    def read(self, n: int) -> bytes:
+        parts: list[bytes] = []
+        while n > 0:
+            if self._reader is None:
+                source = next(self._sources, None)
+                if source is None:
+                    break
+                self._reader = open_text_bytes(source.path, source.kind)
+            data = self._reader.read(n)
+            if not data:
+                self.close()
+                if self._last == b"\n":
+                    continue
+                data = b"\n"
+            parts.append(data)
+            n -= len(data)
+            self._last = data[-1:]
+        return b"".join(parts)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader, reader = None, self._reader
+            reader.close()
+
+    def __enter__(self) -> "_Concatenation":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _valid_utf8(data: bytes) -> tuple[bytes, int]:
