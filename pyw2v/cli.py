@@ -197,8 +197,8 @@ def _train(args: argparse.Namespace) -> int:
     written = _write_outputs(model, args, binary)
     if not quiet:
         epochs = f"{args.epochs} epoch{'s' if args.epochs != 1 else ''}"
-        print(f"trained {args.model} on {_corpus_label(corpus)}: {len(model.vocab):,} words x {args.dim} "
-              f"dims, {epochs} in {seconds:.1f} s, final loss "
+        print(f"trained {args.model} on {_corpus_label(corpus)}: {len(model.vocab):,} words x "
+              f"{args.dim} dims, {epochs} in {seconds:.1f} s, final loss "
               f"{model.loss_history[-1]:.4f}; wrote {', '.join(written)}")
     return 0
 
