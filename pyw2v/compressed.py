@@ -93,6 +93,8 @@ class CheckedReader:
             try:
                 data = self._stream.read(wanted)
             except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
+                if self.kind == "plain":   # an I/O error, not a codec's complaint
+                    raise
                 raise self._error(exc) from None
             if not data:
                 break
