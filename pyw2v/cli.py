@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 import pyw2v
 from pyw2v import plot
 from pyw2v._threads import effective_threads
+from pyw2v.files import is_glob
 from pyw2v.native_format import META_FILE
 from pyw2v.params import (ANALOGY_METHODS, KERNELS, LOSSES, MODELS, PROGRESS_MODES,
                           SOFTMAX_MAX_VOCAB, ParameterError, TrainingParams)
@@ -191,24 +192,31 @@ def _train(args: argparse.Namespace) -> int:
         try:
             model = pyw2v.train(corpus, threads=threads, progress=callback, **options)
         except (ValueError, FloatingPointError) as exc:
-            raise CliError(f"{corpus}: {exc}") from None
+            raise CliError(f"{_corpus_label(corpus)}: {exc}") from None
     seconds = time.perf_counter() - started
     written = _write_outputs(model, args, binary)
     if not quiet:
         epochs = f"{args.epochs} epoch{'s' if args.epochs != 1 else ''}"
-        print(f"trained {args.model} on {corpus}: {len(model.vocab):,} words x {args.dim} "
-              f"dims, {epochs} in {seconds:.1f} s, final loss "
+        print(f"trained {args.model} on {_corpus_label(corpus)}: {len(model.vocab):,} words x "
+              f"{args.dim} dims, {epochs} in {seconds:.1f} s, final loss "
               f"{model.loss_history[-1]:.4f}; wrote {', '.join(written)}")
     return 0
 
 
-def _train_options(args: argparse.Namespace) -> tuple[str, dict, int]:
-    """The corpus path, pyw2v.train's keywords and the thread count, all checked."""
-    if args.corpus and args.train_file and args.corpus != args.train_file:
-        raise UsageError(f"two corpora given ({args.corpus} and -train {args.train_file}); "
-                         "give one")
-    corpus = args.corpus or args.train_file
-    if corpus is None:
+def _corpus_label(corpus: str | list[str]) -> str:
+    """How messages name the corpus: its path, or the first of several."""
+    return corpus if isinstance(corpus, str) else f"{len(corpus)} corpora ({corpus[0]}, ...)"
+
+
+def _train_options(args: argparse.Namespace) -> tuple[str | list[str], dict, int]:
+    """The corpus (a path, or a list of several), pyw2v.train's keywords and the thread
+    count, all checked."""
+    if args.corpus and args.train_file and args.corpus != [args.train_file]:
+        raise UsageError(f"two corpora given ({' '.join(args.corpus)} and -train "
+                         f"{args.train_file}); give one")
+    paths = args.corpus or ([args.train_file] if args.train_file else [])
+    corpus = paths[0] if len(paths) == 1 else paths
+    if not paths:
         raise UsageError("no corpus given: pyw2v train CORPUS -o VECTORS "
                          "(or -train CORPUS -output VECTORS)")
     if args.output is None and args.save_model is None:
@@ -246,14 +254,17 @@ def _read_vocab(path: str) -> pyw2v.Vocabulary:
         raise CliError(str(exc)) from None
 
 
-def _check_outputs(args: argparse.Namespace, corpus: str) -> bool:
+def _check_outputs(args: argparse.Namespace, corpus: str | list[str]) -> bool:
     """Refuse an output that is missing its overwrite flag or names another file of the
     run, before any training; returns whether the vectors file is binary."""
-    _check_input_file(corpus, "corpus")
+    paths = [corpus] if isinstance(corpus, str) else corpus
+    for path in paths:   # a directory or glob is checked file by file as training opens it
+        if not os.path.isdir(path) and not (is_glob(path) and not os.path.exists(path)):
+            _check_input_file(path, "corpus")
     outputs = [(args.output, "vectors file", False), (args.save_vocab, "vocabulary file", False),
                (args.save_model, "model directory", True)]
     outputs = [(path, what, is_dir) for path, what, is_dir in outputs if path is not None]
-    seen = {os.path.realpath(corpus): "corpus"}
+    seen = {os.path.realpath(path): "corpus" for path in paths}
     if args.read_vocab is not None:
         seen[os.path.realpath(args.read_vocab)] = "vocabulary read (-read-vocab)"
     for path, what, is_dir in outputs:
@@ -298,7 +309,9 @@ def _add_train_parser(commands) -> None:
                "line </s> (word2vec.c's sentence marker) and --min-count filters it.\n"
                "Losses: -hs 1 -negative 0 is hierarchical softmax alone, -hs 1 -negative N\n"
                "adds negative sampling (as word2vec.c); --loss softmax is the full softmax.")
-    p.add_argument("corpus", nargs="?", metavar="CORPUS", help="training text file")
+    p.add_argument("corpus", nargs="*", metavar="CORPUS",
+                   help="training text: files (.gz .bz2 .xz .zst are decompressed), "
+                        "directories of files, or quoted glob patterns such as 'dir/**/*.bz2'")
     p.add_argument("-train", dest="train_file", metavar="CORPUS",
                    help="word2vec.c spelling of CORPUS")
     p.add_argument("-o", "--output", "-output", dest="output", metavar="VECTORS",

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from os import PathLike
@@ -31,12 +31,15 @@ import numpy as np
 
 from pyw2v import _core
 from pyw2v._text import TokenCounter
+from pyw2v.compressed import CheckedReader, detect, open_text_bytes
+from pyw2v.files import corpus_files, is_glob
 
 BLOCK_BYTES = 16 << 20
 BLOCK_TOKENS = 1 << 20
 
-#: What users pass as a corpus: a path to a text file or a re-iterable of token lists.
-Corpus = Union[str, PathLike, Iterable[list[str]]]
+#: What users pass as a corpus: a path to a text file (plain or compressed), a
+#: directory or glob of them, a list of such paths, or a re-iterable of token lists.
+Corpus = Union[str, PathLike, Sequence[Union[str, PathLike]], Iterable[list[str]]]
 
 
 @dataclass(frozen=True)
@@ -72,14 +75,45 @@ class CorpusSource(Protocol):
         ...
 
 
-class TextFileSource:
+class _ByteBlockSource:
+    """Counting and encoding for any source of raw text blocks (see byte_blocks)."""
+
+    _table: tuple[Mapping[str, int], TokenCounter] | None = None
+
+    def byte_blocks(self) -> Iterator[bytes]:
+        """Blocks of valid UTF-8 text, each ending after whitespace or at a file's end."""
+        raise NotImplementedError
+
+    def blocks(self) -> Iterator[Block]:
+        """Blocks of str tokens, as the compiled path sees them (for tests and reference)."""
+        for data in self.byte_blocks():
+            yield _split_text(data)
+
+    def count(self, max_vocab_size: int | None = None) -> Counter:
+        """Token counts, compiled (count_text). Reads every byte, so a truncated or
+        corrupt archive is found here, before any training."""
+        return count_text(self.byte_blocks(), max_vocab_size)
+
+    def encode(self, index: Mapping[str, int]) -> Iterator[EncodedChunk]:
+        """Chunks of ids, one a byte block, compiled (encode_text). The lookup table
+        is built once per index and reused on later passes."""
+        if self._table is None or self._table[0] is not index:
+            self._table = (index, vocabulary_table(index))
+        table = self._table[1]
+        for data in self.byte_blocks():
+            yield encode_text(data, table)
+
+
+class TextFileSource(_ByteBlockSource):
     """Whitespace-separated tokens, one sentence per line, read in BLOCK_BYTES blocks.
 
     Tokens are split on ASCII whitespace (space, tab, newline, CR, VT, FF: what
     bytes.split() uses), and a newline ends a sentence. Invalid UTF-8 is
     replaced by U+FFFD (one warning a pass says how often), so counting and
     encoding see the same tokens. A line longer than a block is cut where the
-    block ends (between two tokens).
+    block ends (between two tokens). A gzip, bzip2, xz or zstd file (known by
+    its first bytes, see pyw2v.compressed) is decompressed as it is read, and
+    gives the same blocks as its text uncompressed.
     """
 
     def __init__(self, path: str | os.PathLike):
@@ -94,52 +128,113 @@ class TextFileSource:
             raise ValueError(
                 f"corpus {self.path!r} is not a regular file (a pipe, device or socket); "
                 "training reads the corpus several times, so write it to a file first")
-        self._table: tuple[Mapping[str, int], TokenCounter] | None = None
+        try:
+            self.kind = detect(self.path)
+        except PermissionError:
+            raise PermissionError(f"corpus file {self.path!r} is not readable (permission "
+                                  "denied); fix its permissions or leave it out") from None
 
     def byte_blocks(self) -> Iterator[bytes]:
-        """The file in blocks of about BLOCK_BYTES of valid UTF-8, each ending after
-        whitespace (or at the end of the file), so no block cuts a token."""
-        replaced = 0
-        with open(self.path, "rb") as fh:
-            carry = b""
-            data = fh.read(BLOCK_BYTES)
-            while data:
-                following = fh.read(BLOCK_BYTES)
-                data = carry + data
-                carry = b""
-                if following:
-                    # Everything after the last whitespace may be half a token: carry it.
-                    cut = max(data.rfind(b"\n"), data.rfind(b" "), data.rfind(b"\t"))
-                    if cut < 0:   # e.g. CR-only line ends: without this the carry grows unbounded
-                        cut = max(data.rfind(b"\r"), data.rfind(b"\x0b"), data.rfind(b"\x0c"))
-                    carry, data = data[cut + 1:], data[: cut + 1]
-                if data and not data.isascii():
-                    data, n_replaced = _valid_utf8(data)
-                    replaced += n_replaced
-                if data:
-                    yield data
-                data = following
-        if replaced:
-            warnings.warn(f"{self.path}: {replaced} invalid UTF-8 byte sequences were "
-                          "replaced by U+FFFD", UnicodeWarning, stacklevel=2)
+        """The file's text in blocks of about BLOCK_BYTES of valid UTF-8, each ending
+        after whitespace (or at the end of the file), so no block cuts a token."""
+        with open_text_bytes(self.path, self.kind) as reader:
+            yield from _cut_blocks(reader, self.path)
 
-    def blocks(self) -> Iterator[Block]:
-        """Blocks of str tokens, as the compiled path sees them (for tests and reference)."""
-        for data in self.byte_blocks():
-            yield _split_text(data)
 
-    def count(self, max_vocab_size: int | None = None) -> Counter:
-        """Token counts, compiled (count_text)."""
-        return count_text(self.byte_blocks(), max_vocab_size)
+def _cut_blocks(reader: _Reader, label: str) -> Iterator[bytes]:
+    """`reader`'s bytes in blocks of about BLOCK_BYTES of valid UTF-8, each ending after
+    whitespace or at the end; invalid UTF-8 is replaced, with one warning naming `label`."""
+    replaced = 0
+    carry = b""
+    data = reader.read(BLOCK_BYTES)
+    while data:
+        following = reader.read(BLOCK_BYTES)
+        data = carry + data
+        carry = b""
+        if following:
+            # Everything after the last whitespace may be half a token: carry it.
+            cut = max(data.rfind(b"\n"), data.rfind(b" "), data.rfind(b"\t"))
+            if cut < 0:   # e.g. CR-only line ends: without this the carry grows unbounded
+                cut = max(data.rfind(b"\r"), data.rfind(b"\x0b"), data.rfind(b"\x0c"))
+            carry, data = data[cut + 1:], data[: cut + 1]
+        if data and not data.isascii():
+            data, n_replaced = _valid_utf8(data)
+            replaced += n_replaced
+        if data:
+            yield data
+        data = following
+    if replaced:
+        warnings.warn(f"{label}: {replaced} invalid UTF-8 byte sequences were "
+                      "replaced by U+FFFD", UnicodeWarning, stacklevel=3)
 
-    def encode(self, index: Mapping[str, int]) -> Iterator[EncodedChunk]:
-        """Chunks of ids, one a byte block, compiled (encode_text). The lookup table
-        is built once per index and reused on later passes."""
-        if self._table is None or self._table[0] is not index:
-            self._table = (index, vocabulary_table(index))
-        table = self._table[1]
-        for data in self.byte_blocks():
-            yield encode_text(data, table)
+
+class MultiFileSource(_ByteBlockSource):
+    """Several text files (plain or compressed, mixed), read one after another.
+
+    The files are read as one stream, with a newline added after a file that
+    does not end in one: a file's end ends a sentence, an empty file adds
+    nothing, and blocks, counts (also when pruned by max_vocab_size) and
+    trained vectors are those of one file holding the texts one after another.
+    Every file is opened and its format checked here, before any pass.
+    """
+
+    def __init__(self, paths: Iterable[str | os.PathLike]):
+        self.sources = [TextFileSource(path) for path in paths]
+        if not self.sources:
+            raise ValueError("corpus is an empty list of files; pass at least one path")
+
+    @property
+    def paths(self) -> list[str]:
+        return [source.path for source in self.sources]
+
+    def byte_blocks(self) -> Iterator[bytes]:
+        """Blocks as TextFileSource.byte_blocks gives them, over all the files."""
+        with _Concatenation(self.sources) as reader:
+            yield from _cut_blocks(reader, f"{len(self.sources)} corpus files")
+
+
+class _Reader(Protocol):
+    def read(self, n: int) -> bytes: ...
+
+
+class _Concatenation:
+    """The text of several files as one reader, a newline added after a file lacking one.
+    Only one file is open at a time."""
+
+    def __init__(self, sources: list[TextFileSource]):
+        self._sources = iter(sources)
+        self._reader: CheckedReader | None = None
+        self._last = b"\n"
+
+    def read(self, n: int) -> bytes:
+        parts: list[bytes] = []
+        while n > 0:
+            if self._reader is None:
+                source = next(self._sources, None)
+                if source is None:
+                    break
+                self._reader = open_text_bytes(source.path, source.kind)
+            data = self._reader.read(n)
+            if not data:
+                self.close()
+                if self._last == b"\n":
+                    continue
+                data = b"\n"
+            parts.append(data)
+            n -= len(data)
+            self._last = data[-1:]
+        return b"".join(parts)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader, reader = None, self._reader
+            reader.close()
+
+    def __enter__(self) -> "_Concatenation":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _valid_utf8(data: bytes) -> tuple[bytes, int]:
@@ -212,18 +307,36 @@ class TokenListSource:
 
 
 def open_source(corpus: Corpus) -> CorpusSource:
-    """A path (str or PathLike) is a text file; anything else must be sentences."""
+    """The one place that looks at what the user passed.
+
+    A path to a file is a TextFileSource; a directory, a glob pattern (``*``,
+    ``?``, ``[``; ``**`` descends into subdirectories) or a list/tuple of paths
+    is a MultiFileSource over the files (pyw2v.files lists them); anything
+    else must be sentences (token lists).
+    """
     if isinstance(corpus, str) and not os.path.exists(corpus) and any(c.isspace() for c in corpus):
         raise TypeError(
             "corpus is a str of text, not a path to a file; pass a path, or token lists "
             "such as [line.split() for line in text.splitlines()]")
     if isinstance(corpus, (str, os.PathLike)):
+        path = os.fspath(corpus)
+        if os.path.isdir(path) or (is_glob(path) and not os.path.exists(path)):
+            return MultiFileSource(corpus_files(path))
         return TextFileSource(corpus)
+    if isinstance(corpus, (list, tuple)) and corpus and all(map(_names_a_path, corpus)):
+        return MultiFileSource(path for item in corpus for path in corpus_files(item))
     if isinstance(corpus, bytes) or not isinstance(corpus, Iterable):
         raise TypeError(
-            f"corpus must be a path to a text file or an iterable of token lists, "
-            f"got {type(corpus).__name__}")
+            f"corpus must be a path to a text file or an iterable of token lists, got "
+            f"{type(corpus).__name__}; a directory, a glob pattern or a list of paths works too")
     return TokenListSource(corpus)
+
+
+def _names_a_path(item: object) -> bool:
+    """Whether a list item is a path (a str of text, such as a sentence, is not)."""
+    if isinstance(item, str):
+        return os.path.exists(item) or not any(c.isspace() for c in item)
+    return isinstance(item, os.PathLike)
 
 
 def count_words(token_blocks: Iterable[list[str]], max_vocab_size: int | None = None) -> Counter:

@@ -325,7 +325,8 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
     """Build a vocabulary from `corpus` (or take `vocab`) and train word2vec on it.
 
     corpus: a path to a text file (one sentence per line, whitespace-separated
-    tokens), a re-iterable of token lists, or an EncodedCorpus
+    tokens; .gz/.bz2/.xz/.zst decompressed), a directory, glob or list of such
+    files (see pyw2v.corpus.open_source), a re-iterable of token lists, or an EncodedCorpus
     (pyw2v.encode), whose vocabulary the model then takes as it is.
     model: "skipgram" or "cbow".
     loss: "negative" (negative sampling), "hs" (hierarchical softmax, with

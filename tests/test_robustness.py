@@ -218,10 +218,11 @@ def test_cr_only_line_ends_keep_blocks_bounded(write_corpus, monkeypatch):
     assert tokens == ["word"] * 2000 + ["tail"] * 100 + ["end"] * 100
 
 
-def test_a_directory_is_refused(tmp_path, small_model):
-    with pytest.raises(ValueError, match=r"is a directory; pass a text file"):
+def test_an_empty_directory_is_refused(tmp_path, small_model):
+    """A directory is a corpus of its files (tests/test_sources.py); an empty one is refused."""
+    with pytest.raises(ValueError, match=r"holds no regular file"):
         pyw2v.train(str(tmp_path))
-    with pytest.raises(ValueError, match=r"is a directory"):
+    with pytest.raises(ValueError, match=r"holds no regular file"):
         small_model.train(tmp_path)
 
 
