@@ -21,7 +21,7 @@ Rules (the plain-Python twin in tests/test_phrases.py follows them):
   bigrams (default 40 million, about 1.5 GB, gensim's default). When a block of
   text leaves it fuller, every entry counted at most m times is dropped and m
   grows by one, as word2vec.c's ReduceVocab (word2phrase checks per token,
-  pyw2v per block of 16 MB). Counts then become lower bounds, and bigrams of a
+  pyw2v per block of 16 MB of whole lines). Counts then become lower bounds, and bigrams of a
   dropped word go with it.
 - Saved files are JSON: {"format": "pyw2v-phrases", "version": 1, "settings":
   {...}, "layers": [{"train_words": N, "phrases": [[a, b, count(ab), score], ...]}]},
@@ -172,7 +172,7 @@ class Phrases:
         """Write text file `source` with its phrases joined to `target` (atomically;
         an existing target only with overwrite=True). Only the whitespace inside a
         joined phrase changes; invalid UTF-8 becomes U+FFFD, as training reads it."""
-        blocks = TextFileSource(source).byte_blocks()
+        blocks = _whole_lines(TextFileSource(source).byte_blocks())
         with atomic_write(target, overwrite=overwrite) as out:
             for data in blocks:
                 out.write(self._transform_text(data))
@@ -338,12 +338,27 @@ def _text_blocks(corpus: Corpus) -> Callable[[], Iterator[bytes]]:
     """A function giving the corpus, each call anew, as blocks of whole lines of UTF-8."""
     source = open_source(corpus)
     if isinstance(source, TextFileSource):
-        return source.byte_blocks
+        return lambda: _whole_lines(source.byte_blocks())
 
     def token_list_blocks() -> Iterator[bytes]:
         for block in source.blocks():
             yield _join_block(block.tokens, block.sentence_lengths)
     return token_list_blocks
+
+
+def _whole_lines(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """The blocks re-cut after their last newline, so no sentence spans two blocks
+    (a line longer than a block is held whole)."""
+    carry = b""
+    for data in blocks:
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            carry += data
+            continue
+        yield carry + data[:cut]
+        carry = data[cut:]
+    if carry:
+        yield carry
 
 
 def _join_block(tokens: list[str], lengths: Iterable[int]) -> bytes:
