@@ -11,6 +11,8 @@ Shape of the code
   sentence, without the GIL: one hash probe a token, no Python object.
 * `prune` rebuilds the table without the rare pairs and the pairs of retired
   ids, which is how pyw2v.phrases keeps memory bounded (word2vec.c's ReduceVocab).
+* `token_bounds` finds the byte offsets of tokens, so a transformed text
+  keeps every byte but the whitespace inside a joined pair.
 * `greedy_joins` is the left-to-right pass word2phrase's output makes: a pair
   joins when it is a phrase and its first word was not just joined to the left.
 * Memory: 16 bytes a slot, 2 to 4 slots per distinct pair.
@@ -139,6 +141,21 @@ cdef class PairTable:
         self.size = kept
         return before - kept
 
+    def lookup(self, const uint64_t[::1] keys):
+        """counts int64 (len(keys),): each key's count, 0 for a key not held."""
+        found = np.zeros(keys.shape[0], dtype=np.int64)
+        cdef int64_t[::1] out = found
+        cdef int64_t j
+        cdef uint64_t h
+        with nogil:
+            for j in range(keys.shape[0]):
+                h = _home(keys[j], self.mask)
+                while self.slots[h].key != EMPTY and self.slots[h].key != keys[j]:
+                    h = (h + 1) & self.mask
+                if self.slots[h].key == keys[j] and keys[j] != EMPTY:
+                    out[j] = self.slots[h].count
+        return found
+
     def items(self):
         """(keys uint64 (n,), counts int64 (n,)), sorted by key."""
         keys = np.empty(self.size, dtype=np.uint64)
@@ -154,6 +171,26 @@ cdef class PairTable:
                 j += 1
         order = np.argsort(keys, kind="stable")
         return keys[order], counts[order]
+
+
+def token_bounds(const uint8_t[::1] data):
+    """(starts, ends): int64 byte offsets of each token of `data` (split on ASCII
+    whitespace, as pyw2v._text does); token k is data[starts[k]:ends[k]]."""
+    cdef int64_t i, n = data.shape[0], k = 0
+    cdef bint space, in_token = False
+    bounds = np.empty(n + 1, dtype=np.int64)   # alternating start, end
+    cdef int64_t[::1] b = bounds
+    with nogil:
+        for i in range(n):
+            space = data[i] == 32 or 9 <= data[i] <= 13
+            if space == in_token:
+                b[k] = i
+                k += 1
+                in_token = not in_token
+        if in_token:
+            b[k] = n
+            k += 1
+    return bounds[0:k:2], bounds[1:k:2]
 
 
 def greedy_joins(const uint8_t[::1] candidate):

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pyw2v._phrases import PairTable, greedy_joins
+from pyw2v._phrases import PairTable, greedy_joins, token_bounds
 from pyw2v._text import WHITESPACE, TokenCounter
 from pyw2v.corpus import Corpus, TextFileSource, open_source
 from pyw2v.formats import FormatError, atomic_write
@@ -49,8 +49,6 @@ FORMAT_NAME = "pyw2v-phrases"
 FORMAT_VERSION = 1
 _NO_SENTENCE_CUT = 1 << 62
 _NOT_IN_PHRASE = np.uint64(0xFFFFFFFF)   # an id no phrase word has
-_IS_SPACE = np.zeros(256, dtype=bool)
-_IS_SPACE[list(WHITESPACE)] = True
 
 
 @dataclass
@@ -60,16 +58,16 @@ class PhraseLayer:
     phrases: dict[tuple[str, str], tuple[int, float]]
     train_words: int
     _vocab: dict[bytes, int] = field(default_factory=dict, repr=False)
-    _keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64), repr=False)
+    _table: PairTable = field(default_factory=PairTable, repr=False)
 
     def __post_init__(self) -> None:
         # The lookup the text path uses: ids of phrase words, sorted pair keys.
         for pair in self.phrases:
             for word in pair:
                 self._vocab.setdefault(word.encode("utf-8"), len(self._vocab))
-        keys = [self._vocab[a.encode("utf-8")] << 32 | self._vocab[b.encode("utf-8")]
-                for a, b in self.phrases]
-        self._keys = np.sort(np.array(keys, dtype=np.uint64))
+        ids = np.array([[self._vocab[a.encode("utf-8")], self._vocab[b.encode("utf-8")]]
+                        for a, b in self.phrases], dtype=np.uint32).reshape(-1)
+        self._table.add(ids, np.arange(0, len(ids) + 1, 2, dtype=np.int64))
 
     def transform(self, tokens: list[str], delimiter: str) -> list[str]:
         out: list[str] = []
@@ -95,15 +93,12 @@ class PhraseLayer:
                              dtype=np.uint64, count=len(tokens))
         ids = lookup[local_ids]
         keys = ids[:-1] << np.uint64(32) | ids[1:]
-        at = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
-        candidate = self._keys[at] == keys
+        candidate = self._table.lookup(keys) > 0
         candidate[starts[1:-1] - 1] = False    # no pair across a line end
         joins = np.flatnonzero(greedy_joins(candidate.view(np.uint8)))
         if not len(joins):
             return data
-        in_token = np.diff((~_IS_SPACE[np.frombuffer(data, np.uint8)]).view(np.int8),
-                           prepend=0, append=0)
-        token_starts, token_ends = np.flatnonzero(in_token == 1), np.flatnonzero(in_token == -1)
+        token_starts, token_ends = token_bounds(data)
         pieces, kept_from = [], 0
         for end, start in zip(token_ends[joins].tolist(), token_starts[joins + 1].tolist()):
             pieces.append(data[kept_from:end])
