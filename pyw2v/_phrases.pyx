@@ -157,7 +157,7 @@ cdef class PairTable:
         return found
 
     def items(self):
-        """(keys uint64 (n,), counts int64 (n,)), sorted by key."""
+        """(keys uint64 (n,), counts int64 (n,)), in the table's (arbitrary) order."""
         keys = np.empty(self.size, dtype=np.uint64)
         counts = np.empty(self.size, dtype=np.int64)
         cdef uint64_t[::1] k = keys
@@ -169,8 +169,7 @@ cdef class PairTable:
                 k[j] = self.slots[i].key
                 c[j] = self.slots[i].count
                 j += 1
-        order = np.argsort(keys, kind="stable")
-        return keys[order], counts[order]
+        return keys, counts
 
 
 def token_bounds(const uint8_t[::1] data):

@@ -18,10 +18,11 @@ Rules (the plain-Python twin in tests/test_phrases.py follows them):
   to its left neighbour, with `delimiter`: [new, york, times] -> [new_york, times].
   `passes` > 1 learns again on the joined text, so phrases grow to 4 words.
 - Bounded memory: the count table holds at most `max_vocab_size` unigrams plus
-  bigrams (default 40 million, about 1.5 GB, gensim's default). When a block of
-  text leaves it fuller, every entry counted at most m times is dropped and m
-  grows by one, as word2vec.c's ReduceVocab (word2phrase checks per token,
-  pyw2v per block of 16 MB of whole lines). Counts then become lower bounds, and bigrams of a
+  bigrams (default 40 million, gensim's default; 32 to 64 bytes a bigram and
+  about 150 a word, so a few GB at most). When a block of text leaves it
+  fuller, every entry counted at most m times is dropped and m grows by one,
+  as word2vec.c's ReduceVocab (word2phrase checks per token, pyw2v per block of
+  16 MB of whole lines). Counts then become lower bounds, and the bigrams of a
   dropped word go with it.
 - Saved files are JSON: {"format": "pyw2v-phrases", "version": 1, "settings":
   {...}, "layers": [{"train_words": N, "phrases": [[a, b, count(ab), score], ...]}]},

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -311,3 +314,12 @@ def test_cli_io_errors(cli, tmp_path):
     exists = cli("phrases", str(path), "-o", str(tmp_path / "out.txt"))
     assert exists.returncode == 2 and "--overwrite" in exists.stderr
     assert (tmp_path / "out.txt").read_text() == "keep me"
+
+
+def test_benchmark_script_runs(tmp_path, sentences):
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "phrases_speed.py"
+    path = written(tmp_path, sentences)
+    out = subprocess.run([sys.executable, str(script), "--corpus", str(path), "--size-mb", "0.05"],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "pyw2v  Phrases:" in out and "MB/s" in out
+    assert "pyw2v / gensim:" in out or "gensim is not installed" in out
