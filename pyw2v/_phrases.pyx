@@ -88,7 +88,8 @@ cdef class PairTable:
         self.mask = capacity - 1
         return 0
 
-    cdef int _add(self, const uint32_t *ids, const int64_t *starts, int64_t n_sentences) noexcept nogil:
+    cdef int _add(self, const uint32_t *ids, const int64_t *starts,
+                  int64_t n_sentences) noexcept nogil:
         cdef int64_t s, i
         cdef uint64_t key, h
         for s in range(n_sentences):

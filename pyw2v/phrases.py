@@ -296,10 +296,12 @@ class _Counts:
 
     def phrases(self, min_count: int, threshold: float, scoring: str) -> PhraseLayer:
         keys, pair_counts = self.pairs.items()
-        a, b = (keys >> np.uint64(32)).astype(np.int64), (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        a = (keys >> np.uint64(32)).astype(np.int64)
+        b = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
         count_a, count_b = self.counts[a].astype(float), self.counts[b].astype(float)
         keep = (pair_counts >= min_count) & (count_a >= min_count) & (count_b >= min_count)
-        a, b, pair_counts, count_a, count_b = (x[keep] for x in (a, b, pair_counts, count_a, count_b))
+        a, b, pair_counts, count_a, count_b = (
+            x[keep] for x in (a, b, pair_counts, count_a, count_b))
         scores = _score(scoring, count_a, count_b, pair_counts.astype(float), min_count,
                         float(self.train_words))
         above = np.flatnonzero(scores > threshold)
