@@ -58,8 +58,9 @@ class PhraseLayer:
 
     phrases: dict[tuple[str, str], tuple[int, float]]
     train_words: int
-    _vocab: dict[bytes, int] = field(default_factory=dict, repr=False)
-    _table: PairTable = field(default_factory=PairTable, repr=False)
+    _vocab: dict[bytes, int] = field(default_factory=dict, init=False, repr=False,
+                                     compare=False)
+    _table: PairTable = field(default_factory=PairTable, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # The lookup the text path uses: ids of phrase words, sorted pair keys.
