@@ -64,7 +64,8 @@ extensions = [
         depends=depends,   # rebuild when a header or the .pxd changes
     )
     for name, depends in (("pyw2v._core", ["pyw2v/_core.pxd", "pyw2v/_kernels.h"]),
-                          ("pyw2v._text", ["pyw2v/_text.h"]))
+                          ("pyw2v._text", ["pyw2v/_text.h"]),
+                          ("pyw2v._phrases", []))
 ]
 
 setup(

@@ -6,6 +6,7 @@ from pyw2v.evaluation import AnalogyResult, WordPairsResult
 from pyw2v.formats import FormatError
 from pyw2v.model import Word2Vec, load_model, train
 from pyw2v.params import ParameterError, TrainingParams
+from pyw2v.phrases import Phrases
 from pyw2v.progress import Progress
 from pyw2v.vectors import WordVectors, load_word2vec
 from pyw2v.vocab import Vocabulary, build_vocabulary
@@ -22,7 +23,7 @@ if not openmp_enabled():
     warnings.warn("pyw2v was built without OpenMP: training runs on one thread",
                   RuntimeWarning, stacklevel=2)
 
-__all__ = ["AnalogyResult", "EncodedCorpus", "FormatError", "ParameterError", "Progress",
+__all__ = ["AnalogyResult", "EncodedCorpus", "FormatError", "ParameterError", "Phrases", "Progress",
            "TrainingParams", "Vocabulary", "WordPairsResult", "WordVectors", "Word2Vec",
            "__version__", "build_vocabulary", "encode", "load_model", "load_word2vec",
            "openmp_enabled", "train"]

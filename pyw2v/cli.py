@@ -28,6 +28,7 @@ from pyw2v.files import is_glob
 from pyw2v.native_format import META_FILE
 from pyw2v.params import (ANALOGY_METHODS, KERNELS, LOSSES, MODELS, PROGRESS_MODES,
                           SOFTMAX_MAX_VOCAB, ParameterError, TrainingParams)
+from pyw2v.phrases import SCORINGS, Phrases
 from pyw2v.progress import progress_display
 from pyw2v.synthetic import make_corpus
 
@@ -506,6 +507,43 @@ def _add_query_parsers(commands) -> None:
     _add_analogy_parser(commands)
     _add_eval_parser(commands)
     _add_plot_parser(commands)
+    _add_phrases_parser(commands)
+
+
+def _phrases(args: argparse.Namespace) -> int:
+    _check_input_file(args.input, "corpus")
+    _check_output(args.output, args.overwrite, "output file")
+    started = time.perf_counter()
+    try:
+        model = Phrases(args.input, min_count=args.min_count, threshold=args.threshold,
+                        delimiter=args.delimiter, scoring=args.scoring, passes=args.passes)
+    except ParameterError as exc:
+        raise UsageError(str(exc.spelt("--" + exc.param.replace("_", "-")))) from None
+    model.transform_file(args.input, args.output, overwrite=args.overwrite)
+    sizes = " + ".join(f"{len(layer.phrases):,}" for layer in model.layers)
+    print(f"learned {sizes} phrases in {args.passes} pass{'es' if args.passes > 1 else ''} "
+          f"over {args.input}; wrote {args.output} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _add_phrases_parser(commands) -> None:
+    p = commands.add_parser(
+        "phrases", help="join frequent word pairs (new york -> new_york), as word2phrase",
+        description="Learn phrases from a text file and write it with each phrase joined "
+                    "into one token. Each pass joins pairs, so 2 passes make phrases of up "
+                    "to 4 words (as word2vec.c's demo-phrases.sh runs word2phrase twice).")
+    p.add_argument("input", metavar="IN", help="text file, one sentence a line")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="text file to write")
+    p.add_argument("--min-count", type=int, default=5,
+                   help="ignore words and pairs seen fewer times (default 5)")
+    p.add_argument("--threshold", type=float, default=100.0,
+                   help="join pairs scoring above this (default 100; -1..1 for npmi)")
+    p.add_argument("--passes", type=int, default=2, help="learning passes (default 2)")
+    p.add_argument("--delimiter", default="_", help="joins a phrase's words (default _)")
+    p.add_argument("--scoring", choices=SCORINGS, default="word2phrase",
+                   help="word2phrase (default) or npmi (gensim's normalized PMI)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
+    p.set_defaults(run=_phrases)
 
 
 def _add_similar_parser(commands) -> None:
