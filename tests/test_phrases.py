@@ -323,3 +323,30 @@ def test_benchmark_script_runs(tmp_path, sentences):
                          capture_output=True, text=True, timeout=120, check=True).stdout
     assert "pyw2v  Phrases:" in out and "MB/s" in out
     assert "pyw2v / gensim:" in out or "gensim is not installed" in out
+
+
+@pytest.mark.parametrize("form", ["gz", "bz2", "xz", "directory"])
+def test_learns_the_same_from_compressed_and_many_files(tmp_path, sentences, form):
+    """Phrases reads any corpus open_source reads: archives and directories give the
+    phrases of the plain text."""
+    import bz2
+    import gzip
+    import lzma
+
+    plain = Path(written(tmp_path, sentences))
+    data = plain.read_bytes()
+    if form == "directory":
+        corpus = tmp_path / "parts"
+        corpus.mkdir()
+        lines = data.splitlines(keepends=True)
+        for k in range(3):
+            corpus.joinpath(f"part{k}.txt").write_bytes(b"".join(lines[k::3]))
+        # Pairs never cross lines, so the line order does not change any count.
+        assert learned(Phrases(str(corpus), min_count=2, threshold=5)) == \
+            learned(Phrases(str(plain), min_count=2, threshold=5))
+        return
+    codec = {"gz": gzip, "bz2": bz2, "xz": lzma}[form]
+    corpus = tmp_path / f"corpus.txt.{form}"
+    corpus.write_bytes(codec.compress(data))
+    assert learned(Phrases(str(corpus), min_count=2, threshold=5)) == \
+        learned(Phrases(str(plain), min_count=2, threshold=5))
