@@ -350,3 +350,23 @@ def test_learns_the_same_from_compressed_and_many_files(tmp_path, sentences, for
     corpus.write_bytes(codec.compress(data))
     assert learned(Phrases(str(corpus), min_count=2, threshold=5)) == \
         learned(Phrases(str(plain), min_count=2, threshold=5))
+
+
+CORPUS_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpus-dev.txt"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CORPUS_DEV.exists(), reason="needs ../shared/data/corpus-dev.txt")
+def test_corpus_dev_two_passes_match_the_twin():
+    """The CLI's default (min_count 5, threshold 100, 2 passes) on corpus-dev: every
+    layer's phrases, counts and scores are the twin's (about a minute)."""
+    with open(CORPUS_DEV, "rb") as fh:
+        # bytes.split() splits on ASCII whitespace, as the compiled tokenizer does
+        text = [[token.decode("utf-8", "replace") for token in line.split()] for line in fh]
+    text = [sentence for sentence in text if sentence]
+    model = Phrases(str(CORPUS_DEV), min_count=5, threshold=100, passes=2)
+    for layer in model.layers:
+        expected = reference_phrases(text, 5, 100)
+        assert layer.phrases == expected
+        text = [reference_transform(sentence, expected) for sentence in text]
+    assert len(model.layers) == 2 and all(layer.phrases for layer in model.layers)
