@@ -92,8 +92,10 @@ class ChunkStore:
         return stem + "-ids.npy", stem + "-starts.npy"
 
     def seal(self) -> None:
-        """Join the chunks held in memory into one (as a cached file corpus is)."""
-        if len(self._memory) > 1:
+        """Join the chunks into one when all are in memory (as a cached file corpus's
+        are; spilled ones keep their blocks, as a streamed file's), so a stream is
+        trained in the chunks a file of its text would be."""
+        if len(self._memory) > 1 and not self._files:
             self._memory = [concatenate(self._memory)]
 
     def __iter__(self) -> Iterator[EncodedChunk]:
@@ -146,9 +148,9 @@ class EncodedCorpus:
     @classmethod
     def _of_store(cls, source: CorpusSource, vocab: Vocabulary,
                   store: ChunkStore) -> "EncodedCorpus":
-        """An EncodedCorpus whose one pass is already made and held in `store`."""
+        """An EncodedCorpus whose one pass is made and held in `store` (its first
+        pass gives the store's chunks by block, as a file's first pass would)."""
         encoded = cls(source, vocab, tmp_dir=store.tmp_dir)
-        store.seal()
         encoded._cached, encoded.n_tokens = store, store.n_tokens
         return encoded
 
@@ -176,6 +178,7 @@ class EncodedCorpus:
         """One pass over the corpus, chunk by chunk (from memory, or disk, once cached)."""
         if self._cached is not None:
             yield from self._cached
+            self._cached.seal()   # after the first pass, as a file's first pass is by block
             return
         once = isinstance(self.source, StreamSource)
         if once and self.n_tokens is not None:
@@ -210,9 +213,13 @@ class EncodedCorpus:
 
 def encode_stream(source: StreamSource, *, min_count: int = 5,
                   max_vocab_size: int | None = None, max_final_vocab: int | None = None,
-                  tmp_dir: str | os.PathLike | None = None) -> EncodedCorpus:
+                  tmp_dir: str | os.PathLike | None = None, join: bool = False) -> EncodedCorpus:
     """Count and encode a stream in its one pass; its vocabulary (as build_vocabulary
     would build it from the same text) is the result's `.vocab`.
+
+    Its first pass gives the chunks by block, later ones joined (when in memory),
+    as train() passes over a file whose token count it knows; join=True joins them
+    at once, as when it does not (max_vocab_size), so vectors match the file's.
 
     The provisional ids are kept as an EncodedCorpus keeps a stream's ids (memory
     up to CACHE_TOKENS, then disk under tmp_dir), then rewritten in final ids one
@@ -235,6 +242,8 @@ def encode_stream(source: StreamSource, *, min_count: int = 5,
         raise
     finally:
         provisional.close()
+    if join:
+        final.seal()
     return EncodedCorpus._of_store(source, vocab, final)
 
 

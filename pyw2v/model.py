@@ -360,7 +360,8 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
     stream = as_stream(corpus)
     if stream is not None and not fixed:
         with encode_stream(stream, min_count=min_count, max_vocab_size=max_vocab_size,
-                           max_final_vocab=max_final_vocab, tmp_dir=tmp_dir) as encoded:
+                           max_final_vocab=max_final_vocab, tmp_dir=tmp_dir,
+                           join=max_vocab_size is not None) as encoded:
             logger.info("vocabulary: %d words, %d tokens (%s)", len(encoded.vocab),
                         encoded.vocab.total_words, asdict(params))
             return Word2Vec(encoded.vocab, params).train(encoded, threads=threads,
