@@ -14,7 +14,7 @@ import numpy as np
 from pyw2v import _core
 from pyw2v._threads import effective_threads
 from pyw2v._version import __version__
-from pyw2v.corpus import Corpus, EncodedChunk, as_stream
+from pyw2v.corpus import Corpus, EncodedChunk, StreamSource, as_stream
 from pyw2v.encoding import EncodedCorpus, encode_stream, encoded_for
 from pyw2v.formats import FormatError
 from pyw2v.native_format import load_model_dir, save_model_dir
@@ -317,6 +317,26 @@ def _fixed_vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams,
     return vocab
 
 
+def _train_stream(stream: StreamSource, params: TrainingParams,
+                  fixed: Vocabulary | str | PathLike | None, threads: int,
+                  progress: ProgressArg, tmp_dir: str | PathLike | None) -> Word2Vec:
+    """train() on a stream: its one pass counts and encodes it (only encodes it, with a
+    fixed vocabulary); the ids, in memory or under tmp_dir, are dropped at the end."""
+    if fixed is None:
+        encoded = encode_stream(stream, min_count=params.min_count,
+                                max_vocab_size=params.max_vocab_size,
+                                max_final_vocab=params.max_final_vocab, tmp_dir=tmp_dir,
+                                join=params.max_vocab_size is not None)
+    else:
+        encoded = EncodedCorpus(stream, _fixed_vocabulary(stream, params, fixed),
+                                tmp_dir=tmp_dir)
+    with encoded:
+        logger.info("vocabulary: %d words, %d tokens (%s)", len(encoded.vocab),
+                    encoded.vocab.total_words, asdict(params))
+        return Word2Vec(encoded.vocab, params).train(encoded, threads=threads,
+                                                     progress=progress)
+
+
 def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int = 100,
           window: int = 5, negative: int = 5, sample: float = 1e-3, min_count: int = 5,
           epochs: int = 5,
@@ -358,22 +378,13 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
     threads = effective_threads(threads)
     fixed = vocab is not None
     stream = as_stream(corpus)
-    if stream is not None and not fixed:
-        with encode_stream(stream, min_count=min_count, max_vocab_size=max_vocab_size,
-                           max_final_vocab=max_final_vocab, tmp_dir=tmp_dir,
-                           join=max_vocab_size is not None) as encoded:
-            logger.info("vocabulary: %d words, %d tokens (%s)", len(encoded.vocab),
-                        encoded.vocab.total_words, asdict(params))
-            return Word2Vec(encoded.vocab, params).train(encoded, threads=threads,
-                                                         progress=progress)
-    vocab = _vocabulary(stream or corpus, params, vocab)
+    if stream is not None:
+        return _train_stream(stream, params, vocab, threads, progress, tmp_dir)
+    vocab = _vocabulary(corpus, params, vocab)
     logger.info("vocabulary: %d words, %d tokens (%s)", len(vocab), vocab.total_words,
                 asdict(params))
     w2v = Word2Vec(vocab, params)
     # The vocabulary's total is the token count only if counted from this very corpus, unpruned.
     exact = not fixed and max_vocab_size is None and not isinstance(corpus, EncodedCorpus)
     exact_count = vocab.total_words if exact else None
-    if stream is not None:
-        with encoded_for(stream, vocab, tmp_dir=tmp_dir) as encoded:
-            return w2v.train(encoded, threads=threads, progress=progress)
     return w2v.train(corpus, threads=threads, progress=progress, _epoch_words=exact_count)

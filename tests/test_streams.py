@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 import pyw2v
+from pyw2v import LineStream, encoding
 from pyw2v import corpus as corpus_module
-from pyw2v import encoding
-from pyw2v.corpus import LineStream, StreamSource, open_source
+from pyw2v.corpus import StreamSource, open_source
 from pyw2v.encoding import encode_stream
 from pyw2v.synthetic import make_corpus
 
