@@ -266,6 +266,9 @@ def as_stream(corpus: object) -> StreamSource | None:
     if isinstance(corpus, str) and corpus == STDIN:
         return StreamSource(_file_pieces(_stdin()), "standard input")
     if isinstance(corpus, io.IOBase):
+        if corpus.isatty():
+            raise ValueError("corpus is a file object reading a terminal; pipe the text in, "
+                             "or pass the path of a text file")
         return StreamSource(_file_pieces(corpus), f"stream {getattr(corpus, 'name', '')!s}".strip())
     if isinstance(corpus, LineStream):
         return StreamSource(_line_pieces(corpus.lines), "LineStream")

@@ -55,6 +55,7 @@ class ChunkStore:
         self.limit = limit
         self.tmp_dir = tmp_dir
         self.n_tokens = 0
+        self._in_memory = 0   # tokens of self._memory
         self._memory: list[EncodedChunk] = []
         self._files: list[tuple[str, str]] = []
         self._directory: str | None = None
@@ -72,9 +73,9 @@ class ChunkStore:
 
     def append(self, chunk: EncodedChunk) -> bool:
         """Keep `chunk`; False (nothing kept) if it would pass `limit` with no tmp_dir."""
-        in_memory = sum(c.n_tokens for c in self._memory)
-        if in_memory + chunk.n_tokens <= self.limit and not self._files:
+        if self._in_memory + chunk.n_tokens <= self.limit and not self._files:
             self._memory.append(chunk)
+            self._in_memory += chunk.n_tokens
         elif self.tmp_dir is None:
             return False
         else:
@@ -107,7 +108,9 @@ class ChunkStore:
     def drain(self) -> Iterator[EncodedChunk]:
         """Every chunk in order, each dropped (its files deleted) once given."""
         while self._memory:
-            yield self._memory.pop(0)
+            chunk = self._memory.pop(0)
+            self._in_memory -= chunk.n_tokens
+            yield chunk
         while self._files:
             ids, starts = self._files.pop(0)
             chunk = EncodedChunk(np.load(ids), np.load(starts))
@@ -117,7 +120,7 @@ class ChunkStore:
 
     def close(self) -> None:
         """Drop the chunks and delete the spill directory."""
-        self._memory, self._files = [], []
+        self._memory, self._files, self._in_memory = [], [], 0
         if self._cleanup is not None:
             self._cleanup()
 

@@ -212,6 +212,8 @@ def test_a_terminal_on_stdin_is_refused_with_a_hint(tmp_path, cli, fake_stdin):
     assert result.returncode == 2 and "terminal" in result.stderr and "cat " in result.stderr
     with pytest.raises(ValueError, match="terminal; pipe"):
         pyw2v.train("-")
+    with pytest.raises(ValueError, match="reading a terminal"):
+        pyw2v.train(sys.stdin)
 
 
 def test_tmp_dir_must_be_a_directory(tmp_path, cli, fake_stdin):
