@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 import pyw2v
 from pyw2v import plot
 from pyw2v._threads import effective_threads
+from pyw2v.corpus import STDIN
 from pyw2v.files import is_glob
 from pyw2v.native_format import META_FILE
 from pyw2v.params import (ANALOGY_METHODS, KERNELS, LOSSES, MODELS, PROGRESS_MODES,
@@ -206,6 +207,8 @@ def _train(args: argparse.Namespace) -> int:
 
 def _corpus_label(corpus: str | list[str]) -> str:
     """How messages name the corpus: its path, or the first of several."""
+    if corpus == STDIN:
+        return "standard input"
     return corpus if isinstance(corpus, str) else f"{len(corpus)} corpora ({corpus[0]}, ...)"
 
 
@@ -220,6 +223,10 @@ def _train_options(args: argparse.Namespace) -> tuple[str | list[str], dict, int
     if not paths:
         raise UsageError("no corpus given: pyw2v train CORPUS -o VECTORS "
                          "(or -train CORPUS -output VECTORS)")
+    _check_stdin(paths)
+    if args.tmp_dir is not None and not os.path.isdir(args.tmp_dir):
+        raise UsageError(f"--tmp-dir {args.tmp_dir} is not a directory; create it or choose "
+                         "another")
     if args.output is None and args.save_model is None:
         raise UsageError("no output given: -o VECTORS (or -output VECTORS) writes the vectors, "
                          "--save-model DIR the full model")
@@ -235,15 +242,29 @@ def _train_options(args: argparse.Namespace) -> tuple[str | list[str], dict, int
                    sample=args.sample, min_count=args.min_count, epochs=args.epochs,
                    alpha=args.alpha, min_alpha=args.min_alpha, seed=args.seed,
                    max_vocab_size=args.max_vocab_size, max_final_vocab=args.max_final_vocab,
-                   kernel=args.kernel, loss="hs" if args.hs else args.loss)
+                   kernel=args.kernel, loss="hs" if args.hs else args.loss,
+                   tmp_dir=args.tmp_dir)
     try:
-        TrainingParams(**options)
+        TrainingParams(**{k: v for k, v in options.items() if k != "tmp_dir"})
         threads = effective_threads(args.threads)
     except ParameterError as exc:
         raise _params_error(exc) from None
     if args.read_vocab is not None:
         options["vocab"] = _read_vocab(args.read_vocab)
     return corpus, options, threads
+
+
+def _check_stdin(paths: list[str]) -> None:
+    """`-` (standard input) must come alone, once, and not from a terminal."""
+    if STDIN not in paths:
+        return
+    if len(paths) > 1:
+        twice = "given twice" if paths.count(STDIN) > 1 else "given with other corpora"
+        raise UsageError(f"'-' (standard input) is {twice}, but it can be read only once and "
+                         "alone; give '-' once, or write the text to a file")
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("'-' reads the corpus from standard input, which is a terminal; pipe "
+                         "it in: cat corpus.txt | pyw2v train - -o vectors.txt")
 
 
 def _read_vocab(path: str) -> pyw2v.Vocabulary:
@@ -258,7 +279,7 @@ def _read_vocab(path: str) -> pyw2v.Vocabulary:
 def _check_outputs(args: argparse.Namespace, corpus: str | list[str]) -> bool:
     """Refuse an output that is missing its overwrite flag or names another file of the
     run, before any training; returns whether the vectors file is binary."""
-    paths = [corpus] if isinstance(corpus, str) else corpus
+    paths = [] if corpus == STDIN else [corpus] if isinstance(corpus, str) else corpus
     for path in paths:   # a directory or glob is checked file by file as training opens it
         if not os.path.isdir(path) and not (is_glob(path) and not os.path.exists(path)):
             _check_input_file(path, "corpus")
@@ -312,7 +333,8 @@ def _add_train_parser(commands) -> None:
                "adds negative sampling (as word2vec.c); --loss softmax is the full softmax.")
     p.add_argument("corpus", nargs="*", metavar="CORPUS",
                    help="training text: files (.gz .bz2 .xz .zst are decompressed), "
-                        "directories of files, or quoted glob patterns such as 'dir/**/*.bz2'")
+                        "directories of files, quoted glob patterns such as 'dir/**/*.bz2', "
+                        "or - for standard input (read once: cat a.txt | pyw2v train - ...)")
     p.add_argument("-train", dest="train_file", metavar="CORPUS",
                    help="word2vec.c spelling of CORPUS")
     p.add_argument("-o", "--output", "-output", dest="output", metavar="VECTORS",
@@ -333,6 +355,9 @@ def _add_train_parser(commands) -> None:
                    help="train with this vocabulary (`word count` lines) instead of counting "
                         "the corpus; its counts drive subsampling and negative sampling")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument("--tmp-dir", metavar="DIR", default=None,
+                   help="with CORPUS '-', where its token ids go once they outgrow memory "
+                        "(default: the system's temporary directory); deleted at the end")
     _add_model_options(p.add_argument_group("model"))
     o = p.add_argument_group("output")
     o.add_argument("--progress", choices=PROGRESS_MODES, default="auto",

@@ -18,14 +18,17 @@ one block: at most BLOCK_BYTES of text plus its ids (for token lists, about
 """
 from __future__ import annotations
 
+import io
 import os
+import sys
+import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
 from os import PathLike
-from typing import Protocol, Union
+from typing import IO, Protocol, Union
 
 import numpy as np
 
@@ -38,8 +41,10 @@ BLOCK_BYTES = 16 << 20
 BLOCK_TOKENS = 1 << 20
 
 #: What users pass as a corpus: a path to a text file (plain or compressed), a
-#: directory or glob of them, a list of such paths, or a re-iterable of token lists.
-Corpus = Union[str, PathLike, Sequence[Union[str, PathLike]], Iterable[list[str]]]
+#: directory or glob of them, a list of such paths, a re-iterable of token lists,
+#: or a stream read once: "-" (standard input), a file object, lines of text.
+Corpus = Union[str, PathLike, Sequence[Union[str, PathLike]], Iterable[list[str]],
+               io.IOBase, "LineStream", Iterator[str]]
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,198 @@ class MultiFileSource(_ByteBlockSource):
             yield from _cut_blocks(reader, f"{len(self.sources)} corpus files")
 
 
+#: The corpus argument that means standard input (`pyw2v train - ...`).
+STDIN = "-"
+
+
+class LineStream:
+    """A one-shot iterable of lines of text (str or bytes) to read once as a corpus.
+
+    Each item is one or more lines (a trailing newline is optional; one is added),
+    split into tokens as a text file's lines are. Wrap what open_source could not
+    tell from token lists, e.g. a list of str lines: LineStream(["the cat", "a dog"]).
+    Open file objects and generators of str lines need no wrapper.
+    """
+
+    def __init__(self, lines: Iterable[str | bytes]):
+        self.lines = lines
+
+
+class StreamSource(_ByteBlockSource):
+    """Text that can be read only once: standard input, a file object, lines of text.
+
+    Blocks are cut as a text file's (same BLOCK_BYTES, same tokenizer), so a stream
+    gives the counts, ids and vectors of the same text in a file. A second pass is
+    an error: pyw2v.encoding keeps the ids of the one pass (encode_stream).
+    """
+
+    def __init__(self, pieces: Iterator[bytes], label: str):
+        self._reader = _PieceReader(pieces)
+        self.label = label
+        self._read = False
+
+    def byte_blocks(self) -> Iterator[bytes]:
+        """The stream's text in blocks, as TextFileSource.byte_blocks cuts a file's."""
+        if self._read:
+            raise ValueError(f"{self.label} was already read, and a stream can be read only "
+                             "once; pass it to pyw2v.train or pyw2v.encode, which keep its ids")
+        self._read = True
+        yield from _cut_blocks(self._reader, self.label)
+
+
+class _PieceReader:
+    """read(n) over an iterator of byte pieces: exactly n bytes until the end."""
+
+    def __init__(self, pieces: Iterator[bytes]):
+        self._pieces = pieces
+        self._rest = b""
+
+    def read(self, n: int) -> bytes:
+        parts, have = [self._rest], len(self._rest)
+        while have < n:
+            piece = next(self._pieces, b"")
+            if not piece:
+                break
+            parts.append(piece)
+            have += len(piece)
+        data = b"".join(parts)
+        self._rest = data[n:]
+        return data[:n]
+
+
+def as_stream(corpus: object) -> StreamSource | None:
+    """`corpus` as a StreamSource if it is a stream, else None: STDIN ("-"), an open
+    file object (io.IOBase), a LineStream, or a one-shot iterator whose first item
+    is a str or bytes line (a generator of token lists stays an error: one-shot)."""
+    if isinstance(corpus, StreamSource):
+        return corpus
+    if isinstance(corpus, str) and corpus == STDIN:
+        return StreamSource(_file_pieces(_stdin()), "standard input")
+    if isinstance(corpus, io.IOBase):
+        if corpus.isatty():
+            raise ValueError("corpus is a file object reading a terminal; pipe the text in, "
+                             "or pass the path of a text file")
+        return StreamSource(_file_pieces(corpus), f"stream {getattr(corpus, 'name', '')!s}".strip())
+    if isinstance(corpus, LineStream):
+        return StreamSource(_line_pieces(corpus.lines), "LineStream")
+    if isinstance(corpus, Iterator) and not isinstance(corpus, (str, bytes)):
+        first = next(corpus, None)
+        if first is None or isinstance(first, (str, bytes)):
+            lines = chain([] if first is None else [first], corpus)
+            return StreamSource(_line_pieces(lines), "stream of lines")
+        raise TypeError(
+            "corpus is a one-shot iterator (e.g. a generator) of token lists, but training reads "
+            "token lists once per epoch; pass a list of token lists, or a generator of str "
+            "lines (read once: its ids are kept)")
+    return None
+
+
+def _stdin() -> io.IOBase:
+    """Standard input, refused when it is a terminal (nothing was piped in)."""
+    if sys.stdin is None:
+        raise ValueError("corpus '-' is standard input, but this process has none; "
+                         "pass a path to a text file")
+    if sys.stdin.isatty():
+        raise ValueError("corpus '-' reads standard input, which is a terminal; pipe the "
+                         "text in, e.g. `cat corpus.txt | pyw2v train - -o vectors.txt`, "
+                         "or pass the file's path")
+    return sys.stdin
+
+
+def _file_pieces(stream: io.IOBase) -> Iterator[bytes]:
+    """A file object's bytes (a text file's underlying binary buffer when it has one, so
+    its bytes are tokenized exactly as a file's; else its text as UTF-8)."""
+    binary = getattr(stream, "buffer", stream) if isinstance(stream, io.TextIOBase) else stream
+    if isinstance(binary, io.TextIOBase):
+        return (text.encode("utf-8", "surrogatepass")
+                for text in iter(lambda: binary.read(BLOCK_BYTES // 4), ""))
+    return iter(lambda: binary.read(BLOCK_BYTES), b"")
+
+
+def _line_pieces(lines: Iterable[str | bytes]) -> Iterator[bytes]:
+    """Each line as UTF-8 (invalid sequences are replaced later, with a warning),
+    ending in a newline."""
+    for number, line in enumerate(lines):
+        if isinstance(line, str):
+            line = line.encode("utf-8", "surrogatepass")
+        elif not isinstance(line, (bytes, bytearray)):
+            raise TypeError(f"line {number} of the stream is a {type(line).__name__}, not a "
+                            "str; a stream of lines holds text, e.g. 'the cat sat'")
+        yield bytes(line) if line.endswith(b"\n") else bytes(line) + b"\n"
+
+
+class OnePassEncoder:
+    """Counting and encoding in the same pass, for a stream that cannot be read twice.
+
+    Each block is counted as count_text counts it (pruned by max_vocab_size alike)
+    and encoded by provisional ids, one per distinct token, numbered as first seen;
+    sentences are kept whole (cut only where blocks end). Once the vocabulary is
+    known, `final_ids` maps provisional to final ids, and `finish` drops the
+    out-of-vocabulary ids and cuts sentences exactly as encode_text would have.
+
+    Memory: a dict of the distinct tokens held by the count (with max_vocab_size,
+    the words pruned leave it for a file under `tmp_dir`, read back once).
+    """
+
+    def __init__(self, max_vocab_size: int | None = None, tmp_dir: str | None = None):
+        self._count = _TextCount(max_vocab_size)
+        self._ids: dict[bytes, int] = {}
+        self._next_id = 0
+        self._tmp_dir = tmp_dir
+        self._pruned: IO[bytes] | None = None   # "id word" lines of words pruned away
+
+    def encode(self, data: bytes) -> EncodedChunk:
+        """Count a block (ending after whitespace) and return its provisional ids."""
+        block = TokenCounter()
+        block.add(data)
+        tokens, _ = block.items()
+        provisional = np.empty(len(tokens), dtype=np.int64)
+        for k, token in enumerate(tokens):
+            i = self._ids.get(token)
+            if i is None:
+                i = self._ids[token] = self._next_id
+                self._next_id += 1
+            provisional[k] = i
+        block.set_ids(provisional)
+        chunk = EncodedChunk(*block.encode(data, np.iinfo(np.int64).max))
+        if self._count.add(data):
+            self._forget_pruned()
+        return chunk
+
+    def _forget_pruned(self) -> None:
+        """Move the words the count pruned from the dict to the file (bounded memory)."""
+        alive = set(self._count.counter.items()[0])
+        gone = [token for token in self._ids if token not in alive]
+        if not gone:
+            return
+        if self._pruned is None:
+            self._pruned = tempfile.TemporaryFile(prefix="pyw2v-pruned-", dir=self._tmp_dir)
+        self._pruned.write(b"".join(b"%d %s\n" % (self._ids.pop(t), t) for t in gone))
+
+    def counts(self) -> Counter:
+        """The counts of the pass, equal to count_text's over the same blocks."""
+        return self._count.counts()
+
+    def final_ids(self, index: Mapping[str, int]) -> np.ndarray:
+        """int64 (provisional ids,): each provisional id's id in `index`, or -1."""
+        remap = np.full(self._next_id, -1, dtype=np.int64)
+        words = list(self._ids)
+        ids = np.fromiter(self._ids.values(), dtype=np.int64, count=len(words))
+        remap[ids] = [index.get(w, -1) for w in _decode_words(words)]
+        if self._pruned is not None:
+            self._pruned.seek(0)
+            for line in self._pruned:
+                i, word = line.split()
+                remap[int(i)] = index.get(word.decode("utf-8"), -1)
+            self._pruned.close()
+        return remap
+
+    @staticmethod
+    def finish(chunk: EncodedChunk, final_ids: np.ndarray) -> EncodedChunk:
+        """A provisional chunk in final ids (final_ids from `final_ids`)."""
+        return keep_known(final_ids[chunk.token_ids], np.diff(chunk.sentence_starts))
+
+
 class _Reader(Protocol):
     def read(self, n: int) -> bytes: ...
 
@@ -277,7 +474,8 @@ class TokenListSource:
             if isinstance(sentence, (str, bytes)) or not isinstance(sentence, (list, tuple)):
                 raise TypeError(
                     f"corpus sentence {number} is a {type(sentence).__name__}, not a list of "
-                    "str tokens; pass e.g. [['the', 'cat'], ['a', 'dog']] or a path to a text file")
+                    "str tokens; pass e.g. [['the', 'cat'], ['a', 'dog']], a path to a text file, "
+                    "or pyw2v.LineStream(lines) for lines of text")
             if sentence:
                 if not isinstance(sentence[0], str):
                     raise TypeError(
@@ -312,8 +510,13 @@ def open_source(corpus: Corpus) -> CorpusSource:
     A path to a file is a TextFileSource; a directory, a glob pattern (``*``,
     ``?``, ``[``; ``**`` descends into subdirectories) or a list/tuple of paths
     is a MultiFileSource over the files (pyw2v.files lists them); anything
-    else must be sentences (token lists).
+    else must be sentences (token lists). A stream (see as_stream: "-" for standard
+    input, a file object, a LineStream or a generator of str lines) is a
+    StreamSource, readable once.
     """
+    stream = as_stream(corpus)
+    if stream is not None:
+        return stream
     if isinstance(corpus, str) and not os.path.exists(corpus) and any(c.isspace() for c in corpus):
         raise TypeError(
             "corpus is a str of text, not a path to a file; pass a path, or token lists "
@@ -323,6 +526,9 @@ def open_source(corpus: Corpus) -> CorpusSource:
         if os.path.isdir(path) or (is_glob(path) and not os.path.exists(path)):
             return MultiFileSource(corpus_files(path))
         return TextFileSource(corpus)
+    if isinstance(corpus, (list, tuple)) and STDIN in corpus:
+        raise ValueError("corpus '-' (standard input) can be read only once and not with other "
+                         "corpora; give '-' alone, or write the text to a file")
     if isinstance(corpus, (list, tuple)) and corpus and all(map(_names_a_path, corpus)):
         return MultiFileSource(path for item in corpus for path in corpus_files(item))
     if isinstance(corpus, bytes) or not isinstance(corpus, Iterable):
@@ -363,24 +569,53 @@ def count_text(blocks: Iterable[bytes], max_vocab_size: int | None = None) -> Co
     counted as bytes, then decoded as UTF-8 (TextFileSource.byte_blocks yields
     valid UTF-8). `max_vocab_size` prunes as in count_words, after each block.
     """
-    counter = TokenCounter()
-    prune_below = 1
+    counting = _TextCount(max_vocab_size)
     for data in blocks:
-        counter.add(data)
-        while max_vocab_size is not None and len(counter) > max_vocab_size:
-            counter.prune(prune_below + 1)
-            prune_below += 1
-    tokens, counts = counter.items()
-    # One decode for all words (tokens hold no newline); blocks are valid UTF-8.
-    return Counter(dict(zip(b"\n".join(tokens).decode("utf-8").split("\n"), counts.tolist())))
+        counting.add(data)
+    return counting.counts()
+
+
+class _TextCount:
+    """count_text's state, one block at a time (a stream counts and encodes in one pass)."""
+
+    def __init__(self, max_vocab_size: int | None):
+        self.counter = TokenCounter()
+        self.max_vocab_size = max_vocab_size
+        self.prune_below = 1
+
+    def add(self, data: bytes) -> bool:
+        """Count `data`'s tokens; whether the table was pruned."""
+        self.counter.add(data)
+        pruned = False
+        while self.max_vocab_size is not None and len(self.counter) > self.max_vocab_size:
+            self.counter.prune(self.prune_below + 1)
+            self.prune_below += 1
+            pruned = True
+        return pruned
+
+    def counts(self) -> Counter:
+        tokens, counts = self.counter.items()
+        return Counter(dict(zip(_decode_words(tokens), counts.tolist())))
+
+
+def _decode_words(tokens: list[bytes]) -> list[str]:
+    """Tokens (no whitespace inside, valid UTF-8) as str, in one decode."""
+    return b"\n".join(tokens).decode("utf-8").split("\n") if tokens else []
 
 
 def encode_block(block: Block, index: Mapping[str, int]) -> EncodedChunk:
     """Token ids of the in-vocabulary tokens of a block, sentences cut to MAX_SENTENCE_LENGTH."""
     ids = np.fromiter(map(index.get, block.tokens, repeat(-1)), dtype=np.int64,
                       count=len(block.tokens))
+    return keep_known(ids, np.asarray(block.sentence_lengths, dtype=np.int64))
+
+
+def keep_known(ids: np.ndarray, sentence_lengths: np.ndarray) -> EncodedChunk:
+    """The chunk of the ids >= 0 (int64 (n,), -1 out of vocabulary) of sentences of
+    `sentence_lengths` tokens (int64 (m,)), sentences cut to MAX_SENTENCE_LENGTH and
+    emptied ones dropped, as the compiled encoder does."""
     known = ids >= 0
-    lengths = np.asarray(block.sentence_lengths, dtype=np.int64)
+    lengths = sentence_lengths
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if len(lengths) else lengths
     kept_lengths = np.add.reduceat(known, starts) if len(lengths) else lengths
     return EncodedChunk(ids[known].astype(np.uint32),

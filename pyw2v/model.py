@@ -14,8 +14,8 @@ import numpy as np
 from pyw2v import _core
 from pyw2v._threads import effective_threads
 from pyw2v._version import __version__
-from pyw2v.corpus import Corpus, EncodedChunk
-from pyw2v.encoding import EncodedCorpus, encoded_for
+from pyw2v.corpus import Corpus, EncodedChunk, StreamSource, as_stream
+from pyw2v.encoding import EncodedCorpus, encode_stream, encoded_for
 from pyw2v.formats import FormatError
 from pyw2v.native_format import load_model_dir, save_model_dir
 from pyw2v.params import (  # noqa: F401  (re-exported: pyw2v.model.TrainingParams etc.)
@@ -98,12 +98,14 @@ class Word2Vec:
               alpha: float | None = None, min_alpha: float | None = None,
               threads: int | None = None,
               progress: ProgressArg = None,
-              report_every: float = 0.5, _epoch_words: int | None = None) -> "Word2Vec":
+              report_every: float = 0.5, tmp_dir: str | PathLike | None = None,
+              _epoch_words: int | None = None) -> "Word2Vec":
         """Train (further) on `corpus` with this model's vocabulary; unknown words are skipped.
 
         `corpus` is a path, a re-iterable of token lists, or an EncodedCorpus
         made with this model's vocabulary, `pyw2v.encode(corpus, model.vocab)`
-        (to encode once, train many times).
+        (to encode once, train many times), or a stream read once (its ids kept,
+        beyond memory in files under `tmp_dir`; see pyw2v.encoding).
 
         The learning rate decays linearly from `alpha` (default: the model's) to
         `min_alpha` over all words of this call's `epochs` (default: the
@@ -121,13 +123,14 @@ class Word2Vec:
                 with progress_display(progress) as callback:
                     return self.train(corpus, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
                                       threads=threads, progress=callback,
-                                      report_every=report_every, _epoch_words=_epoch_words)
+                                      report_every=report_every, tmp_dir=tmp_dir,
+                                      _epoch_words=_epoch_words)
         params = replace(self.params,
                          epochs=self.params.epochs if epochs is None else epochs,
                          alpha=self.params.alpha if alpha is None else alpha,
                          min_alpha=self.params.min_alpha if min_alpha is None else min_alpha)
         threads = effective_threads(threads)
-        encoded = encoded_for(corpus, self.vocab, _epoch_words)
+        encoded = encoded_for(corpus, self.vocab, _epoch_words, tmp_dir)
         if _epoch_words is None:
             _epoch_words = encoded.tokens_per_pass()
         if not _epoch_words:
@@ -314,6 +317,26 @@ def _fixed_vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams,
     return vocab
 
 
+def _train_stream(stream: StreamSource, params: TrainingParams,
+                  fixed: Vocabulary | str | PathLike | None, threads: int,
+                  progress: ProgressArg, tmp_dir: str | PathLike | None) -> Word2Vec:
+    """train() on a stream: its one pass counts and encodes it (only encodes it, with a
+    fixed vocabulary); the ids, in memory or under tmp_dir, are dropped at the end."""
+    if fixed is None:
+        encoded = encode_stream(stream, min_count=params.min_count,
+                                max_vocab_size=params.max_vocab_size,
+                                max_final_vocab=params.max_final_vocab, tmp_dir=tmp_dir,
+                                join=params.max_vocab_size is not None)
+    else:
+        encoded = EncodedCorpus(stream, _fixed_vocabulary(stream, params, fixed),
+                                tmp_dir=tmp_dir)
+    with encoded:
+        logger.info("vocabulary: %d words, %d tokens (%s)", len(encoded.vocab),
+                    encoded.vocab.total_words, asdict(params))
+        return Word2Vec(encoded.vocab, params).train(encoded, threads=threads,
+                                                     progress=progress)
+
+
 def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int = 100,
           window: int = 5, negative: int = 5, sample: float = 1e-3, min_count: int = 5,
           epochs: int = 5,
@@ -321,13 +344,16 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
           seed: int = 1, max_vocab_size: int | None = None, max_final_vocab: int | None = None,
           exact_sigmoid: bool = False, kernel: str = "auto", loss: str = "negative",
           hs: bool = False, progress: ProgressArg = None,
-          vocab: Vocabulary | str | PathLike | None = None) -> Word2Vec:
+          vocab: Vocabulary | str | PathLike | None = None,
+          tmp_dir: str | PathLike | None = None) -> Word2Vec:
     """Build a vocabulary from `corpus` (or take `vocab`) and train word2vec on it.
 
     corpus: a path to a text file (one sentence per line, whitespace-separated
     tokens; .gz/.bz2/.xz/.zst decompressed), a directory, glob or list of such
-    files (see pyw2v.corpus.open_source), a re-iterable of token lists, or an EncodedCorpus
-    (pyw2v.encode), whose vocabulary the model then takes as it is.
+    files (see pyw2v.corpus.open_source), a re-iterable of token lists, an EncodedCorpus
+    (pyw2v.encode), whose vocabulary the model then takes as it is, or a stream
+    read once: "-" (standard input), an open file object, pyw2v.LineStream(lines)
+    or a generator of str lines; its one pass is counted and encoded together.
     model: "skipgram" or "cbow".
     loss: "negative" (negative sampling), "hs" (hierarchical softmax, with
     negative sampling too unless negative=0) or "softmax" (full softmax, small
@@ -341,6 +367,8 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
     are skipped, and subsampling and noise use vocab's counts. min_count and
     max_final_vocab filter it (as word2vec.c's -read-vocab with -min-count;
     min_count=1 takes it whole); max_vocab_size is an error.
+    tmp_dir: where a stream's ids go once they outgrow memory (default
+    tempfile.gettempdir()); deleted when training ends.
     """
     params = TrainingParams(model=model, dim=dim, window=window, negative=negative,
                             sample=sample, min_count=min_count, epochs=epochs, alpha=alpha,
@@ -349,6 +377,9 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
                             kernel=kernel, loss=resolve_loss(loss, hs))
     threads = effective_threads(threads)
     fixed = vocab is not None
+    stream = as_stream(corpus)
+    if stream is not None:
+        return _train_stream(stream, params, vocab, threads, progress, tmp_dir)
     vocab = _vocabulary(corpus, params, vocab)
     logger.info("vocabulary: %d words, %d tokens (%s)", len(vocab), vocab.total_words,
                 asdict(params))

@@ -169,14 +169,29 @@ def build_vocabulary(corpus: Corpus, *, min_count: int = 5, max_vocab_size: int 
     max_vocab_size bounds the table while counting (rare words pruned as
     word2vec.c does; see pyw2v.corpus.count_words); min_count and
     max_final_vocab filter the final counts. A clear error if nothing is left.
+    A stream is read (and so used up) here; to train on one, pass it to
+    pyw2v.train, which counts and encodes it in its one pass.
     """
+    check_vocabulary_options(min_count, max_vocab_size, max_final_vocab)
+    counts = open_source(corpus).count(max_vocab_size)
+    return vocabulary_from_counts(counts, min_count, max_final_vocab)
+
+
+def check_vocabulary_options(min_count: int, max_vocab_size: int | None,
+                             max_final_vocab: int | None) -> None:
+    """A ValueError naming the first option that is not an int >= 1 (None allowed but
+    for min_count)."""
     for name, value in (("min_count", min_count), ("max_vocab_size", max_vocab_size),
                         ("max_final_vocab", max_final_vocab)):
         if value is None and name != "min_count":
             continue
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-    counts = open_source(corpus).count(max_vocab_size)
+
+
+def vocabulary_from_counts(counts: Mapping[str, int], min_count: int,
+                           max_final_vocab: int | None) -> Vocabulary:
+    """`Vocabulary.from_counts`, with a clear error for no tokens or no word kept."""
     vocab = Vocabulary.from_counts(counts, min_count, max_final_vocab)
     if not counts:
         raise ValueError("the corpus is empty: it has no tokens")
