@@ -47,3 +47,14 @@ def test_kernel_profile_trains_one_epoch(tmp_path, kernel):
                           kernel, "--dim", "8"], capture_output=True, text=True, timeout=120,
                          check=True).stdout
     assert out.startswith(f"{kernel}: ") and " tokens, vocabulary " in out
+
+
+def test_gz_directory_checks_vocabulary_and_vectors_and_prints_the_ratio(tmp_path):
+    corpus = tmp_path / "tiny.txt"
+    make_corpus(n_sentences=300, seed=0).write_text(corpus)
+    out = subprocess.run([sys.executable, str(Path(__file__).with_name("gz_directory.py")),
+                          "--corpus", str(corpus), "--files", "4", "--min-count", "2",
+                          "--check-dim", "8", "--dim", "8", "--epochs", "1"],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "in 4 .gz files" in out and "identical: True" in out
+    assert "max abs difference 0.0" in out and "ratio " in out
