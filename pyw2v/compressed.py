@@ -183,9 +183,9 @@ class ReadAhead:
             self._slots.release()
             if isinstance(item, BaseException):
                 self._ended, self._error = True, item
-            elif not item:
-                self._ended = True
-            self._pending += item if isinstance(item, bytes) else b""
+            else:
+                self._ended = not item
+                self._pending += item
         if self._error is not None:
             raise self._error
         out, self._pending = self._pending[:n], self._pending[n:]   # no copy when n fits
