@@ -2,13 +2,17 @@
 
     python benchmarks/sources_speed.py               # the first 50 MB of corpus-dev
     python benchmarks/sources_speed.py --size-mb 5 --corpus my.txt
+    python benchmarks/sources_speed.py --no-read-ahead   # decompress on the tokenizer's thread
 
 Writes the text (cut at a line end) into a temporary directory as a plain file,
 .gz, .bz2, .xz (.zst when zstandard is installed) and a directory of --files
 plain files, then times, for each, a plain decompressing read of the text
 (pyw2v.compressed, no tokenizing), build_vocabulary (the counting pass) and
 pyw2v.encode (the encoding pass). MB/s are of uncompressed text. Compression
-time is not measured (xz uses preset 1 to keep the setup short).
+time is not measured (xz uses preset 1 to keep the setup short). Decompression
+runs a block ahead on another thread (pyw2v.compressed.ReadAhead); --no-read-ahead
+reads on the tokenizer's thread, as before it, and --block-mb changes the read
+block (a smaller one shows on a small text the overlap a large corpus gets).
 """
 import argparse
 import bz2
@@ -20,6 +24,7 @@ import time
 from pathlib import Path
 
 import pyw2v
+from pyw2v import corpus as corpus_module
 from pyw2v.compressed import detect, open_text_bytes
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -65,12 +70,18 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(DATA / "corpus-dev.txt"))
     parser.add_argument("--size-mb", type=float, default=50)
     parser.add_argument("--files", type=int, default=100)
+    parser.add_argument("--block-mb", type=int, default=16)
+    parser.add_argument("--no-read-ahead", action="store_true")
     args = parser.parse_args()
+    corpus_module.BLOCK_BYTES = args.block_mb << 20
+    if args.no_read_ahead:
+        corpus_module.ReadAhead = lambda reader, block_bytes: reader
     with open(args.corpus, "rb") as fh:
         text = fh.read(int(args.size_mb * 1_000_000))
     text = text[: text.rfind(b"\n") + 1]
     mb = len(text) / 1e6
-    print(f"{mb:.1f} MB of text from {args.corpus}; MB/s of uncompressed text")
+    print(f"{mb:.1f} MB of text from {args.corpus}; MB/s of uncompressed text; blocks of "
+          f"{args.block_mb} MiB, read-ahead {'off' if args.no_read_ahead else 'on'}")
     print("| form | size on disk MB | read MB/s | count MB/s | encode MB/s | count+encode MB/s |")
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:

@@ -47,3 +47,26 @@ def test_kernel_profile_trains_one_epoch(tmp_path, kernel):
                           kernel, "--dim", "8"], capture_output=True, text=True, timeout=120,
                          check=True).stdout
     assert out.startswith(f"{kernel}: ") and " tokens, vocabulary " in out
+
+
+def test_gz_directory_checks_vocabulary_and_vectors_and_prints_the_ratio(tmp_path):
+    corpus = tmp_path / "tiny.txt"
+    make_corpus(n_sentences=300, seed=0).write_text(corpus)
+    out = subprocess.run([sys.executable, str(Path(__file__).with_name("gz_directory.py")),
+                          "--corpus", str(corpus), "--files", "4", "--min-count", "2",
+                          "--check-dim", "8", "--dim", "8", "--epochs", "1"],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "in 4 .gz files" in out and "identical: True" in out
+    assert "max abs difference 0.0" in out and "ratio " in out
+
+
+@pytest.mark.parametrize("flags", [[], ["--no-read-ahead"]])
+def test_sources_speed_prints_a_row_per_form(tmp_path, flags):
+    corpus = tmp_path / "tiny.txt"
+    make_corpus(n_sentences=300, seed=0).write_text(corpus)
+    out = subprocess.run([sys.executable, str(Path(__file__).with_name("sources_speed.py")),
+                          "--corpus", str(corpus), "--files", "3", "--block-mb", "1", *flags],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert f"read-ahead {'off' if flags else 'on'}" in out
+    rows = [line.split("|")[1].strip() for line in out.splitlines() if line.startswith("| ")]
+    assert rows[1:5] == ["plain", "gz", "bz2", "xz"] and rows[-1] == "dir of 3"

@@ -9,6 +9,9 @@ a reader whose `read(n)` gives at most n bytes, and nothing is held whole in
 memory or written to disk. A truncated or corrupt archive raises
 CorruptFileError naming the file and the compressed byte offset where reading
 broke; formats pyw2v does not read (zip, 7z, lz4) are refused up front.
+ReadAhead decompresses the next block on a thread while the caller tokenizes
+the current one (the codecs release the GIL), so a compressed file is read
+about as fast as the slower of the two, not their sum.
 """
 from __future__ import annotations
 
@@ -16,9 +19,11 @@ import bz2
 import gzip
 import lzma
 import os
+import queue
+import threading
 import warnings
 import zlib
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 #: Magic bytes of the formats read, and the suffixes that claim them.
 MAGIC = {"gzip": b"\x1f\x8b", "bzip2": b"BZh", "xz": b"\xfd7zXZ\x00",
@@ -123,6 +128,76 @@ class CheckedReader:
             self._raw.close()
 
     def __enter__(self) -> "CheckedReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Reader(Protocol):
+    def read(self, n: int) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class ReadAhead:
+    """`reader` read `block_bytes` at a time on a daemon thread, `depth` blocks ahead.
+
+    `read(n)` gives what `reader.read(n)` would: exactly n bytes unless the text
+    ends, so the blocks a caller cuts are unchanged. An error raised by the
+    reader (a CorruptFileError, an OSError) is raised by `read` as it was, at
+    the read that reached it, and again by any later read. `close()` (or leaving
+    the `with`) stops the thread, waits for its current read, and closes
+    `reader`; a generator closed early thus leaves no thread behind. Memory:
+    at most `depth` blocks beyond those the caller holds.
+    """
+
+    def __init__(self, reader: _Reader, block_bytes: int, depth: int = 1):
+        self._reader, self._block_bytes = reader, block_bytes
+        self._slots = threading.Semaphore(depth)   # blocks the thread may hold unread
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._pending = b""
+        self._ended = False
+        self._error: BaseException | None = None
+        self._stopping = False
+        self._thread = threading.Thread(target=self._fill, name="pyw2v-read-ahead", daemon=True)
+        self._thread.start()
+
+    def _fill(self) -> None:
+        while True:
+            self._slots.acquire()
+            if self._stopping:
+                return
+            try:
+                data = self._reader.read(self._block_bytes)
+            except BaseException as exc:   # handed to the consumer, raised there
+                self._queue.put(exc)
+                return
+            self._queue.put(data)
+            if not data:
+                return
+
+    def read(self, n: int) -> bytes:
+        while len(self._pending) < n and not self._ended:
+            item = self._queue.get()
+            self._slots.release()
+            if isinstance(item, BaseException):
+                self._ended, self._error = True, item
+            else:
+                self._ended = not item
+                self._pending += item
+        if self._error is not None:
+            raise self._error
+        out, self._pending = self._pending[:n], self._pending[n:]   # no copy when n fits
+        return out
+
+    def close(self) -> None:
+        self._stopping = True
+        self._slots.release()   # wakes a thread waiting for a free slot
+        self._thread.join()
+        self._reader.close()
+
+    def __enter__(self) -> "ReadAhead":
         return self
 
     def __exit__(self, *exc: object) -> None:

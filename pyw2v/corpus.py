@@ -34,7 +34,7 @@ import numpy as np
 
 from pyw2v import _core
 from pyw2v._text import TokenCounter
-from pyw2v.compressed import CheckedReader, detect, open_text_bytes
+from pyw2v.compressed import CheckedReader, ReadAhead, detect, open_text_bytes
 from pyw2v.files import corpus_files, is_glob
 
 BLOCK_BYTES = 16 << 20
@@ -142,7 +142,7 @@ class TextFileSource(_ByteBlockSource):
     def byte_blocks(self) -> Iterator[bytes]:
         """The file's text in blocks of about BLOCK_BYTES of valid UTF-8, each ending
         after whitespace (or at the end of the file), so no block cuts a token."""
-        with open_text_bytes(self.path, self.kind) as reader:
+        with ReadAhead(open_text_bytes(self.path, self.kind), BLOCK_BYTES) as reader:
             yield from _cut_blocks(reader, self.path)
 
 
@@ -194,7 +194,7 @@ class MultiFileSource(_ByteBlockSource):
 
     def byte_blocks(self) -> Iterator[bytes]:
         """Blocks as TextFileSource.byte_blocks gives them, over all the files."""
-        with _Concatenation(self.sources) as reader:
+        with ReadAhead(_Concatenation(self.sources), BLOCK_BYTES) as reader:
             yield from _cut_blocks(reader, f"{len(self.sources)} corpus files")
 
 
