@@ -19,6 +19,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 
 import pyw2v
@@ -160,7 +161,16 @@ def _scores_table(rows: Sequence[tuple[str, float]], first: int = 1) -> str:
 
 @contextlib.contextmanager
 def _cli_logging(level: int) -> Iterator[None]:
-    """Send the pyw2v logger's records to stderr for the length of a command."""
+    """Send the pyw2v logger's records to stderr for the length of a command, and each
+    distinct warning once, as one line (a corpus is read twice: counted, then encoded)."""
+    shown: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        text = " ".join(str(message).split())
+        if text not in shown:
+            shown.add(text)
+            print(f"pyw2v: warning: {text}", file=sys.stderr)
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("[%(asctime)s] %(message)s", "%H:%M:%S"))
     saved = (logger.level, logger.propagate)
@@ -168,7 +178,10 @@ def _cli_logging(level: int) -> Iterator[None]:
     logger.setLevel(level)
     logger.propagate = False
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.showwarning = show
+            yield
     finally:
         logger.removeHandler(handler)
         logger.setLevel(saved[0])

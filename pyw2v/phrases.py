@@ -239,7 +239,7 @@ def check_settings(*, min_count: int, threshold: float, delimiter: str, scoring:
             or any(c in delimiter for c in WHITESPACE.decode("ascii")):
         raise ParameterValueError(
             "delimiter", f" must be a non-empty str without whitespace (a joined phrase is "
-            f"one token), got {delimiter!r}; pass e.g. delimiter='_'")
+            f"one token), got {delimiter!r}; use e.g. '_'")
 
 
 class _Counts:

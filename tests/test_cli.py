@@ -580,3 +580,20 @@ def test_read_vocab_usage_errors(tmp_path, data, cli, args, says):
     assert says in line
     assert (tmp_path / "vocab.txt").read_bytes() == b"paris 50\nfrance 40\n"
     assert not (tmp_path / "v.bin").exists()
+
+
+def test_warnings_are_one_line_each_and_shown_once(cli, tmp_path):
+    """A directory with a FIFO is counted and encoded: its warning shows once, without
+    a source line of pyw2v's."""
+    import os
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("the cat sat on the mat\n" * 50)
+    os.mkfifo(corpus / "pipe")
+    done = cli("train", str(corpus), "-o", str(tmp_path / "v.txt"), "--min-count", "1",
+               "--epochs", "1", "--dim", "8", "-q")
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if "warning" in line]
+    assert warnings == ["pyw2v: warning: skipped 1 corpus entry that is not a regular file: "
+                        f"{corpus / 'pipe'} (FIFO)"], done.stderr

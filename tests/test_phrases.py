@@ -218,9 +218,9 @@ def test_load_refuses_other_files(tmp_path, content):
     ({"threshold": -5}, "threshold", "threshold=100"),
     ({"scoring": "npmi", "threshold": 2}, "threshold", "-1..1"),
     ({"min_count": 0}, "min_count", "min_count=1"),
-    ({"delimiter": " "}, "delimiter", "delimiter='_'"),
-    ({"delimiter": "a\tb"}, "delimiter", "delimiter='_'"),
-    ({"delimiter": ""}, "delimiter", "delimiter='_'"),
+    ({"delimiter": " "}, "delimiter", "use e.g. '_'"),
+    ({"delimiter": "a\tb"}, "delimiter", "use e.g. '_'"),
+    ({"delimiter": ""}, "delimiter", "use e.g. '_'"),
     ({"scoring": "pmi"}, "scoring", "npmi"),
     ({"passes": 0}, "passes", ">= 1"),
 ])
