@@ -26,9 +26,10 @@ Peak RSS is bounded by
                                 sentence); x2 because the chunks of the first pass
                                 and their concatenation coexist for a moment
       streamed (N > CACHE_TOKENS):
-        STREAM_BLOCKS * BLOCK_BYTES   = 5 x 16 MiB: the block being encoded, the next
-                                block read ahead, the carried tail joined to it,
-                                the block's ids, allocator slack
+        STREAM_BLOCKS * BLOCK_BYTES   = 6 x 16 MiB: the block being encoded, the next
+                                block cut ahead, the one the read-ahead thread
+                                holds (pyw2v.compressed.ReadAhead), the carried tail
+                                joined to it, the block's ids, allocator slack
 
 with V the vocabulary size, d the dimension, CACHE_TOKENS = 2**28 (pyw2v.encoding) and
 BLOCK_BYTES = 16 MiB (pyw2v.corpus). The corpus size enters only through the
@@ -65,9 +66,10 @@ import numpy as np
 # keep-probability entries (~30 B), the two compiled token tables (<= 2 x 93 B) and the
 # Counter built while counting (~200 B, freed but kept by the allocator).
 VOCAB_BYTES_PER_WORD = 600
-# Blocks of BLOCK_BYTES: the one encoded, the one read ahead, the carried tail joined
-# to it, the block's ids and starts, and what the allocator keeps of earlier ones.
-STREAM_BLOCKS = 5
+# Blocks of BLOCK_BYTES: the one encoded, the one cut ahead, the read-ahead thread's,
+# the carried tail joined to it, the block's ids and starts, and what the allocator
+# keeps of earlier ones.
+STREAM_BLOCKS = 6
 
 CHILD = r"""
 import json, os, sys, threading, time
