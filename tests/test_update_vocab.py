@@ -292,3 +292,11 @@ def test_model_directory_meta_keeps_the_grown_order(tmp_path):
     model.save(tmp_path / "m")
     with open(os.path.join(tmp_path / "m", "model.json"), encoding="utf-8") as fh:
         assert json.load(fh)["words"] == model.vocab.words
+
+
+def test_a_grown_vocabulary_file_loads_sorted_by_count_with_the_same_counts(tmp_path):
+    grown = Vocabulary(["a", "b"], [5, 4]).grown({"hot": 50}, min_count=1)
+    grown.save(tmp_path / "vocab.txt")
+    loaded = Vocabulary.load(tmp_path / "vocab.txt")
+    assert loaded.words == ["hot", "a", "b"]
+    assert dict(zip(loaded.words, loaded.counts.tolist())) == {"a": 5, "b": 4, "hot": 50}
