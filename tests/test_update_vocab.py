@@ -300,3 +300,14 @@ def test_a_grown_vocabulary_file_loads_sorted_by_count_with_the_same_counts(tmp_
     loaded = Vocabulary.load(tmp_path / "vocab.txt")
     assert loaded.words == ["hot", "a", "b"]
     assert dict(zip(loaded.words, loaded.counts.tolist())) == {"a": 5, "b": 4, "hot": 50}
+
+
+def test_a_memory_mapped_model_grows_in_memory_and_leaves_its_files(tmp_path):
+    model = trained()
+    model.save(tmp_path / "m")
+    on_disk = (tmp_path / "m" / "center_vectors.npy").read_bytes()
+    mapped = pyw2v.load_model(tmp_path / "m", mmap=True)
+    assert mapped.update_vocab(NEW) == TOPICS
+    mapped.train(NEW, threads=1)
+    assert (tmp_path / "m" / "center_vectors.npy").read_bytes() == on_disk
+    assert not isinstance(mapped.center_vectors, np.memmap)
