@@ -17,6 +17,7 @@ from pyw2v._version import __version__
 from pyw2v.corpus import Corpus, EncodedChunk, StreamSource, as_stream
 from pyw2v.encoding import EncodedCorpus, encode_stream, encoded_for
 from pyw2v.formats import FormatError
+from pyw2v.grow import update_vocab as _update_vocab
 from pyw2v.native_format import load_model_dir, save_model_dir
 from pyw2v.params import (  # noqa: F401  (re-exported: pyw2v.model.TrainingParams etc.)
     DEFAULT_ALPHA, KERNELS, LOSSES, MODELS, SOFTMAX_MAX_VOCAB, TrainingParams,
@@ -88,6 +89,25 @@ class Word2Vec:
         if self.node_vectors is not None:
             arrays["node_vectors"] = self.node_vectors
         save_model_dir(path, meta, arrays, overwrite=overwrite)
+
+    def update_vocab(self, corpus: Corpus, *, min_count: int | None = None) -> int:
+        """Grow the vocabulary with `corpus`'s new words (gensim's build_vocab(update=True));
+        train on it afterwards with `train(corpus)`, which then trains old and new words.
+
+        `corpus` is a path, directory, glob, list of files or token lists (not a
+        stream nor an EncodedCorpus: it is read here and again by train). Known
+        words' counts grow by their new counts; words not yet known with a count
+        >= min_count (default: the model's) get rows after the existing ones,
+        drawn as fresh rows are; existing rows, ids and saved files stay valid,
+        but the vocabulary is no longer sorted by count. With loss="hs" the tree
+        is rebuilt from the new counts (see pyw2v.grow for the details).
+        `model.wv` afterwards is a new WordVectors holding the new words.
+        Returns the number of words added; 0 (with a UserWarning) when no new
+        word reaches min_count, which is not an error: the counts still grew.
+        """
+        added = _update_vocab(self, corpus, min_count)
+        self._wv = None   # it holds the old words, counts and matrix
+        return added
 
     def __repr__(self) -> str:
         p = self.params

@@ -47,7 +47,9 @@ _MAX_COUNT = 2**63 - 1
 @dataclass(frozen=True)
 class Vocabulary:
     """Words ordered by descending count, ties broken by the word itself (a loaded
-    word2vec.c file keeps its own order of ties; see `load`).
+    word2vec.c file keeps its own order of ties; see `load`). A vocabulary grown by
+    `grown` (Word2Vec.update_vocab) is the exception: its new words follow the old
+    ones, so ids stay valid, and it is no longer sorted by count.
 
     words:  list of n words; row i of every matrix belongs to words[i].
     counts: int64 array (n,), corpus counts.
@@ -130,6 +132,22 @@ class Vocabulary:
         if len(keep) == len(self):
             return self
         return Vocabulary([self.words[i] for i in keep], self.counts[keep])
+
+    def grown(self, counts: Mapping[str, int], min_count: int = 1) -> "Vocabulary":
+        """This vocabulary after counting more text (`counts`, a new corpus's).
+
+        Every known word's count grows by its new count, so subsampling and the
+        noise distribution reflect all text seen (gensim's build_vocab(update=True)
+        does the same). Unknown words with a new count >= min_count are appended
+        after the known ones, ordered among themselves as `from_counts` orders
+        them: known words keep their ids, so matrix rows and saved files stay
+        valid, but the whole is then no longer sorted by count.
+        """
+        added = Vocabulary.from_counts({w: c for w, c in counts.items() if w not in self.index},
+                                       min_count)
+        more = np.array([counts.get(w, 0) for w in self.words], dtype=np.int64)
+        return Vocabulary(self.words + added.words,
+                          np.concatenate([self.counts + more, added.counts]))
 
     @property
     def total_words(self) -> int:
