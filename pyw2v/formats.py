@@ -296,7 +296,8 @@ def _parse_header(buf, path: str) -> tuple[int, int, int]:
     fields = header.split()
     if len(fields) != 2 or not all(f.isdigit() for f in fields):
         raise FormatError(
-            path, f"first line must be '<n_words> <dim>' (two integers), got {header[:80]!r}"
+            path, f"first line must be '<n_words> <dim>' (two integers), got {header[:80]!r} "
+            "(text without that line, as GloVe writes it, loads with no_header=True)"
         )
     n_words, dim = int(fields[0]), int(fields[1])
     if dim < 1:
