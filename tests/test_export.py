@@ -43,6 +43,16 @@ def read_spacy(path):
     return [f[0] for f in split], np.array([f[1:] for f in split], dtype=np.float32)
 
 
+def read_back(out, fmt):
+    """(words, vectors, counts or None) of an export in `fmt` at `out`."""
+    if fmt == "tsv":
+        return (*read_tsv(out), None)
+    if fmt == "npy":
+        back = export.load_npy(out)
+        return back.index_to_key, back.vectors, back.counts
+    return (*read_spacy(out), None)
+
+
 # ---------------------------------------------------------------- round trips
 
 
@@ -101,20 +111,14 @@ def test_limit_keeps_the_most_frequent(tmp_path, random_vectors, fmt):
                            [COUNTS[i] for i in order])
     out = tmp_path / ("v.txt.gz" if fmt == "spacy" else "out")
     export.export(wv, out, fmt, limit=3)
-    if fmt == "tsv":
-        words, values = read_tsv(out)
-    elif fmt == "npy":
-        back = export.load_npy(out)
-        words, values = back.index_to_key, back.vectors
-        assert back.counts.tolist() == COUNTS[:3]
-    else:
-        words, values = read_spacy(out)
+    words, values, counts = read_back(out, fmt)
     assert words == WORDS[:3]
     assert np.array_equal(values, wv[WORDS[:3]])
+    if fmt == "npy":
+        assert counts.tolist() == COUNTS[:3]
     uncounted = pyw2v.WordVectors(wv.index_to_key, wv.vectors)   # no counts: the first rows
     export.export(uncounted, out, fmt, limit=2, overwrite=True)
-    assert (read_tsv(out)[0] if fmt == "tsv" else export.load_npy(out).index_to_key
-            if fmt == "npy" else read_spacy(out)[0]) == wv.index_to_key[:2]
+    assert read_back(out, fmt)[0] == wv.index_to_key[:2]
     for bad in (0, -1, 2.5, True):
         with pytest.raises(ValueError, match="limit"):
             export.export(wv, tmp_path / "x.gz", fmt, limit=bad)
@@ -228,7 +232,8 @@ def test_cli_every_format_from_a_word2vec_file(tmp_path, cli, wv):
     for fmt, out in [("tsv", "tb"), ("npy", "np"), ("spacy", "v.txt.gz")]:
         result = cli("export", "v.bin", "--format", fmt, "-o", out, cwd=tmp_path)
         assert result.returncode == 0 and result.stderr == "", result.stderr
-        assert result.stdout.startswith("wrote ") and f"{len(WORDS)} words x 5 dims" in result.stdout
+        assert result.stdout.startswith("wrote ")
+        assert f"{len(WORDS)} words x 5 dims" in result.stdout
     assert "projector.tensorflow.org" in cli("export", "v.bin", "-f", "tsv", "-o", "tb",
                                              "--overwrite", cwd=tmp_path).stdout
     assert read_tsv(tmp_path / "tb")[0] == WORDS
