@@ -1,6 +1,6 @@
 """The `pyw2v` command line, thin over the Python API.
 
-Subcommands: train, similar, analogy, eval, plot, demo.  word2vec.c's single-dash
+Subcommands: train, similar, analogy, eval, plot, phrases, export, demo.  word2vec.c's single-dash
 flags (``-train -output -size ... -cbow -binary``) are aliases of ``train``'s
 options, and a command line that starts with one of them is a ``train`` command,
 so ``pyw2v -train text8 -output vec.bin -size 200 ...`` works as it did with
@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 
 import pyw2v
-from pyw2v import plot
+from pyw2v import export, plot
 from pyw2v._threads import effective_threads
 from pyw2v.corpus import STDIN
 from pyw2v.files import is_glob
@@ -113,12 +113,21 @@ def _check_output(path: str, overwrite: bool, what: str, directory: bool = False
         raise UsageError(f"cannot write {what} {path}: directory {parent} is not writable")
 
 
-def _load_vectors(path: str, limit: int | None = None) -> pyw2v.WordVectors:
-    """Word vectors from a word2vec file or, for a directory, a saved native model."""
+def _load_vectors(path: str, limit: int | None = None,
+                  no_header: bool = False) -> pyw2v.WordVectors:
+    """Word vectors from a word2vec (or, no_header, GloVe) file or, for a directory, a
+    saved native model."""
     if os.path.isdir(path):
+        if no_header:
+            raise UsageError(f"--no-header reads GloVe text files, but {path} is a "
+                             "directory (a saved model); leave --no-header off")
         return pyw2v.load_model(path).wv
     _check_input_file(path, "vectors file")
-    return pyw2v.load_word2vec(path, limit=limit)
+    try:
+        return pyw2v.load_word2vec(path, limit=limit, no_header=no_header)
+    except pyw2v.FormatError as exc:   # its hints spelt as the option
+        message = str(exc).replace("no_header=True", "--no-header")
+        raise CliError(message.replace("no_header", "--no-header")) from None
 
 
 def _check_words(vectors: pyw2v.WordVectors, words: Sequence[str]) -> None:
@@ -546,6 +555,7 @@ def _add_query_parsers(commands) -> None:
     _add_eval_parser(commands)
     _add_plot_parser(commands)
     _add_phrases_parser(commands)
+    _add_export_parser(commands)
 
 
 def _phrases(args: argparse.Namespace) -> int:
@@ -646,6 +656,48 @@ def _add_plot_parser(commands) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace an existing image")
     _limit_arg(p)
     p.set_defaults(run=_plot)
+
+
+# ---------------------------------------------------------------------- export
+
+
+def _export(args: argparse.Namespace) -> int:
+    try:   # before a large file is read
+        export.check_output(args.output, args.format, overwrite=args.overwrite)
+    except (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
+        raise UsageError(str(exc)) from None
+    vectors = _load_vectors(args.vectors, args.limit, no_header=args.no_header)
+    written = export.export(vectors, args.output, args.format, limit=args.limit,
+                            overwrite=args.overwrite)
+    rows = len(vectors) if args.limit is None else min(args.limit, len(vectors))
+    print(f"wrote {', '.join(written)} ({rows:,} words x {vectors.dim} dims)")
+    if args.format == "tsv":
+        print("view them at https://projector.tensorflow.org: Load, then choose "
+              f"{written[0]} and {written[1]}")
+    elif args.format == "spacy":
+        print(f"make a spaCy vectors model: python -m spacy init vectors LANG {written[0]} DIR")
+    return 0
+
+
+def _add_export_parser(commands) -> None:
+    p = commands.add_parser(
+        "export", help="write vectors for TensorBoard's projector, NumPy or spaCy",
+        description="Convert VECTORS (word2vec text or binary, GloVe text with --no-header, "
+                    "or a saved model directory). tsv: directory OUT with vectors.tsv and "
+                    "metadata.tsv for TensorBoard's projector; npy: directory OUT with "
+                    "vectors.npy, vocab.txt and counts.npy (when known), read back by "
+                    "pyw2v.export.load_npy; spacy: OUT.txt.gz, gzip-compressed word2vec text "
+                    "for `python -m spacy init vectors LANG OUT.txt.gz DIR`.")
+    _vectors_arg(p)
+    p.add_argument("--format", "-f", choices=export.FORMATS, required=True)
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="directory (tsv, npy) or .txt.gz file (spacy) to write")
+    p.add_argument("--limit", type=_positive_int, default=None, metavar="N",
+                   help="keep only the N most frequent words")
+    p.add_argument("--no-header", action="store_true",
+                   help="VECTORS is text without the '<n_words> <dim>' line (GloVe)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.set_defaults(run=_export)
 
 
 # ---------------------------------------------------------------------- demo

@@ -5,6 +5,7 @@ Layout (word2vec.c's ``-output``, also written by gensim)::
     header   b"<n_words> <dim>\\n"                       ASCII decimal integers
     binary   per word: word, b" ", dim float32 (little-endian), b"\\n"
     text     per word: word, then dim numbers, separated by b" ", b"\\n"
+    GloVe    text records without the header line (read with ``no_header=True``)
 
 Words are UTF-8.  The binary writer is byte-identical to word2vec.c.  gensim
 omits the newline after each binary vector and some tools put it before the
@@ -64,6 +65,8 @@ _MAX_DIM = 2**31 - 1
 # Rows converted from text to float32 per call: bounds the token list's memory.
 _TEXT_CHUNK_ROWS = 4096
 _WRITE_CHUNK_ROWS = 4096
+# Bytes copied at a time while a headerless file is scanned for its shape.
+_SCAN_BYTES = 1 << 22
 
 
 class FormatError(ValueError):
@@ -293,7 +296,8 @@ def _parse_header(buf, path: str) -> tuple[int, int, int]:
     fields = header.split()
     if len(fields) != 2 or not all(f.isdigit() for f in fields):
         raise FormatError(
-            path, f"first line must be '<n_words> <dim>' (two integers), got {header[:80]!r}"
+            path, f"first line must be '<n_words> <dim>' (two integers), got {header[:80]!r} "
+            "(text without that line, as GloVe writes it, loads with no_header=True)"
         )
     n_words, dim = int(fields[0]), int(fields[1])
     if dim < 1:
@@ -414,12 +418,13 @@ def _store_text_rows(out: np.ndarray, done: int, tokens: list[bytes], lines: lis
         ) from None
 
 
-def _read_text(buf, pos: int, n: int, dim: int, path: str, whole: bool):
+def _read_text(buf, pos: int, n: int, dim: int, path: str, whole: bool, *,
+               headerless: bool = False):
     size = len(buf)
     out = np.empty((n, dim), dtype=np.float32)
     words: list[bytes] = []
     find = buf.find
-    line_no = 1  # the header
+    line_no = 0 if headerless else 1  # lines before `pos`
     tokens: list[bytes] = []
     lines: list[int] = []  # line number of each pending row, for error messages
     done = 0
@@ -437,13 +442,7 @@ def _read_text(buf, pos: int, n: int, dim: int, path: str, whole: bool):
                 break
         record = _text_record(line, dim)
         if record is None:
-            found = len(line.partition(b" ")[2].split())
-            raise FormatError(
-                path,
-                f"line {line_no}: expected a word and {dim} numbers separated by spaces, "
-                f"found {found} numbers after {line.partition(b' ')[0][:60]!r} "
-                "(corrupt file, wrong header, or binary format read as text)",
-            )
+            raise _record_error(path, line_no, line, dim, headerless)
         words.append(record[0])
         tokens.extend(record[1])
         lines.append(line_no)
@@ -459,6 +458,25 @@ def _read_text(buf, pos: int, n: int, dim: int, path: str, whole: bool):
             "(wrong word count in the header?)",
         )
     return words, out
+
+
+def _record_error(path: str, line_no: int, line: bytes, dim: int,
+                  headerless: bool) -> FormatError:
+    word, _, rest = line.partition(b" ")
+    found = len(rest.split())
+    if headerless:
+        return FormatError(
+            path,
+            f"line {line_no}: ragged row: {found} values after {word[:60]!r}, but the first "
+            f"row has {dim}; every line must hold a word and the same number of values "
+            "(if the first line is a '<n_words> <dim>' header, leave no_header off)",
+        )
+    return FormatError(
+        path,
+        f"line {line_no}: expected a word and {dim} numbers separated by spaces, "
+        f"found {found} numbers after {word[:60]!r} "
+        "(corrupt file, wrong header, or binary format read as text)",
+    )
 
 
 def _decode_words(raw: list[bytes], errors: str, path: str) -> list[str]:
@@ -550,6 +568,42 @@ def _read_records(buf, path: str, binary: bool | None, limit: int | None):
     return read(buf, pos, n_read, dim, path, n_read == n_words)
 
 
+def _headerless_shape(buf, path: str, limit: int | None) -> tuple[int, int]:
+    """(rows, dim) of a headerless text file, in one pass over blocks of the buffer:
+    rows counts the non-blank lines (up to ``limit``), dim the values on the first."""
+    dim = 0
+    rows = 0
+    stop = limit if limit is not None else len(buf) + 1
+    carry = b""
+    for start in range(0, len(buf) + 1, _SCAN_BYTES):
+        block = carry + bytes(buf[start : start + _SCAN_BYTES])
+        lines = block.split(b"\n")
+        # Past the end the block is only the carry: its last line is complete.
+        carry = lines.pop() if start + _SCAN_BYTES <= len(buf) else b""
+        if not dim:
+            first = next((line for line in lines if line.strip()), None)
+            if first is not None:
+                dim = len(first.partition(b" ")[2].split())
+                if dim < 1:
+                    raise FormatError(path, f"first row {first[:60]!r} holds no values after "
+                                      "its word; expected '<word> <value> <value> ...' lines")
+        rows += sum(1 for line in lines if line and not line.isspace())
+        if rows >= stop:
+            return stop, dim
+    if rows == 0:
+        raise FormatError(path, "file is empty; expected lines of a word and its values")
+    return rows, dim
+
+
+def _read_headerless(buf, path: str, binary: bool | None, limit: int | None):
+    """(raw words, vectors) of a text file without the '<n_words> <dim>' line (GloVe)."""
+    if binary:
+        raise ValueError("no_header=True reads text files (GloVe's layout); binary=True "
+                         "cannot be combined with it: pass binary=None or False")
+    rows, dim = _headerless_shape(buf, path, limit)
+    return _read_text(buf, 0, rows, dim, path, limit is None, headerless=True)
+
+
 def _resolve_binary(buf, pos: int, dim: int, binary: bool | None, path: str) -> bool:
     """The format of the records at ``pos``: detected, and checked against ``binary``."""
     text = _looks_like_text(buf, pos, dim)
@@ -574,8 +628,9 @@ def read_word2vec(
     binary: bool | None = None,
     limit: int | None = None,
     unicode_errors: str = "strict",
+    no_header: bool = False,
 ) -> tuple[list[str], np.ndarray]:
-    """Read a word2vec C format file.
+    """Read a word2vec C format file, or GloVe's text format (``no_header=True``).
 
     Parameters
     ----------
@@ -585,6 +640,11 @@ def read_word2vec(
     limit : read only the first ``limit`` words (None reads all).
     unicode_errors : error handler for decoding words as UTF-8 ("strict",
         "replace", "ignore", ...).
+    no_header : the file is text without the ``"<n_words> <dim>"`` line, as
+        GloVe's files are.  The shape is derived in one pass over the file (the
+        dimension from the first row, the count from the non-blank lines), then
+        the rows are read; a row with a different number of values (a word with
+        a space in it looks like one) raises :class:`FormatError` naming the line.
 
     Returns
     -------
@@ -598,8 +658,13 @@ def read_word2vec(
     """
     path = os.fspath(path)
     _check_read_args(binary, limit, unicode_errors)
+    if not isinstance(no_header, bool):
+        raise TypeError(f"no_header must be True or False, got {no_header!r}")
     with _open_buffer(path) as buf:
-        raw, vectors = _read_records(buf, path, binary, limit)
+        if no_header:
+            raw, vectors = _read_headerless(buf, path, binary, limit)
+        else:
+            raw, vectors = _read_records(buf, path, binary, limit)
     words = _decode_words(raw, unicode_errors, path)
     vectors = vectors.astype(np.float32, copy=False)
     _check_finite(words, vectors, lambda problem: FormatError(path, problem))

@@ -415,14 +415,17 @@ class WordVectors:
         limit: int | None = None,
         *,
         unicode_errors: str = "strict",
+        no_header: bool = False,
     ) -> "WordVectors":
         """Read a word2vec C text or binary file (``binary=None`` detects which).
 
-        ``limit`` reads only the first that many words.  See
+        ``limit`` reads only the first that many words; ``no_header=True`` reads
+        GloVe's text files, which lack the ``"<n_words> <dim>"`` line.  See
         :func:`pyw2v.formats.read_word2vec` for the checks and error policy.
         """
         keys, vectors = formats.read_word2vec(
-            path, binary=binary, limit=limit, unicode_errors=unicode_errors
+            path, binary=binary, limit=limit, unicode_errors=unicode_errors,
+            no_header=no_header,
         )
         return cls(keys, vectors)
 
@@ -465,6 +468,9 @@ def load_word2vec(
     limit: int | None = None,
     *,
     unicode_errors: str = "strict",
+    no_header: bool = False,
 ) -> WordVectors:
-    """Read a word2vec C text or binary file; see :meth:`WordVectors.load_word2vec`."""
-    return WordVectors.load_word2vec(path, binary, limit, unicode_errors=unicode_errors)
+    """Read a word2vec C text or binary file, or GloVe text (``no_header=True``); see
+    :meth:`WordVectors.load_word2vec`."""
+    return WordVectors.load_word2vec(path, binary, limit, unicode_errors=unicode_errors,
+                                     no_header=no_header)

@@ -382,6 +382,78 @@ def test_damaged_files_never_crash(cut, flip, byte, binary, random_vectors):
     assert len(set(got_words)) == len(got_words)
 
 
+# ---------------------------------------------------------------- GloVe: text without a header
+
+
+def _glove(tmp_path, words, vectors, name="glove.txt"):
+    """The same vectors written with a header, and as GloVe does: the header line dropped."""
+    with_header = tmp_path / f"header-{name}"
+    write_word2vec(with_header, words, vectors, binary=False)
+    data = with_header.read_bytes()
+    if name.endswith(".gz"):
+        data = gzip.compress(gzip.decompress(data).split(b"\n", 1)[1])
+    else:
+        data = data.split(b"\n", 1)[1]
+    path = tmp_path / name
+    path.write_bytes(data)
+    return with_header, path
+
+
+@pytest.mark.parametrize("name", ["glove.txt", "glove.txt.gz"])
+def test_no_header_equals_the_file_with_header(tmp_path, random_vectors, name):
+    vectors = random_vectors(len(WORDS), 6)
+    with_header, glove = _glove(tmp_path, WORDS, vectors, name)
+    words, loaded = read_word2vec(glove, no_header=True)
+    header_words, header_vectors = read_word2vec(with_header)
+    assert words == header_words == WORDS
+    assert np.array_equal(loaded, header_vectors) and np.array_equal(loaded, vectors)
+    wv = WordVectors.load_word2vec(glove, no_header=True)
+    assert wv.index_to_key == WORDS and np.array_equal(wv.vectors, vectors)
+    assert load_word2vec(glove, no_header=True, limit=3).index_to_key == WORDS[:3]
+    with pytest.raises(FormatError, match="ragged row"):   # the header alone is a 1-value row
+        read_word2vec(with_header, no_header=True)
+
+
+def test_no_header_shape_is_found_across_scan_blocks(tmp_path, random_vectors, monkeypatch):
+    """Rows cut by the scan's block boundaries, blank lines, CRLF, no final newline."""
+    from pyw2v import formats
+
+    words = [f"w{i}" for i in range(40)]
+    vectors = random_vectors(len(words), 5)
+    _, glove = _glove(tmp_path, words, vectors)
+    lines = glove.read_bytes().splitlines()
+    glove.write_bytes(b"\n\n" + b"\r\n".join(lines[:20]) + b"\n  \n" + b"\n".join(lines[20:]))
+    for block in (1, 7, 64, 1 << 22):
+        monkeypatch.setattr(formats, "_SCAN_BYTES", block)
+        for limit in (None, 1, 39, 40, 41):
+            got, loaded = read_word2vec(glove, no_header=True, limit=limit)
+            n = len(words) if limit is None else min(limit, len(words))
+            assert got == words[:n] and np.array_equal(loaded, vectors[:n]), (block, limit)
+
+
+@pytest.mark.parametrize("line, found", [(b"b 4 5", 2), (b"b 4 5 6 7", 4),
+                                         (b"new york 4 5 6", 4)])
+def test_no_header_ragged_rows(tmp_path, line, found):
+    """A row with fewer or more values, a word with a space: the file, line and both counts."""
+    message = _corrupt(tmp_path, b"a 1 2 3\n\n" + line + b"\nc 7 8 9\n", no_header=True)
+    assert "line 3" in message and f"{found} values" in message and "has 3" in message
+
+
+def test_no_header_bad_files(tmp_path, random_vectors):
+    assert "empty" in _corrupt(tmp_path, b"", no_header=True)
+    assert "empty" in _corrupt(tmp_path, b" \n\n\t\n", no_header=True)
+    assert "no values" in _corrupt(tmp_path, b"lonely\nb 1 2\n", no_header=True)
+    assert "not a number" in _corrupt(tmp_path, b"a 1 2\nb 3 x\n", no_header=True)
+    binary = tmp_path / "v.bin"
+    write_word2vec(binary, WORDS, random_vectors(len(WORDS), 4))
+    with pytest.raises(ValueError, match="binary=True"):
+        read_word2vec(binary, binary=True, no_header=True)
+    with pytest.raises(FormatError):   # a binary file is no GloVe file either
+        read_word2vec(binary, no_header=True)
+    with pytest.raises(TypeError, match="no_header"):
+        read_word2vec(binary, no_header="yes")
+
+
 # ---------------------------------------------------------------- gensim interop
 
 
