@@ -101,7 +101,9 @@ def test_argument_errors(random_wv):
     with pytest.raises(ValueError, match="shape"):
         wv.most_similar_to_vector(np.zeros(3))
     with pytest.raises(ValueError, match="a word or a vector"):
-        wv.most_similar(positive=[("w1", 2.0)])
+        wv.most_similar(positive=[("w1", "w2")])
+    with pytest.raises(ValueError, match="weight of 'w1' must be finite"):
+        wv.most_similar(positive=[("w1", float("nan"))])
     with pytest.raises(ValueError, match="NaN"):
         wv.most_similar_to_vector(np.full(wv.dim, np.nan))
 
