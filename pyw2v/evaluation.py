@@ -150,7 +150,7 @@ class AnalogyResult:
 
 
 class Correlation(NamedTuple):
-    """A correlation and its two-sided p-value, shaped like SciPy's results (``r[0]``, ``r.statistic``)."""
+    """A correlation and its two-sided p-value, indexed and named as SciPy's results are."""
 
     statistic: float
     #: NaN when SciPy is not installed

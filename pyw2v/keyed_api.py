@@ -127,7 +127,7 @@ class KeyedVectorsAPI:
     def distances(
         self, word_or_vector: str | np.ndarray, other_words: Iterable[str] = ()
     ) -> np.ndarray:
-        """Cosine distances, float32, from a word or vector to ``other_words`` (default: every word).
+        """Cosine distances (float32) from a word or vector to ``other_words`` (default: all words).
 
         With no ``other_words`` the result has one entry per row, the word itself included.
         """
@@ -337,7 +337,7 @@ class KeyedVectorsAPI:
         try:
             rows = np.asarray(weights, dtype=np.float32)
         except (TypeError, ValueError):
-            raise ValueError("weights must be an array of numbers of shape (len(keys), dim)") from None
+            raise ValueError("weights must be numbers, shape (len(keys), dim)") from None
         if rows.shape != (len(keys), self.vector_size):
             raise ValueError(
                 f"weights must have shape (len(keys), dim) = ({len(keys)}, {self.vector_size}), "
@@ -380,7 +380,7 @@ class KeyedVectorsAPI:
         counts become ``counts`` (0 for words it lacks).  Only UTF-8 is read.
         """
         if encoding.lower().replace("-", "") != "utf8":
-            raise ValueError(f"encoding must be 'utf8' (word2vec files are UTF-8), got {encoding!r}")
+            raise ValueError(f"encoding must be 'utf8' (word2vec files are UTF-8): {encoding!r}")
         keys, vectors = formats.read_word2vec(
             fname, binary=binary, limit=limit, unicode_errors=unicode_errors
         )

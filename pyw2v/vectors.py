@@ -14,6 +14,7 @@ instead and so scores 0 against everything, never NaN.
 
 The evaluators (analogies, word pairs) and their result classes live in
 :mod:`pyw2v.evaluation`; the ``evaluate_*`` methods here delegate to them.
+gensim 4's ``KeyedVectors`` methods come from the mixin in :mod:`pyw2v.keyed_api`.
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ class WordVectors(KeyedVectorsAPI):
         return f"WordVectors({len(self)} words, dim {self.dim})"
 
     def get_index(self, word: str, default: int | None = None) -> int:
-        """Row index of ``word``; ``default`` if given, else ``KeyError`` naming the word, if absent."""
+        """Row index of ``word``; if absent, ``default`` when given, else ``KeyError`` naming it."""
         try:
             return self.key_to_index[word]
         except (KeyError, TypeError):
@@ -292,7 +293,9 @@ class WordVectors(KeyedVectorsAPI):
         indexer: object | None = ...,
     ) -> np.ndarray: ...
 
-    def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None, *, indexer=None):
+    def most_similar(
+        self, positive=None, negative=None, topn=10, restrict_vocab=None, *, indexer=None
+    ):
         """Words closest by cosine to the mean of the positive terms minus the negative ones.
 
         Terms are words, vectors (length ``dim``) or ``(term, weight)`` tuples,
