@@ -219,6 +219,7 @@ def test_add_vectors_matches_gensim(wv):
         kv_like.add_vectors(["king", "fresh1", "fresh2"], new)           # king kept
         kv_like.add_vectors(["queen", "fresh3"], new[:2] * 2, replace=True)
         kv_like.add_vector("fresh4", new[2] * -1)
+        kv_like["w3"] = new[1] * 0.5                                      # replaces
     assert ours.index_to_key == theirs.index_to_key
     np.testing.assert_array_equal(ours.vectors, theirs.vectors)
     theirs.fill_norms(force=True)
