@@ -214,18 +214,19 @@ def test_add_vectors_matches_gensim(wv):
     ours.fill_norms()
     theirs.fill_norms()
     rng = np.random.default_rng(3)
-    new = rng.standard_normal((3, wv.dim)).astype(np.float32)
+    new = rng.standard_normal((4, wv.dim)).astype(np.float32)
     for kv_like in (ours, theirs):
-        kv_like.add_vectors(["king", "fresh1", "fresh2"], new)           # king kept
+        kv_like.add_vectors(["king", "fresh1", "fresh2"], new[:3])       # king kept
         kv_like.add_vectors(["queen", "fresh3"], new[:2] * 2, replace=True)
         kv_like.add_vector("fresh4", new[2] * -1)
-        kv_like["w3"] = new[1] * 0.5                                      # replaces
+        kv_like["w3"] = new[3]                                            # replaces
     assert ours.index_to_key == theirs.index_to_key
     np.testing.assert_array_equal(ours.vectors, theirs.vectors)
     theirs.fill_norms(force=True)
     assert_same(ours.norms, theirs.norms)      # our cache was updated, theirs recomputed
     assert_same(ours.most_similar("fresh1"), theirs.most_similar("fresh1"))
     assert_same(ours.most_similar("queen"), theirs.most_similar("queen"))
+    assert_same(ours.most_similar("w3"), theirs.most_similar("w3"))
     assert ours.counts[-4:].tolist() == [0, 0, 0, 0]
 
 
