@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Epsilon of 3CosMul's denominator, as in Levy & Goldberg (2014).  (gensim's
-#: ``most_similar_cosmul`` uses 1e-6.)
+#: Epsilon of 3CosMul's denominator, as in Levy & Goldberg (2014).
 COSMUL_EPS = 1e-3
+#: The epsilon gensim's ``most_similar_cosmul`` uses; the gensim-named method keeps it.
+GENSIM_COSMUL_EPS = 1e-6
 
 METHODS = ("3cosadd", "3cosmul")
 #: Elements of a (batch, vocabulary) score matrix computed at once (128 MB).
@@ -49,6 +50,20 @@ def batch_size(stop: int, per_row: int = 1) -> int:
 def fits_budget(rows: int, stop: int) -> bool:
     """Whether a (rows, stop) score matrix fits the budget in one piece."""
     return rows * stop <= SCORE_BUDGET
+
+
+def row_norms(rows: np.ndarray) -> np.ndarray:
+    """Euclidean length of each row of ``rows`` (m, dim), float32 (m,).
+
+    Accumulated in float64 a block at a time, without a full-size temporary, so
+    norms cached for old rows and computed for added ones agree bit for bit.
+    """
+    norms = np.empty(len(rows), dtype=np.float32)
+    step = 8192
+    for start in range(0, len(rows), step):
+        block = rows[start : start + step]
+        norms[start : start + step] = np.sqrt(np.einsum("ij,ij->i", block, block, dtype=np.float64))
+    return norms
 
 
 def safe_norms(norms: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol, Union
+from typing import NamedTuple, Protocol, Union
 
 import numpy as np
 
@@ -34,9 +34,11 @@ from ._cosine import (
 
 __all__ = [
     "AnalogyResult",
+    "Correlation",
     "KeyedMatrix",
     "SectionScore",
     "WordPairsResult",
+    "analogy_sections",
     "evaluate_analogies",
     "evaluate_word_pairs",
 ]
@@ -147,29 +149,85 @@ class AnalogyResult:
         return "\n".join(lines)
 
 
+class Correlation(NamedTuple):
+    """A correlation and its two-sided p-value, indexed and named as SciPy's results are."""
+
+    statistic: float
+    #: NaN when SciPy is not installed
+    pvalue: float
+
+    @property
+    def correlation(self) -> float:
+        """SciPy's older name for ``statistic`` (``spearmanr(...).correlation``)."""
+        return self.statistic
+
+
 @dataclass(frozen=True)
 class WordPairsResult:
-    """Result of :func:`evaluate_word_pairs`."""
+    """Result of :func:`evaluate_word_pairs`.
+
+    It also unpacks as gensim's ``(pearson, spearman, oov_percent)``, the
+    correlations as :class:`Correlation` (value, p-value) pairs, so
+    ``pearson, spearman, oov = wv.evaluate_word_pairs(path)`` runs unchanged.
+    """
 
     pearson: float
     spearman: float
-    #: pairs scored (both words in the vocabulary)
+    #: pairs correlated (both words in the vocabulary, plus the out-of-vocabulary
+    #: pairs scored 0 when ``dummy4unknown``)
     n_pairs: int
-    #: pairs skipped because a word was outside the vocabulary
+    #: pairs with a word outside the vocabulary
     n_oov: int
     #: non-comment lines ignored as malformed
     n_invalid: int
+    dummy4unknown: bool = False
 
     @property
     def oov_ratio(self) -> float:
-        """Fraction of pairs skipped as out of vocabulary (gensim returns it in percent)."""
-        return self.n_oov / (self.n_pairs + self.n_oov)
+        """Fraction of pairs with a word outside the vocabulary (gensim returns it in percent)."""
+        asked = self.n_pairs if self.dummy4unknown else self.n_pairs + self.n_oov
+        return self.n_oov / asked
 
     def summary(self) -> str:
         return (
             f"Pearson {self.pearson:.4f}, Spearman {self.spearman:.4f}, "
             f"{self.n_pairs} pairs, {self.n_oov} out of vocabulary ({100 * self.oov_ratio:.1f}%)"
         )
+
+    def _gensim_tuple(self) -> tuple[Correlation, Correlation, float]:
+        return (
+            Correlation(self.pearson, _correlation_p_value(self.pearson, self.n_pairs)),
+            Correlation(self.spearman, _correlation_p_value(self.spearman, self.n_pairs)),
+            100 * self.oov_ratio,
+        )
+
+    def __iter__(self) -> Iterator:
+        return iter(self._gensim_tuple())
+
+    def __getitem__(self, index: int) -> Correlation | float:
+        return self._gensim_tuple()[index]
+
+    def __len__(self) -> int:
+        return 3
+
+
+def _correlation_p_value(r: float, n: int) -> float:
+    """Two-sided p-value of a correlation ``r`` over ``n`` pairs (Student's t, n - 2 dof).
+
+    This is the p-value SciPy's ``pearsonr`` and ``spearmanr`` report; it needs
+    SciPy's incomplete beta function, so without SciPy it is NaN.
+    """
+    try:
+        from scipy.special import betainc
+    except ImportError:
+        return float("nan")
+    dof = n - 2
+    if dof < 1 or not np.isfinite(r):
+        return float("nan")
+    if abs(r) >= 1.0:
+        return 0.0
+    # P(|T| >= |t|) with t^2 = dof r^2 / (1 - r^2) is I_x(dof / 2, 1 / 2) at x = 1 - r^2.
+    return float(betainc(dof / 2.0, 0.5, 1.0 - r * r))
 
 
 # ---------------------------------------------------------------------- analogies
@@ -228,6 +286,45 @@ def evaluate_analogies(
         restrict_vocab=stop,
         case_insensitive=case_insensitive,
     )
+
+
+def analogy_sections(
+    vectors: KeyedMatrix,
+    path_or_lines: PathOrLines,
+    restrict_vocab: int | None = 300000,
+    case_insensitive: bool = True,
+    dummy4unknown: bool = False,
+) -> tuple[float, list[dict]]:
+    """gensim's ``evaluate_word_analogies`` result: ``(accuracy, sections)``.
+
+    Scores with :func:`evaluate_analogies`' rules (3CosAdd); ``sections`` is
+    one dict per section, ``{"section": name, "correct": [(a, b, c, d), ...],
+    "incorrect": [...]}`` with the words upper-cased when case folding, then
+    a ``"Total accuracy"`` dict of all questions.  With ``dummy4unknown`` a
+    question with an out-of-vocabulary word counts as incorrect instead of
+    being skipped.  The accuracy is correct / (correct + incorrect), 0.0 if
+    no question counted.
+    """
+    stop = check_restrict(restrict_vocab, len(vectors.index_to_key))
+    vocab = _eval_vocab(vectors.index_to_key, stop, case_insensitive)
+    parsed = _read_questions(*_lines_of(path_or_lines))
+    asked = _ask(parsed, vocab, case_insensitive)
+    correct = _answer_analogies(vectors, asked, stop, case_insensitive, "3cosadd")
+    outcome = dict(zip(asked.positions.tolist(), correct.tolist()))
+    sections: list[dict] = [{"section": n, "correct": [], "incorrect": []} for n in parsed.names]
+    for position, (section, words) in enumerate(parsed.questions):
+        right = outcome.get(position)
+        if right is None and not dummy4unknown:
+            continue
+        quad = tuple(w.upper() for w in words) if case_insensitive else tuple(words)
+        sections[section]["correct" if right else "incorrect"].append(quad)
+    total = {
+        "section": "Total accuracy",
+        "correct": [q for s in sections for q in s["correct"]],
+        "incorrect": [q for s in sections for q in s["incorrect"]],
+    }
+    counted = len(total["correct"]) + len(total["incorrect"])
+    return (len(total["correct"]) / counted if counted else 0.0), sections + [total]
 
 
 def _eval_vocab(keys: Sequence[str], stop: int, case_insensitive: bool) -> dict[str, int]:
@@ -316,6 +413,8 @@ class _Asked:
     expected: list[str]
     #: per section, questions skipped as out of vocabulary
     skipped: list[int]
+    #: (m,) position of each asked question in the file's question list
+    positions: np.ndarray
 
     def score_sections(self, names: list[str], correct: np.ndarray) -> tuple[SectionScore, ...]:
         """One :class:`SectionScore` per section, from the per-question ``correct`` flags."""
@@ -335,7 +434,8 @@ def _ask(parsed: _QuestionFile, vocab: dict[str, int], case_insensitive: bool) -
     section_of: list[int] = []
     rows: list[tuple[int, int, int]] = []
     expected: list[str] = []
-    for section, words in parsed.questions:
+    positions: list[int] = []
+    for position, (section, words) in enumerate(parsed.questions):
         if case_insensitive:
             words = [w.upper() for w in words]
         ids = [vocab.get(w) for w in words]
@@ -345,11 +445,13 @@ def _ask(parsed: _QuestionFile, vocab: dict[str, int], case_insensitive: bool) -
         section_of.append(section)
         rows.append((ids[0], ids[1], ids[2]))  # type: ignore[arg-type]
         expected.append(words[3])
+        positions.append(position)
     return _Asked(
         section_of=np.array(section_of, dtype=np.intp),
         abc=np.array(rows, dtype=np.intp).reshape(-1, 3),
         expected=expected,
         skipped=skipped,
+        positions=np.array(positions, dtype=np.intp),
     )
 
 
@@ -469,6 +571,9 @@ def evaluate_word_pairs(
     restrict_vocab: int | None = 300000,
     case_insensitive: bool = True,
     delimiter: str = "\t",
+    *,
+    dummy4unknown: bool = False,
+    encoding: str = "utf-8",
 ) -> WordPairsResult:
     """Correlation of cosine similarities with human scores (WordSim-353 layout).
 
@@ -478,16 +583,19 @@ def evaluate_word_pairs(
     non-numeric score are ignored (counted in ``n_invalid``), a pair with a
     word outside the first ``restrict_vocab`` words is skipped (counted in
     ``n_oov``), and case folding upper-cases words and takes the first
-    spelling's vector.  Spearman uses average ranks for ties.
+    spelling's vector.  Spearman uses average ranks for ties.  With
+    ``dummy4unknown`` an out-of-vocabulary pair is correlated with model
+    similarity 0 instead of being skipped (gensim's option).
     """
     stop = check_restrict(restrict_vocab, len(vectors.index_to_key))
     vocab = _eval_vocab(vectors.index_to_key, stop, case_insensitive)
     path = os.fspath(path)
-    with open(path, encoding="utf-8") as fh:
+    with open(path, encoding=encoding) as fh:
         pairs, n_invalid = _read_pairs(fh, delimiter)
     left: list[int] = []
     right: list[int] = []
     gold: list[float] = []
+    dummies: list[int] = []  # positions in gold of pairs scored 0
     for a, b, score in pairs:
         if case_insensitive:
             a, b = a.upper(), b.upper()
@@ -495,7 +603,12 @@ def evaluate_word_pairs(
             left.append(vocab[a])
             right.append(vocab[b])
             gold.append(score)
-    n_oov = len(pairs) - len(gold)
+        elif dummy4unknown:
+            dummies.append(len(gold))
+            left.append(0)
+            right.append(0)
+            gold.append(score)
+    n_oov = len(pairs) - len(gold) + len(dummies)
     if not gold:
         raise ValueError(
             f"{path}: no word pair with both words in the vocabulary "
@@ -504,6 +617,7 @@ def evaluate_word_pairs(
     if len(gold) < 2:
         raise ValueError(f"{path}: only one word pair in the vocabulary; correlations need two")
     sims = _pair_cosines(vectors, left, right)
+    sims[dummies] = 0.0
     gold_arr = np.asarray(gold, dtype=np.float64)
     return WordPairsResult(
         pearson=_pearson(gold_arr, sims),
@@ -511,6 +625,7 @@ def evaluate_word_pairs(
         n_pairs=len(gold),
         n_oov=n_oov,
         n_invalid=n_invalid,
+        dummy4unknown=dummy4unknown,
     )
 
 

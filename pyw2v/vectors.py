@@ -14,6 +14,7 @@ instead and so scores 0 against everything, never NaN.
 
 The evaluators (analogies, word pairs) and their result classes live in
 :mod:`pyw2v.evaluation`; the ``evaluate_*`` methods here delegate to them.
+gensim 4's ``KeyedVectors`` methods come from the mixin in :mod:`pyw2v.keyed_api`.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ from ._cosine import (
     check_method,
     check_restrict,
     is_int,
+    row_norms,
     safe_norms,
     unit_rows,
 )
 from .evaluation import AnalogyResult, SectionScore, WordPairsResult
+from .keyed_api import KeyedVectorsAPI
 
 __all__ = [
     "AnalogyResult",
@@ -47,8 +50,12 @@ __all__ = [
 Term = Union[str, np.ndarray]
 
 
-class WordVectors:
+class WordVectors(KeyedVectorsAPI):
     """A vocabulary and its vectors, with similarity queries.
+
+    It also answers gensim 4's ``KeyedVectors`` methods (``n_similarity``,
+    ``most_similar_cosmul``, ``get_mean_vector``, ``add_vectors``, ...; see
+    :mod:`pyw2v.keyed_api`), so gensim code runs on it.
 
     Parameters
     ----------
@@ -144,11 +151,13 @@ class WordVectors:
     def __repr__(self) -> str:
         return f"WordVectors({len(self)} words, dim {self.dim})"
 
-    def get_index(self, word: str) -> int:
-        """Row index of ``word``; ``KeyError`` naming the word if it is absent."""
+    def get_index(self, word: str, default: int | None = None) -> int:
+        """Row index of ``word``; if absent, ``default`` when given, else ``KeyError`` naming it."""
         try:
             return self.key_to_index[word]
         except (KeyError, TypeError):
+            if default is not None:
+                return default
             raise KeyError(f"word {word!r} not in vocabulary") from None
 
     # ------------------------------------------------------------------ norms
@@ -157,16 +166,8 @@ class WordVectors:
     def norms(self) -> np.ndarray:
         """Euclidean length of each row, float32 (n,); cached (see the class docstring)."""
         if self._norms is None:
-            n = len(self)
-            norms = np.empty(n, dtype=np.float32)
-            step = 8192  # float64 accumulation without a full-size temporary
-            for start in range(0, n, step):
-                block = self._vectors[start : start + step]
-                norms[start : start + step] = np.sqrt(
-                    np.einsum("ij,ij->i", block, block, dtype=np.float64)
-                )
-            self._norms = norms
-            self._safe_norms = safe_norms(norms)
+            self._norms = row_norms(self._vectors)
+            self._safe_norms = safe_norms(self._norms)
         return self._norms
 
     def _divisors(self) -> np.ndarray:
@@ -244,38 +245,82 @@ class WordVectors:
             if i not in excluded
         ][:topn]
 
+    def _query(
+        self, positive: Term | Iterable[Term] | None, negative: Term | Iterable[Term] | None
+    ) -> tuple[np.ndarray, list[int]]:
+        """(unit query vector, rows of the query words) for :meth:`most_similar`.
+
+        Each term is scaled to unit length and weighted +1 (positive) or -1
+        (negative); a ``(term, weight)`` tuple sets its weight, sign included
+        (gensim's rule).
+        """
+        query = np.zeros(self.dim, dtype=np.float32)
+        exclude: list[int] = []
+        terms = [(t, 1.0) for t in self._terms(positive)]
+        terms += [(t, -1.0) for t in self._terms(negative)]
+        if not terms:
+            raise ValueError("most_similar needs at least one positive or negative word")
+        for term, weight in terms:
+            if _is_weighted(term):
+                term, weight = term  # type: ignore[misc]
+                if not np.isfinite(weight):
+                    raise ValueError(f"the weight of {term!r} must be finite, got {weight!r}")
+            unit, index = self._unit(term)
+            query += np.float32(weight) * unit
+            if index is not None:
+                exclude.append(index)
+        return unit_rows(query[None, :])[0], exclude
+
+    @overload
     def most_similar(
         self,
-        positive: Term | Iterable[Term] | None = None,
-        negative: Term | Iterable[Term] | None = None,
-        topn: int = 10,
-        restrict_vocab: int | None = None,
-    ) -> list[tuple[str, float]]:
+        positive: Term | Iterable[Term] | None = ...,
+        negative: Term | Iterable[Term] | None = ...,
+        topn: int = ...,
+        restrict_vocab: int | None = ...,
+        *,
+        indexer: object | None = ...,
+    ) -> list[tuple[str, float]]: ...
+
+    @overload
+    def most_similar(
+        self,
+        positive: Term | Iterable[Term] | None,
+        negative: Term | Iterable[Term] | None,
+        topn: None,
+        restrict_vocab: int | None = ...,
+        *,
+        indexer: object | None = ...,
+    ) -> np.ndarray: ...
+
+    def most_similar(
+        self, positive=None, negative=None, topn=10, restrict_vocab=None, *, indexer=None
+    ):
         """Words closest by cosine to the mean of the positive terms minus the negative ones.
 
-        Terms are words or vectors (length ``dim``), each scaled to unit length
-        (gensim scales words but adds vectors as given); the query is their
-        mean, positives added and negatives subtracted, as in gensim and
-        word2vec.c's ``distance``.  Query words are left out of the answer.
-        ``restrict_vocab`` searches only the first that many rows.
+        Terms are words, vectors (length ``dim``) or ``(term, weight)`` tuples,
+        each scaled to unit length (gensim scales words but adds vectors as
+        given); the query is their weighted sum, positives +1 and negatives -1
+        unless a tuple says otherwise, as in gensim and word2vec.c's
+        ``distance``.  Query words are left out of the answer.
+        ``restrict_vocab`` searches only the first that many rows.  ``indexer``
+        is gensim's hook: an object whose ``most_similar(unit_query, topn)``
+        answers instead (an approximate nearest-neighbour index).
 
-        Returns up to ``topn`` (word, cosine) pairs, most similar first.
+        Returns up to ``topn`` (word, cosine) pairs, most similar first; with
+        ``topn=None`` the float32 cosines (restrict_vocab or n,) of every word,
+        query words included, as gensim returns them.
         """
-        topn = self._check_topn(topn)
+        if topn is not None:
+            topn = self._check_topn(topn)
         stop = self._restrict(restrict_vocab)
-        pos, neg = self._terms(positive), self._terms(negative)
-        if not pos and not neg:
-            raise ValueError("most_similar needs at least one positive or negative word")
-        query = np.zeros(self.dim, dtype=np.float32)
-        exclude = []
-        for terms, sign in ((pos, 1.0), (neg, -1.0)):
-            for term in terms:
-                unit, index = self._unit(term)
-                query += np.float32(sign) * unit
-                if index is not None:
-                    exclude.append(index)
-        query = unit_rows(query[None, :])[0]
-        return self._top(self._cosines(query, stop), topn, exclude)
+        query, exclude = self._query(positive, negative)
+        if indexer is not None and topn is not None:
+            return indexer.most_similar(query, topn)  # type: ignore[attr-defined]
+        scores = self._cosines(query, stop)
+        if topn is None:
+            return scores
+        return self._top(scores, topn, exclude)
 
     def most_similar_to_vector(
         self, vector: np.ndarray, topn: int = 10, restrict_vocab: int | None = None
@@ -451,15 +496,36 @@ class WordVectors:
         restrict_vocab: int | None = 300000,
         case_insensitive: bool = True,
         delimiter: str = "\t",
+        *,
+        dummy4unknown: bool = False,
+        encoding: str = "utf-8",
     ) -> WordPairsResult:
         """Correlation of cosine similarities with human scores (WordSim-353 layout).
 
         See :func:`pyw2v.evaluation.evaluate_word_pairs` for the file format and
-        the counting rules (gensim 4.4's).
+        the counting rules (gensim 4.4's).  The result also unpacks as gensim's
+        ``(pearson, spearman, oov_percent)``.
         """
         return evaluation.evaluate_word_pairs(
-            self, path, restrict_vocab, case_insensitive, delimiter
+            self,
+            path,
+            restrict_vocab,
+            case_insensitive,
+            delimiter,
+            dummy4unknown=dummy4unknown,
+            encoding=encoding,
         )
+
+
+def _is_weighted(term: object) -> bool:
+    """Whether a query term is a ``(word or vector, weight)`` tuple (gensim's weighted term)."""
+    return (
+        isinstance(term, tuple)
+        and len(term) == 2
+        and isinstance(term[0], (str, np.ndarray))
+        and isinstance(term[1], (int, float, np.integer, np.floating))
+        and not isinstance(term[1], (bool, np.bool_))
+    )
 
 
 def load_word2vec(

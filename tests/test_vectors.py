@@ -101,7 +101,9 @@ def test_argument_errors(random_wv):
     with pytest.raises(ValueError, match="shape"):
         wv.most_similar_to_vector(np.zeros(3))
     with pytest.raises(ValueError, match="a word or a vector"):
-        wv.most_similar(positive=[("w1", 2.0)])
+        wv.most_similar(positive=[("w1", "w2")])
+    with pytest.raises(ValueError, match="weight of 'w1' must be finite"):
+        wv.most_similar(positive=[("w1", float("nan"))])
     with pytest.raises(ValueError, match="NaN"):
         wv.most_similar_to_vector(np.full(wv.dim, np.nan))
 
@@ -253,3 +255,161 @@ def test_queries_match_gensim(random_wv, to_gensim, monkeypatch):
     )
     assert wv.similarity("w1", "w2") == pytest.approx(float(kv.similarity("w1", "w2")), abs=1e-6)
     assert wv.doesnt_match(["w1", "w2", "w3", "w4"]) == kv.doesnt_match(["w1", "w2", "w3", "w4"])
+
+
+# ---------------------------------------------------------------- gensim-named methods: our rules
+
+
+def test_gensim_methods_name_unknown_words(random_wv):
+    wv = random_wv(20)
+    calls = [
+        lambda: wv.get_vector("nope"),
+        lambda: wv.n_similarity(["w1", "nope"], ["w2"]),
+        lambda: wv.get_mean_vector(["w1", "nope"], ignore_missing=False),
+        lambda: wv.most_similar_cosmul(positive=["w1"], negative=["nope"]),
+        lambda: wv.distance("w1", "nope"),
+        lambda: wv.distances("w1", ["w2", "nope"]),
+        lambda: wv.closer_than("nope", "w1"),
+        lambda: wv.rank("w1", "nope"),
+        lambda: wv.similar_by_word("nope"),
+    ]
+    for call in calls:
+        with pytest.raises(KeyError, match="'nope'"):
+            call()
+    assert wv.get_index("nope", default=-1) == -1 and not wv.has_index_for("nope")
+
+
+def test_gensim_methods_reject_empty_and_bad_input(random_wv):
+    wv = random_wv(20, dim=4)
+    with pytest.raises(ValueError, match="non-empty"):
+        wv.n_similarity([], ["w1"])
+    with pytest.raises(ValueError, match="at least one key"):
+        wv.get_mean_vector([])
+    with pytest.raises(ValueError, match="one entry per key"):
+        wv.get_mean_vector(["w1", "w2"], weights=[1.0])
+    with pytest.raises(ValueError, match="NaN"):
+        wv.get_mean_vector(["w1"], weights=[np.nan])
+    with pytest.raises(TypeError, match="words or vectors"):
+        wv.get_mean_vector([3])
+    with pytest.raises(ValueError, match=r"shape \(4,\)"):
+        wv.get_mean_vector([np.ones(3)])
+    with pytest.raises(ValueError, match="positive"):
+        wv.most_similar_cosmul(negative=["w1"])
+    with pytest.raises(ValueError, match="topn"):
+        wv.most_similar_cosmul("w1", topn=0)
+    with pytest.raises(ValueError, match="vectors_all"):
+        WordVectors.cosine_similarities(np.ones(3), np.ones((2, 4)))
+    with pytest.raises(ValueError, match="similarity_function"):
+        wv.evaluate_word_analogies("q.txt", similarity_function="most_similar_cosmul")
+
+
+def test_topn_none_and_indexer(random_wv):
+    wv = random_wv(50, dim=6)
+    scores = wv.most_similar(positive=["w1"], negative=["w2"], topn=None, restrict_vocab=30)
+    assert scores.shape == (30,) and scores.dtype == np.float32
+    best = wv.most_similar(positive=["w1"], negative=["w2"], topn=3, restrict_vocab=30)
+    order = [i for i in np.argsort(-scores).tolist() if i not in (1, 2)]
+    assert [w for w, _ in best] == [wv.index_to_key[i] for i in order[:3]]
+    np.testing.assert_allclose([s for _, s in best], scores[order[:3]], rtol=1e-6)
+
+    class Indexer:
+        def most_similar(self, query, topn):
+            self.query = query
+            return [("from-the-index", 1.0)] * topn
+
+    indexer = Indexer()
+    assert wv.most_similar("w1", topn=2, indexer=indexer) == [("from-the-index", 1.0)] * 2
+    np.testing.assert_allclose(indexer.query, wv.get_vector("w1", norm=True), rtol=1e-6)
+
+
+def test_cosmul_honours_restrict_vocab(random_wv):
+    wv = random_wv(200, dim=8)
+    full = wv.most_similar_cosmul(["w150", "w3"], ["w4"], topn=None)
+    assert full.shape == (200,)
+    limited = wv.most_similar_cosmul(["w150", "w3"], ["w4"], topn=100, restrict_vocab=60)
+    assert all(wv.get_index(w) < 60 for w, _ in limited) and len(limited) == 58
+    expected = np.sort(np.delete(full[:60], [3, 4]))[::-1]
+    np.testing.assert_allclose([s for _, s in limited], expected, rtol=1e-6)
+
+
+def test_get_vector_is_read_only_view(random_wv):
+    wv = random_wv(10, dim=4)
+    row = wv.get_vector("w3")
+    assert np.shares_memory(row, wv.vectors) and not row.flags.writeable
+    with pytest.raises(ValueError):
+        row[0] = 1.0
+    assert wv["w3"].flags.writeable  # the plain lookup is unchanged
+
+
+def test_add_vectors_keeps_norm_cache_exact(random_wv):
+    wv = random_wv(30, dim=5)
+    wv.counts = np.arange(30, 0, -1, dtype=np.int64)
+    cached = wv.norms  # fills the cache
+    rng = np.random.default_rng(2)
+    wv.add_vectors(["new1", "w0", "new2"], rng.standard_normal((3, 5)), replace=True)
+    wv.add_vector("new3", rng.standard_normal(5))
+    wv["w5"] = rng.standard_normal(5) * 7
+    assert len(wv) == 33 and wv.index_to_key[-3:] == ["new1", "new2", "new3"]
+    assert wv.counts.tolist()[-3:] == [0, 0, 0] and len(wv.counts) == 33
+    incremental = wv.norms.copy()
+    wv.fill_norms(force=True)
+    np.testing.assert_array_equal(incremental, wv.norms)  # bit-equal to a fresh computation
+    assert cached.shape == (30,)  # arrays handed out earlier are not changed under the caller
+    assert wv.most_similar("new1", topn=1)[0][1] <= 1.0
+    assert wv.add_vector("w1", np.zeros(5)) == 1 and np.any(wv["w1"] != 0)  # known word kept
+
+
+@pytest.mark.parametrize(
+    "keys, weights, error, match",
+    [
+        (["a", "b"], np.zeros((3, 4)), ValueError, r"\(2, 4\), got \(3, 4\)"),
+        (["a"], np.zeros((1, 3)), ValueError, r"\(1, 4\), got \(1, 3\)"),
+        (["a", "b"], [[0, 0, 0, np.nan], [0, 0, 0, 0]], ValueError, "NaN"),
+        (["a", "a"], np.zeros((2, 4)), ValueError, "more than once"),
+        ([1], np.zeros((1, 4)), TypeError, "must be str"),
+        (["a"], [["x", "y", "z", "w"]], ValueError, "numbers"),
+    ],
+)
+def test_add_vectors_bad_input(random_wv, keys, weights, error, match):
+    wv = random_wv(10, dim=4)
+    wv.fill_norms()
+    with pytest.raises(error, match=match):
+        wv.add_vectors(keys, weights)
+    assert len(wv) == 10 and wv.vectors.shape == (10, 4) and wv.norms.shape == (10,)
+
+
+def test_gensim_conversion_without_gensim(random_wv, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "gensim", None)
+    monkeypatch.setitem(sys.modules, "gensim.models", None)
+    with pytest.raises(ImportError, match="pip install gensim"):
+        random_wv(5).to_gensim()
+    with pytest.raises(ImportError, match="pip install gensim"):
+        WordVectors.from_gensim(object())
+
+
+def test_word_pairs_result_unpacks_like_gensim(monkeypatch):
+    import sys
+
+    from pyw2v.evaluation import WordPairsResult
+
+    result = WordPairsResult(pearson=0.5, spearman=0.25, n_pairs=30, n_oov=10, n_invalid=0)
+    pearson, spearman, oov = result
+    pytest.importorskip("scipy.special")
+    assert pearson[0] == 0.5 and spearman.statistic == 0.25 and oov == pytest.approx(25.0)
+    assert 0 < pearson.pvalue < 0.01 and result[2] == oov and len(result) == 3
+    monkeypatch.setitem(sys.modules, "scipy.special", None)
+    assert np.isnan(result[0].pvalue)  # no SciPy: no p-value, the correlations still work
+
+
+def test_load_word2vec_format_with_vocab_file(random_wv, tmp_path):
+    wv = random_wv(6, dim=3)
+    wv.save_word2vec(tmp_path / "v.txt", binary=False)
+    (tmp_path / "vocab.txt").write_text("w0 50\nw1 40\nw2 30\nw4 5\n")
+    loaded = WordVectors.load_word2vec_format(tmp_path / "v.txt", fvocab=tmp_path / "vocab.txt")
+    assert loaded.index_to_key == wv.index_to_key
+    assert loaded.counts.tolist() == [50, 40, 30, 0, 5, 0]
+    np.testing.assert_array_equal(loaded.vectors, wv.vectors)
+    with pytest.raises(ValueError, match="encoding"):
+        WordVectors.load_word2vec_format(tmp_path / "v.txt", encoding="latin-1")
