@@ -373,8 +373,10 @@ class KeyedVectorsAPI:
         encoding: str = "utf8",
         unicode_errors: str = "strict",
         limit: int | None = None,
+        no_header: bool = False,
     ) -> K:
-        """gensim's loader: a word2vec C text or (``binary=True``) binary file.
+        """gensim's loader: a word2vec C text or (``binary=True``) binary file, or
+        GloVe text without the header line (``no_header=True``).
 
         ``fvocab`` is a word2vec.c vocabulary file (``word count`` lines) whose
         counts become ``counts`` (0 for words it lacks).  Only UTF-8 is read.
@@ -382,7 +384,8 @@ class KeyedVectorsAPI:
         if encoding.lower().replace("-", "") != "utf8":
             raise ValueError(f"encoding must be 'utf8' (word2vec files are UTF-8): {encoding!r}")
         keys, vectors = formats.read_word2vec(
-            fname, binary=binary, limit=limit, unicode_errors=unicode_errors
+            fname, binary=binary, limit=limit, unicode_errors=unicode_errors,
+            no_header=no_header,
         )
         counts = None
         if fvocab is not None:

@@ -247,6 +247,19 @@ def test_to_and_from_gensim_carry_counts(wv):
         WordVectors.from_gensim(wv)
 
 
+
+def test_glove_text_loads_as_gensim_loads_it(wv, tmp_path):
+    """Headerless GloVe text: load_word2vec_format(no_header=True) reads what gensim reads."""
+    path = tmp_path / "glove.txt"
+    rows = (f"{w} " + " ".join(f"{x:.6f}" for x in v) for w, v in zip(wv.index_to_key[:300],
+                                                                       wv.vectors[:300]))
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ours = WordVectors.load_word2vec_format(path, no_header=True)
+    theirs = KeyedVectors.load_word2vec_format(str(path), no_header=True)
+    assert ours.index_to_key == theirs.index_to_key
+    np.testing.assert_array_equal(ours.vectors, theirs.vectors)
+
+
 # ---------------------------------------------------------------- evaluation
 
 
