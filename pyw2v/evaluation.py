@@ -55,7 +55,7 @@ class KeyedMatrix(Protocol):
 
     @property
     def index_to_key(self) -> Sequence[str]:
-        """The words, in row order (most frequent first)."""
+        """The words, in row order (most frequent first, unless the vocabulary was grown)."""
 
     @property
     def vectors(self) -> np.ndarray:
