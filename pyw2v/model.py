@@ -21,6 +21,7 @@ from pyw2v.native_format import load_model_dir, save_model_dir
 from pyw2v.params import (  # noqa: F401  (re-exported: pyw2v.model.TrainingParams etc.)
     DEFAULT_ALPHA, KERNELS, LOSSES, MODELS, SOFTMAX_MAX_VOCAB, TrainingParams,
     check, check_loss_fits_vocabulary, resolve_loss, saved_params)
+from pyw2v.pretrained import intersect
 from pyw2v.progress import Progress, ProgressArg, progress_display
 from pyw2v.vectors import WordVectors
 from pyw2v.vocab import Vocabulary, build_vocabulary
@@ -93,8 +94,9 @@ class Word2Vec:
         that file's vectors, and set their lock factor to `lockf`; returns how many
         rows were taken. lockf=0.0 (gensim's default) freezes them, 1.0 trains them
         as any other row. See pyw2v.pretrained for the rules and errors."""
-        from pyw2v.pretrained import intersect
-        taken = intersect(self, path, lockf=lockf, binary=binary, unicode_errors=unicode_errors)
+        taken, locks = intersect(self.vocab, self.center_vectors, self.lock_factors, path,
+                                 lockf=lockf, binary=binary, unicode_errors=unicode_errors)
+        self.lock_factors = locks
         if self._wv is not None:   # the matrix changed under its cached norms
             self._wv.invalidate_norms()
         return taken

@@ -16,42 +16,42 @@ from __future__ import annotations
 
 import math
 from os import PathLike, fspath
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pyw2v.formats import read_word2vec
-
-if TYPE_CHECKING:
-    from pyw2v.model import Word2Vec
+from pyw2v.vocab import Vocabulary
 
 
-def intersect(model: Word2Vec, path: str | PathLike, *, lockf: float = 0.0,
-              binary: bool | None = None, unicode_errors: str = "strict") -> int:
-    """Copy the file's vectors of the words `model` shares with it into
-    model.center_vectors and set their lock factor to `lockf`; returns the number
-    of rows taken. binary: None detects the format (see read_word2vec)."""
+def intersect(vocab: Vocabulary, center_vectors: np.ndarray, lock_factors: np.ndarray | None,
+              path: str | PathLike, *, lockf: float = 0.0, binary: bool | None = None,
+              unicode_errors: str = "strict") -> tuple[int, np.ndarray | None]:
+    """Copy the file's vectors of the words `vocab` shares with it into their rows
+    of center_vectors (float32 (len(vocab), dim), in place); returns the number of
+    rows taken and the lock factors to use: `lock_factors` (None: all 1) with
+    those rows set to `lockf`, or None when all stay 1. binary: None detects the
+    format (see read_word2vec)."""
     if isinstance(lockf, bool) or not isinstance(lockf, (int, float, np.floating)) \
             or not math.isfinite(lockf):
         raise ValueError(f"lockf must be a finite number (0.0 freezes the rows taken, 1.0 "
                          f"trains them), got {lockf!r}")
     words, vectors = read_word2vec(path, binary=binary, unicode_errors=unicode_errors)
-    dim = model.center_vectors.shape[1]
+    dim = center_vectors.shape[1]
     if vectors.shape[1] != dim:
         raise ValueError(f"{fspath(path)} holds vectors of dim {vectors.shape[1]}, but the "
                          f"model's dim is {dim}; train with dim={vectors.shape[1]} or use a "
                          f"file of dim {dim}")
-    index = model.vocab.index
+    index = vocab.index
     pairs = [(index[word], row) for row, word in enumerate(words) if word in index]
     if not pairs:
         raise ValueError(f"{fspath(path)} shares no word with the model's vocabulary "
-                         f"({len(index)} words, e.g. {model.vocab.words[:3]}); check the "
+                         f"({len(index)} words, e.g. {vocab.words[:3]}); check the "
                          "file and the corpus's tokenisation (case, punctuation)")
     rows, source = (np.array(ids, dtype=np.intp) for ids in zip(*pairs))
-    model.center_vectors[rows] = vectors[source]
-    if lockf != 1.0 or model.lock_factors is not None:
-        locks = np.ones(len(index), dtype=np.float32) if model.lock_factors is None \
-            else model.lock_factors.copy()
-        locks[rows] = lockf
-        model.lock_factors = locks
-    return len(pairs)
+    center_vectors[rows] = vectors[source]
+    if lockf == 1.0 and lock_factors is None:
+        return len(pairs), None
+    locks = np.ones(len(index), dtype=np.float32) if lock_factors is None \
+        else lock_factors.copy()
+    locks[rows] = lockf
+    return len(pairs), locks
