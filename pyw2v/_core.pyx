@@ -262,9 +262,14 @@ cdef inline double _cbow_step(const Model *m, Scratch *s, const int32_t *context
     if m.cbow_mean:
         pyw2v_scale(<float>(1.0 / n_context), h, dim)
     loss = _predict(m, s, h, targets, alpha)
-    for j in range(n_context):
-        pyw2v_axpy(1.0 if lock_factors == NULL else lock_factors[context[j]], s.neu1e,
-                   m.center + <int64_t>context[j] * dim, dim)
+    # Two loops, so the common case keeps its constant factor (an add, no multiply).
+    if lock_factors == NULL:
+        for j in range(n_context):
+            pyw2v_axpy(1.0, s.neu1e, m.center + <int64_t>context[j] * dim, dim)
+    else:
+        for j in range(n_context):
+            pyw2v_axpy(lock_factors[context[j]], s.neu1e, m.center + <int64_t>context[j] * dim,
+                       dim)
     return loss
 
 
