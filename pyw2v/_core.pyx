@@ -36,11 +36,12 @@ Order of random draws (pyw2v.reference.train_reference replays it exactly)
 Thread t of a Trainer's call k starts from `thread_seeds(seed, k, threads)[t]`.
 For each sentence: one uniform per token whose keep-probability is < 1, in token
 order (subsampling). Then for each kept position: one draw for the window
-shrink (none when shrink_windows is off), followed by K negative draws per prediction (skip-gram pair kernel: per
-context position, left to right; CBOW and the skip-gram batch kernel: once per
-window with a non-empty context). A negative equal to the positive word is
-skipped, as in word2vec.c. Hierarchical and full softmax draw nothing, so
-with negative = 0 only the subsampling and window draws remain.
+shrink (none when shrink_windows is off), followed by K negative draws per
+prediction (skip-gram pair kernel: per context position, left to right; CBOW and
+the skip-gram batch kernel: once per window with a non-empty context). A negative
+equal to the positive word is skipped, as in word2vec.c. Hierarchical and full
+softmax draw nothing, so with negative = 0 only the subsampling and window draws
+remain.
 """
 import numpy as np
 

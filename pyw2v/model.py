@@ -85,7 +85,9 @@ class Word2Vec:
 
     @lock_factors.setter
     def lock_factors(self, value: np.ndarray | None) -> None:
-        self._lock_factors = _core.checked_lock_factors(value, len(self.vocab))
+        # Checked against V's rows, not the vocabulary: growing the vocabulary sets
+        # the grown rows and their factors before the new vocabulary.
+        self._lock_factors = _core.checked_lock_factors(value, self.center_vectors.shape[0])
 
     def intersect_word2vec(self, path: str | PathLike, *, lockf: float = 0.0,
                            binary: bool | None = None,
