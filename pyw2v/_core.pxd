@@ -1,6 +1,7 @@
 # The compiled core's C-level interface: what a training run holds, and the step
 # functions. Every step shares one convention,
 #     step(const Model *m, Scratch *s, <input>, const int32_t *targets, double alpha) -> loss
+# (the pair step also takes its center row's lock factor)
 # where <input> is a vector x (output layers), or the input words (kernel steps: the
 # center's row of V for a pair, the context ids for a window), targets[0]
 # is the predicted word and targets[1..negative] its negatives (-1: skipped); the
@@ -10,7 +11,7 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 
 cdef enum Kernel:
     KERNEL_PAIR = 0       # skip-gram: one step per (center, outside) pair
-    KERNEL_WINDOW = 1     # CBOW: one step per window, the context mean predicts the center
+    KERNEL_WINDOW = 1     # CBOW: one step per window, the context mean (or sum) predicts the center
     KERNEL_BATCH = 2      # skip-gram: one step per window, negatives shared by the window
 
 
@@ -33,6 +34,9 @@ cdef struct Model:
     const int32_t *path_nodes
     const uint8_t *path_codes
     bint softmax                         # the full softmax over U
+    bint cbow_mean                       # CBOW's h: the context mean (else their sum)
+    bint shrink_windows                  # draw each window's shrink (else the full window)
+    const float *lock_factors            # per-word scale of V's updates; NULL: all 1
 
 
 cdef struct ThreadSlot:
@@ -103,7 +107,7 @@ cdef double _predict(const Model *m, Scratch *s, const float *x, const int32_t *
 
 # Kernel steps: one prediction (pair) or one window (CBOW, batch), applied to V too.
 cdef double _pair_step(const Model *m, Scratch *s, float *center_row,
-                       const int32_t *targets, double alpha) noexcept nogil
+                       const int32_t *targets, double alpha, float lock) noexcept nogil
 cdef double _cbow_step(const Model *m, Scratch *s, const int32_t *context, int n_context,
                        const int32_t *targets, double alpha) noexcept nogil
 cdef double _batch_step(const Model *m, Scratch *s, const int32_t *context, int n_context,

@@ -13,6 +13,7 @@ KERNELS: tuple[Literal["pair"], Literal["window"], Literal["batch"]]
 Huffman = tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.uint8]]
 
 def openmp_enabled() -> bool: ...
+def checked_lock_factors(lock_factors: object, n_words: int) -> NDArray[np.float32] | None: ...
 def thread_seeds(seed: int, call: int, threads: int) -> list[int]: ...
 
 class Trainer:
@@ -39,6 +40,9 @@ class Trainer:
         node_vectors: NDArray[np.float32] | None = None,
         huffman: Huffman | None = None,
         softmax: bool = False,
+        cbow_mean: bool = True,
+        shrink_windows: bool = True,
+        lock_factors: NDArray[np.float32] | None = None,
     ) -> None: ...
     def train_chunk(
         self, token_ids: NDArray[np.uint32], sentence_starts: NDArray[np.int64]
@@ -84,6 +88,7 @@ def skipgram_pair_update(
     node_vectors: NDArray[np.float32] | None = None,
     huffman: Huffman | None = None,
     softmax: bool = False,
+    lock_factors: NDArray[np.float32] | None = None,
 ) -> float: ...
 def cbow_update(
     center_vectors: NDArray[np.float32],
@@ -97,6 +102,8 @@ def cbow_update(
     node_vectors: NDArray[np.float32] | None = None,
     huffman: Huffman | None = None,
     softmax: bool = False,
+    cbow_mean: bool = True,
+    lock_factors: NDArray[np.float32] | None = None,
 ) -> float: ...
 def skipgram_batch_update(
     center_vectors: NDArray[np.float32],
@@ -106,4 +113,6 @@ def skipgram_batch_update(
     negatives: NDArray[np.int32],
     alpha: float,
     exact: bool = True,
+    *,
+    lock_factors: NDArray[np.float32] | None = None,
 ) -> float: ...

@@ -36,11 +36,12 @@ Order of random draws (pyw2v.reference.train_reference replays it exactly)
 Thread t of a Trainer's call k starts from `thread_seeds(seed, k, threads)[t]`.
 For each sentence: one uniform per token whose keep-probability is < 1, in token
 order (subsampling). Then for each kept position: one draw for the window
-shrink, followed by K negative draws per prediction (skip-gram pair kernel: per
-context position, left to right; CBOW and the skip-gram batch kernel: once per
-window with a non-empty context). A negative equal to the positive word is
-skipped, as in word2vec.c. Hierarchical and full softmax draw nothing, so
-with negative = 0 only the subsampling and window draws remain.
+shrink (none when shrink_windows is off), followed by K negative draws per
+prediction (skip-gram pair kernel: per context position, left to right; CBOW and
+the skip-gram batch kernel: once per window with a non-empty context). A negative
+equal to the positive word is skipped, as in word2vec.c. Hierarchical and full
+softmax draw nothing, so with negative = 0 only the subsampling and window draws
+remain.
 """
 import numpy as np
 
@@ -232,33 +233,44 @@ cdef double _negative_sampling_step(const Model *m, Scratch *s, const float *x,
 
 
 cdef inline double _pair_step(const Model *m, Scratch *s, float *center_row,
-                              const int32_t *targets, double alpha) noexcept nogil:
+                              const int32_t *targets, double alpha, float lock) noexcept nogil:
     """Skip-gram pair: the center word's row of V predicts targets[0] through every
-    output layer. (The row, not the id: the pair loop finds it once per center.)"""
+    output layer, and moves by lock times its step. (The row and its lock factor,
+    not the id: the pair loop finds them once per center; lock 1 is the plain step,
+    bit for bit.)"""
     cdef double loss = _predict(m, s, center_row, targets, alpha)
-    pyw2v_axpy(1.0, s.neu1e, center_row, m.dim)
+    pyw2v_axpy(lock, s.neu1e, center_row, m.dim)
     return loss
 
 
 cdef inline double _cbow_step(const Model *m, Scratch *s, const int32_t *context,
                               int n_context, const int32_t *targets,
                               double alpha) noexcept nogil:
-    """CBOW (docs/math.md §7): h = mean of the context rows predicts targets[0]
-    through every output layer that is on (`_predict`).
+    """CBOW (docs/math.md §7): h = mean (cbow_mean) or sum of the context rows
+    predicts targets[0] through every output layer that is on (`_predict`).
 
     Each context row then moves by the full -alpha * dJ/dh (word2vec.c's and
-    gensim's convention), i.e. |C| times its true gradient.
+    gensim's convention; with the mean, |C| times its true gradient), scaled by
+    its lock factor when the model has them.
     """
     cdef int j, dim = m.dim
     cdef double loss
     cdef float *h = s.h
+    cdef const float *lock_factors = m.lock_factors
     pyw2v_zero(h, dim)
     for j in range(n_context):
         pyw2v_axpy(1.0, m.center + <int64_t>context[j] * dim, h, dim)
-    pyw2v_scale(<float>(1.0 / n_context), h, dim)
+    if m.cbow_mean:
+        pyw2v_scale(<float>(1.0 / n_context), h, dim)
     loss = _predict(m, s, h, targets, alpha)
-    for j in range(n_context):
-        pyw2v_axpy(1.0, s.neu1e, m.center + <int64_t>context[j] * dim, dim)
+    # Two loops, so the common case keeps its constant factor (an add, no multiply).
+    if lock_factors == NULL:
+        for j in range(n_context):
+            pyw2v_axpy(1.0, s.neu1e, m.center + <int64_t>context[j] * dim, dim)
+    else:
+        for j in range(n_context):
+            pyw2v_axpy(lock_factors[context[j]], s.neu1e, m.center + <int64_t>context[j] * dim,
+                       dim)
     return loss
 
 
@@ -274,7 +286,8 @@ cdef double _batch_step(const Model *m, Scratch *s, const int32_t *context, int 
     three small matrix products: scores = inputs outputs^T, V[context] += G
     outputs and U[targets] += G^T inputs, with G the m x n gradient
     coefficients. All products read the gathered copies, so the step is
-    simultaneous.
+    simultaneous (and the order of the two updates does not matter). With lock
+    factors, row i of G is scaled by its context row's factor for V's update only.
     """
     cdef int i, k, n = 0, dim = m.dim, dimp = pyw2v_padded(m.dim), n_targets = m.negative + 1
     cdef bint exact = m.exact
@@ -310,9 +323,12 @@ cdef double _batch_step(const Model *m, Scratch *s, const int32_t *context, int 
             sig = _sigmoid_terms(f, exact, &log_sig)
             loss -= counts[k] * (log_sig - f)     # log sigma(-f) = log sigma(f) - f
             g[k] = <float>(-counts[k] * sig * alpha)
-    pyw2v_update_rows(m.center, context, n_context, s.batch_scores, n, 1, s.batch_outputs, n,
-                      dim, dimp)
     pyw2v_update_rows(m.outside, ids, n, s.batch_scores, 1, n, s.batch_inputs, n_context,
+                      dim, dimp)
+    if m.lock_factors != NULL:
+        for i in range(n_context):
+            pyw2v_scale(m.lock_factors[context[i]], s.batch_scores + i * n, n)
+    pyw2v_update_rows(m.center, context, n_context, s.batch_scores, n, 1, s.batch_outputs, n,
                       dim, dimp)
     return loss
 
@@ -537,8 +553,11 @@ cdef void _scratch_free(Scratch *s) noexcept nogil:
 
 cdef inline void _window_span(uint64_t *rng, const Model *m, int pos, int n, int *lo,
                               int *hi) noexcept nogil:
-    """Draw center `pos`'s window shrink; [lo, hi) is its window within the n kept words."""
-    cdef int win = m.window - <int>_below(pyw2v_next(rng), <uint32_t>m.window)
+    """Draw center `pos`'s window shrink (none without shrink_windows); [lo, hi) is its
+    window within the n kept words."""
+    cdef int win = m.window
+    if m.shrink_windows:
+        win = m.window - <int>_below(pyw2v_next(rng), <uint32_t>m.window)
     lo[0] = pos - win if pos >= win else 0
     hi[0] = pos + win + 1 if pos + win + 1 <= n else n
 
@@ -609,10 +628,13 @@ cdef inline void _pair_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
     cdef int32_t *swap
     cdef int pos, j, next_j, lo, hi
     cdef float *center_row
+    cdef float lock = 1.0
     cdef double loss = tally.loss, predictions = tally.predictions, alpha = tally.alpha
     for pos in range(n):
         _window_span(rng, m, pos, n, &lo, &hi)
         center_row = m.center + <int64_t>kept[pos] * m.dim
+        if m.lock_factors != NULL:
+            lock = m.lock_factors[kept[pos]]
         j = lo if lo != pos else lo + 1
         if j < hi:
             _draw_targets(rng, m, kept[j], targets)
@@ -622,7 +644,7 @@ cdef inline void _pair_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
             next_j = j + 1 if j + 1 != pos else j + 2
             if next_j < hi:
                 _draw_targets(rng, m, kept[next_j], next_targets)
-            loss += _pair_step(m, s, center_row, targets, alpha)
+            loss += _pair_step(m, s, center_row, targets, alpha, lock)
             predictions += 1.0
             swap = targets
             targets = next_targets
@@ -732,7 +754,11 @@ cdef class Trainer:
     (build_alias_table). kernel: one of KERNELS. Output layers: negative
     sampling when negative > 0; hierarchical softmax with node_vectors
     (float32 (vocab - 1, dim)) and huffman (build_huffman's arrays); the full
-    softmax over U when softmax. Thread t starts its random stream at
+    softmax over U when softmax. cbow_mean: CBOW's input is the context mean
+    (else their sum). shrink_windows: each window's size is drawn in 1..window
+    (else always window, and no draw). lock_factors: None, or float32
+    (vocab,) finite factors scaling each row of V's updates (0 freezes a row;
+    U and the node rows are never locked). Thread t starts its random stream at
     thread_seeds(seed, call, threads)[t]. The learning rate decays linearly
     from alpha to min_alpha over total_words words, summed over every chunk.
 
@@ -754,13 +780,15 @@ cdef class Trainer:
                   const int32_t[::1] alias_index, *, str kernel, int window, int negative,
                   bint exact_sigmoid, double alpha, double min_alpha, double total_words,
                   int threads, uint64_t seed, uint64_t call, node_vectors=None, huffman=None,
-                  bint softmax=False):
+                  bint softmax=False, bint cbow_mean=True, bint shrink_windows=True,
+                  lock_factors=None):
         cdef int t
         cdef Model *m = &self.model
         _check_trainer_arguments(center, outside, keep_prob, alias_prob, alias_index, kernel,
                                  window, negative, alpha, min_alpha, total_words, threads)
+        lock_factors = checked_lock_factors(lock_factors, center.shape[0])
         self.arrays = (center, outside, keep_prob, alias_prob, alias_index, node_vectors,
-                       huffman)
+                       huffman, lock_factors)
         m.center = &center[0, 0]
         m.outside = &outside[0, 0]
         m.dim = center.shape[1]
@@ -772,6 +800,7 @@ cdef class Trainer:
         m.keep_prob = &keep_prob[0]
         m.alias_prob = &alias_prob[0]
         m.alias_index = &alias_index[0]
+        _set_update_options(m, cbow_mean, shrink_windows, lock_factors)
         if huffman is not None:
             _check_huffman(huffman, center.shape[0])
         _set_output_layers(m, node_vectors, huffman, softmax)
@@ -907,6 +936,37 @@ def _check_trainer_arguments(center, outside, keep_prob, alias_prob, alias_index
         raise ValueError(f"min_alpha must be in 0..alpha ({alpha}), got {min_alpha}")
     if not (isfinite(total_words) and total_words > 0):
         raise ValueError(f"total_words must be a finite number > 0, got {total_words}")
+
+
+def checked_lock_factors(lock_factors, Py_ssize_t n_words):
+    """lock_factors as a C-contiguous float32 (n_words,) array of finite numbers, or None."""
+    if lock_factors is None:
+        return None
+    try:
+        arr = np.ascontiguousarray(lock_factors, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise ValueError("lock_factors must be numbers, one float per word, got "
+                         f"{type(lock_factors).__name__}") from None
+    if arr.shape != (n_words,):
+        raise ValueError(f"lock_factors has shape {arr.shape}, expected ({n_words},): one "
+                         "factor per word of the vocabulary")
+    if not np.isfinite(arr).all():
+        bad = int(np.flatnonzero(~np.isfinite(arr))[0])
+        raise ValueError(f"lock_factors must be finite, got {arr[bad]} at row {bad}; use 0 "
+                         "to freeze a row, 1 to train it normally")
+    return arr
+
+
+cdef _set_update_options(Model *m, bint cbow_mean, bint shrink_windows, lock_factors):
+    """Set CBOW's mean-or-sum, the window shrink and the lock factors (checked by
+    checked_lock_factors; the caller keeps the array alive)."""
+    cdef const float[::1] lock
+    m.cbow_mean = cbow_mean
+    m.shrink_windows = shrink_windows
+    m.lock_factors = NULL
+    if lock_factors is not None:
+        lock = lock_factors
+        m.lock_factors = &lock[0]
 
 
 def _check_chunk(tokens, starts, uint32_t vocab_size):
@@ -1089,9 +1149,11 @@ cdef _set_output_layers(Model *m, node_vectors, huffman, bint softmax):
 
 cdef _single_step_model(Model *m, float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
                         Kernel kernel, int negative, bint exact, node_vectors, huffman,
-                        bint softmax):
-    """A Model holding what one prediction reads: matrices and output layers."""
+                        bint softmax, lock_factors=None, bint cbow_mean=True):
+    """A Model holding what one prediction reads: matrices, output layers, CBOW's
+    mean-or-sum and the lock factors (checked; the caller keeps them alive)."""
     memset(m, 0, sizeof(Model))
+    _set_update_options(m, cbow_mean, True, lock_factors)
     m.center = &center_vectors[0, 0]
     m.outside = &outside_vectors[0, 0]
     m.dim = center_vectors.shape[1]
@@ -1125,13 +1187,15 @@ def _context_ids(const int32_t[::1] context, Py_ssize_t n_words):
 
 def skipgram_pair_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
                          int center, int outside, negatives, double alpha, bint exact=True,
-                         *, node_vectors=None, huffman=None, bint softmax=False) -> float:
+                         *, node_vectors=None, huffman=None, bint softmax=False,
+                         lock_factors=None) -> float:
     """Apply the trainer's update for one (center, outside) pair in place; return its loss.
 
     Output layers as in training: negative sampling with `negatives` (None or
     empty turns it off; negatives equal to `outside` are skipped), hierarchical
     softmax with node_vectors ((n_words - 1, dim) float32) and huffman
     (build_huffman's arrays), the full softmax over outside_vectors with softmax=True.
+    lock_factors (float32 (n_words,), None: all 1) scales the center row's move.
     """
     cdef Model m
     cdef Scratch s
@@ -1139,10 +1203,12 @@ def skipgram_pair_update(float[:, ::1] center_vectors, float[:, ::1] outside_vec
     cdef int32_t[::1] targets = _targets(center_vectors, outside_vectors, "outside", outside,
                                          negatives)
     _check_rows("center", center, center_vectors.shape[0])
+    lock_factors = checked_lock_factors(lock_factors, center_vectors.shape[0])
     _single_step_model(&m, center_vectors, outside_vectors, KERNEL_PAIR, targets.shape[0] - 1,
-                       exact, node_vectors, huffman, softmax)
+                       exact, node_vectors, huffman, softmax, lock_factors)
     _new_scratch(&s, &m, 1)
-    loss = _pair_step(&m, &s, &center_vectors[center, 0], &targets[0], alpha)
+    loss = _pair_step(&m, &s, &center_vectors[center, 0], &targets[0], alpha,
+                      1.0 if lock_factors is None else lock_factors[center])
     _scratch_free(&s)
     return loss
 
@@ -1150,10 +1216,11 @@ def skipgram_pair_update(float[:, ::1] center_vectors, float[:, ::1] outside_vec
 def cbow_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
                 const int32_t[::1] context, int center, negatives, double alpha,
                 bint exact=True, *, node_vectors=None, huffman=None,
-                bint softmax=False) -> float:
+                bint softmax=False, bint cbow_mean=True, lock_factors=None) -> float:
     """Apply the trainer's CBOW update for one window in place; return its loss.
 
-    Output layers as for skipgram_pair_update; the context mean predicts `center`.
+    Output layers and lock_factors as for skipgram_pair_update; the context mean
+    (the sum with cbow_mean=False) predicts `center`.
     """
     cdef Model m
     cdef Scratch s
@@ -1161,8 +1228,9 @@ def cbow_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
     cdef int32_t[::1] targets = _targets(center_vectors, outside_vectors, "center", center,
                                          negatives)
     _context_ids(context, center_vectors.shape[0])
+    lock_factors = checked_lock_factors(lock_factors, center_vectors.shape[0])
     _single_step_model(&m, center_vectors, outside_vectors, KERNEL_WINDOW, targets.shape[0] - 1,
-                       exact, node_vectors, huffman, softmax)
+                       exact, node_vectors, huffman, softmax, lock_factors, cbow_mean)
     _new_scratch(&s, &m, context.shape[0])
     loss = _cbow_step(&m, &s, &context[0], context.shape[0], &targets[0], alpha)
     _scratch_free(&s)
@@ -1172,17 +1240,19 @@ def cbow_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
 def skipgram_batch_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
                           const int32_t[::1] context, int center,
                           const int32_t[::1] negatives, double alpha,
-                          bint exact=True) -> float:
+                          bint exact=True, *, lock_factors=None) -> float:
     """Apply the batch kernel's update for one window in place; return its loss
-    (summed over the len(context) predictions)."""
+    (summed over the len(context) predictions). lock_factors as for
+    skipgram_pair_update, for each context row."""
     cdef Model m
     cdef Scratch s
     cdef double loss
     cdef int32_t[::1] targets = _targets(center_vectors, outside_vectors, "center", center,
                                          np.asarray(negatives))
     _context_ids(context, center_vectors.shape[0])
+    lock_factors = checked_lock_factors(lock_factors, center_vectors.shape[0])
     _single_step_model(&m, center_vectors, outside_vectors, KERNEL_BATCH, targets.shape[0] - 1,
-                       exact, None, None, False)
+                       exact, None, None, False, lock_factors)
     _new_scratch(&s, &m, context.shape[0])
     loss = _batch_step(&m, &s, &context[0], context.shape[0], &targets[0], alpha)
     _scratch_free(&s)

@@ -52,7 +52,8 @@ _OPTION_NAMES = {
     "min_count": "--min-count (-min-count)", "epochs": "--epochs (-iter)",
     "alpha": "--alpha (-alpha)", "min_alpha": "--min-alpha", "seed": "--seed",
     "threads": "--threads (-threads)", "max_vocab_size": "--max-vocab-size",
-    "max_final_vocab": "--max-final-vocab",
+    "max_final_vocab": "--max-final-vocab", "ns_exponent": "--ns-exponent",
+    "cbow_mean": "--cbow-mean", "shrink_windows": "--shrink-windows",
 }
 
 _TEXT_EXTENSIONS = (".txt", ".vec", ".text")
@@ -265,7 +266,13 @@ def _train_options(args: argparse.Namespace) -> tuple[str | list[str], dict, int
                    alpha=args.alpha, min_alpha=args.min_alpha, seed=args.seed,
                    max_vocab_size=args.max_vocab_size, max_final_vocab=args.max_final_vocab,
                    kernel=args.kernel, loss="hs" if args.hs else args.loss,
-                   tmp_dir=args.tmp_dir)
+                   ns_exponent=args.ns_exponent, cbow_mean=bool(args.cbow_mean),
+                   shrink_windows=bool(args.shrink_windows), tmp_dir=args.tmp_dir)
+    if args.freeze_pretrained and args.pretrained is None:
+        raise UsageError("--freeze-pretrained freezes the rows --pretrained FILE starts; "
+                         "give --pretrained FILE")
+    if args.pretrained is not None:
+        _check_input_file(args.pretrained, "--pretrained")
     try:
         TrainingParams(**{k: v for k, v in options.items() if k != "tmp_dir"})
         threads = effective_threads(args.threads)
@@ -273,6 +280,8 @@ def _train_options(args: argparse.Namespace) -> tuple[str | list[str], dict, int
         raise _params_error(exc) from None
     if args.read_vocab is not None:
         options["vocab"] = _read_vocab(args.read_vocab)
+    if args.pretrained is not None:
+        options.update(pretrained=args.pretrained, freeze_pretrained=args.freeze_pretrained)
     return corpus, options, threads
 
 
@@ -434,6 +443,23 @@ def _add_model_options(m) -> None:
     m.add_argument("--threads", "-threads", dest="threads", type=int, default=None,
                    metavar="N", help="default: all usable cores")
     m.add_argument("--seed", type=int, default=d.seed, help="default: %(default)s")
+    m.add_argument("--ns-exponent", "-ns-exponent", dest="ns_exponent", type=float,
+                   default=d.ns_exponent, metavar="P",
+                   help="noise distribution count**P; 0 uniform, negative favours rare "
+                        "words (default: %(default)s)")
+    m.add_argument("--cbow-mean", "-cbow-mean", dest="cbow_mean", type=_zero_or_one,
+                   default=int(d.cbow_mean), metavar="1|0",
+                   help="CBOW input: 1 the mean of the context vectors, 0 their sum "
+                        "(default: %(default)s)")
+    m.add_argument("--shrink-windows", "-shrink-windows", dest="shrink_windows",
+                   type=_zero_or_one, default=int(d.shrink_windows), metavar="1|0",
+                   help="1 draws each window's size in 1..window, 0 always uses the full "
+                        "window (default: %(default)s)")
+    m.add_argument("--pretrained", "-pretrained", dest="pretrained", metavar="FILE",
+                   default=None, help="word2vec file (text or binary) whose vectors start "
+                                      "the rows of the words it shares with the vocabulary")
+    m.add_argument("--freeze-pretrained", "-freeze-pretrained", dest="freeze_pretrained",
+                   action="store_true", help="keep the --pretrained rows as they are")
     m.add_argument("-classes", dest="classes", help=argparse.SUPPRESS)
 
 

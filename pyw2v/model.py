@@ -22,6 +22,7 @@ from pyw2v.native_format import load_model_dir, save_model_dir
 from pyw2v.params import (  # noqa: F401  (re-exported: pyw2v.model.TrainingParams etc.)
     DEFAULT_ALPHA, KERNELS, LOSSES, MODELS, SOFTMAX_MAX_VOCAB, TrainingParams,
     check, check_loss_fits_vocabulary, resolve_loss, saved_params)
+from pyw2v.pretrained import intersect
 from pyw2v.progress import Progress, ProgressArg, progress_display
 from pyw2v.vectors import WordVectors
 from pyw2v.vocab import Vocabulary, build_vocabulary
@@ -37,14 +38,16 @@ class Word2Vec:
     C-contiguous, shape (len(vocab), dim). node_vectors, with loss="hs" only
     (None otherwise), holds hierarchical softmax's inner-node vectors, float32
     (len(vocab) - 1, dim). loss_history holds the mean loss per prediction of
-    every epoch trained so far, float64.
+    every epoch trained so far, float64. lock_factors (see the property) scales
+    each row's updates of center_vectors; None means all 1.
     """
 
     def __init__(self, vocab: Vocabulary, params: TrainingParams,
                  center_vectors: np.ndarray | None = None,
                  outside_vectors: np.ndarray | None = None,
                  loss_history: Iterable[float] = (),
-                 node_vectors: np.ndarray | None = None):
+                 node_vectors: np.ndarray | None = None,
+                 lock_factors: np.ndarray | None = None):
         self.vocab = vocab
         self.params = params
         check_loss_fits_vocabulary(params, len(vocab))
@@ -62,6 +65,7 @@ class Word2Vec:
         self.center_vectors = np.ascontiguousarray(center_vectors, dtype=np.float32)
         self.outside_vectors = np.ascontiguousarray(outside_vectors, dtype=np.float32)
         self.node_vectors = _node_vectors(node_vectors, params, len(vocab))
+        self.lock_factors = lock_factors
         self._losses = [float(x) for x in loss_history]
         self.training_calls = 0
         self._wv: WordVectors | None = None
@@ -72,6 +76,36 @@ class Word2Vec:
         if self._wv is None:
             self._wv = WordVectors(self.vocab.words, self.center_vectors, self.vocab.counts)
         return self._wv
+
+    @property
+    def lock_factors(self) -> np.ndarray | None:
+        """Per-row lock factors, float32 (len(vocab),), or None (all 1, the fast path):
+        training moves row w of center_vectors by lock_factors[w] times its step, so 0
+        freezes it (gensim's vectors_lockf). outside_vectors are never locked."""
+        return self._lock_factors
+
+    @lock_factors.setter
+    def lock_factors(self, value: np.ndarray | None) -> None:
+        # Checked against V's rows, not the vocabulary: growing the vocabulary sets
+        # the grown rows and their factors before the new vocabulary.
+        self._lock_factors = _core.checked_lock_factors(value, self.center_vectors.shape[0])
+
+    def intersect_word2vec(self, path: str | PathLike, *, lockf: float = 0.0,
+                           binary: bool | None = None,
+                           unicode_errors: str = "strict") -> int:
+        """Start the rows of the words this model shares with a word2vec file from
+        that file's vectors, and set their lock factor to `lockf`; returns how many
+        rows were taken. lockf=0.0 (gensim's default) freezes them, 1.0 trains them
+        as any other row. See pyw2v.pretrained for the rules and errors."""
+        taken, locks = intersect(self.vocab, self.center_vectors, self.lock_factors, path,
+                                 lockf=lockf, binary=binary, unicode_errors=unicode_errors)
+        self.lock_factors = locks
+        if self._wv is not None:   # the matrix changed under its cached norms
+            self._wv.invalidate_norms()
+        return taken
+
+    #: gensim's name for intersect_word2vec.
+    intersect_word2vec_format = intersect_word2vec
 
     @property
     def loss_history(self) -> np.ndarray:
@@ -88,6 +122,8 @@ class Word2Vec:
                   "outside_vectors": self.outside_vectors, "counts": self.vocab.counts}
         if self.node_vectors is not None:
             arrays["node_vectors"] = self.node_vectors
+        if self.lock_factors is not None:
+            arrays["lock_factors"] = self.lock_factors
         save_model_dir(path, meta, arrays, overwrite=overwrite)
 
     def update_vocab(self, corpus: Corpus, *, min_count: int | None = None) -> int:
@@ -196,7 +232,7 @@ class Word2Vec:
     def _trainer(self, params: TrainingParams, threads: int, total_words: int) -> _core.Trainer:
         """The compiled trainer for one call: this model's matrices and tables, its own
         random streams (the call's index is mixed into the seed)."""
-        alias_prob, alias_index = self.vocab.noise_alias_table()
+        alias_prob, alias_index = self.vocab.noise_alias_table(params.ns_exponent)
         keep_prob = self.vocab.keep_probabilities(params.sample)
         return _core.Trainer(
             self.center_vectors, self.outside_vectors, keep_prob, alias_prob, alias_index,
@@ -205,7 +241,8 @@ class Word2Vec:
             min_alpha=params.min_alpha, total_words=float(total_words), threads=threads,
             seed=params.seed, call=self.training_calls, node_vectors=self.node_vectors,
             huffman=self.vocab.huffman_tree() if params.loss == "hs" else None,
-            softmax=params.loss == "softmax")
+            softmax=params.loss == "softmax", cbow_mean=params.cbow_mean,
+            shrink_windows=params.shrink_windows, lock_factors=self.lock_factors)
 
     def _check_epoch(self, report: Progress, trainer: _core.Trainer,
                      params: TrainingParams) -> None:
@@ -269,7 +306,7 @@ def load_model(path: str | PathLike, *, mmap: bool = False) -> Word2Vec:
         if vocab.counts.min() < 1:
             raise ValueError(f"counts must be >= 1, found {vocab.counts.min()}")
         model = Word2Vec(vocab, params, arrays["center_vectors"], arrays["outside_vectors"],
-                         losses, arrays.get("node_vectors"))
+                         losses, arrays.get("node_vectors"), arrays.get("lock_factors"))
     except (TypeError, ValueError) as exc:
         raise FormatError(path, f"invalid model metadata ({exc})") from None
     model.training_calls = training_calls
@@ -339,7 +376,8 @@ def _fixed_vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams,
 
 def _train_stream(stream: StreamSource, params: TrainingParams,
                   fixed: Vocabulary | str | PathLike | None, threads: int,
-                  progress: ProgressArg, tmp_dir: str | PathLike | None) -> Word2Vec:
+                  progress: ProgressArg, tmp_dir: str | PathLike | None,
+                  start: Callable[[Word2Vec], Word2Vec]) -> Word2Vec:
     """train() on a stream: its one pass counts and encodes it (only encodes it, with a
     fixed vocabulary); the ids, in memory or under tmp_dir, are dropped at the end."""
     if fixed is None:
@@ -353,8 +391,27 @@ def _train_stream(stream: StreamSource, params: TrainingParams,
     with encoded:
         logger.info("vocabulary: %d words, %d tokens (%s)", len(encoded.vocab),
                     encoded.vocab.total_words, asdict(params))
-        return Word2Vec(encoded.vocab, params).train(encoded, threads=threads,
-                                                     progress=progress)
+        return start(Word2Vec(encoded.vocab, params)).train(encoded, threads=threads,
+                                                            progress=progress)
+
+
+def _pretrained_start(pretrained: str | PathLike | None,
+                      freeze: bool) -> Callable[[Word2Vec], Word2Vec]:
+    """What train() does to a new model before training: intersect it with the
+    pretrained file (frozen rows with freeze), or nothing without one."""
+    if not isinstance(freeze, (bool, np.bool_)):
+        raise TypeError(f"freeze_pretrained must be a bool, got {type(freeze).__name__}")
+    if pretrained is None:
+        if freeze:
+            raise ValueError("freeze_pretrained=True needs pretrained=<word2vec file>")
+        return lambda model: model
+
+    def start(model: Word2Vec) -> Word2Vec:
+        taken = model.intersect_word2vec(pretrained, lockf=0.0 if freeze else 1.0)
+        logger.info("pretrained: %d of %d rows from %s%s", taken, len(model.vocab),
+                    pretrained, " (frozen)" if freeze else "")
+        return model
+    return start
 
 
 def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int = 100,
@@ -365,7 +422,10 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
           exact_sigmoid: bool = False, kernel: str = "auto", loss: str = "negative",
           hs: bool = False, progress: ProgressArg = None,
           vocab: Vocabulary | str | PathLike | None = None,
-          tmp_dir: str | PathLike | None = None) -> Word2Vec:
+          tmp_dir: str | PathLike | None = None, ns_exponent: float = 0.75,
+          cbow_mean: bool = True, shrink_windows: bool = True,
+          pretrained: str | PathLike | None = None,
+          freeze_pretrained: bool = False) -> Word2Vec:
     """Build a vocabulary from `corpus` (or take `vocab`) and train word2vec on it.
 
     corpus: a path to a text file (one sentence per line, whitespace-separated
@@ -389,21 +449,28 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
     min_count=1 takes it whole); max_vocab_size is an error.
     tmp_dir: where a stream's ids go once they outgrow memory (default
     tempfile.gettempdir()); deleted when training ends.
+    ns_exponent, cbow_mean, shrink_windows: see TrainingParams.
+    pretrained: a word2vec file (text or binary) whose vectors start the rows of
+    the words it shares with the vocabulary (Word2Vec.intersect_word2vec);
+    freeze_pretrained=True keeps those rows as they are (lock factor 0).
     """
     params = TrainingParams(model=model, dim=dim, window=window, negative=negative,
                             sample=sample, min_count=min_count, epochs=epochs, alpha=alpha,
                             min_alpha=min_alpha, seed=seed, max_vocab_size=max_vocab_size,
                             max_final_vocab=max_final_vocab, exact_sigmoid=exact_sigmoid,
-                            kernel=kernel, loss=resolve_loss(loss, hs))
+                            kernel=kernel, loss=resolve_loss(loss, hs),
+                            ns_exponent=ns_exponent, cbow_mean=cbow_mean,
+                            shrink_windows=shrink_windows)
+    start = _pretrained_start(pretrained, freeze_pretrained)
     threads = effective_threads(threads)
     fixed = vocab is not None
     stream = as_stream(corpus)
     if stream is not None:
-        return _train_stream(stream, params, vocab, threads, progress, tmp_dir)
+        return _train_stream(stream, params, vocab, threads, progress, tmp_dir, start)
     vocab = _vocabulary(corpus, params, vocab)
     logger.info("vocabulary: %d words, %d tokens (%s)", len(vocab), vocab.total_words,
                 asdict(params))
-    w2v = Word2Vec(vocab, params)
+    w2v = start(Word2Vec(vocab, params))
     # The vocabulary's total is the token count only if counted from this very corpus, unpruned.
     exact = not fixed and max_vocab_size is None and not isinstance(corpus, EncodedCorpus)
     exact_count = vocab.total_words if exact else None

@@ -7,6 +7,8 @@
     counts.npy            int64 (n_words,), corpus counts
     node_vectors.npy      float32 (n_words - 1, dim), hierarchical softmax's inner-node
                           vectors; only when params.loss is "hs"
+    lock_factors.npy      float32 (n_words,), per-row scale of V's updates; only
+                          when the model has them (absent: all 1)
 
 Models saved before the `loss` parameter existed load as negative sampling.
 
@@ -33,6 +35,7 @@ FORMAT_VERSION = 1
 META_FILE = "model.json"
 ARRAYS = {"center_vectors": np.float32, "outside_vectors": np.float32, "counts": np.int64}
 HS_ARRAYS = {"node_vectors": np.float32}   # present when params["loss"] == "hs"
+OPTIONAL_ARRAYS = {"lock_factors": np.float32}   # loaded when the file is there
 MAX_NPY_HEADER_BYTES = 10_000        # NumPy's own limit for files it does not trust
 
 
@@ -137,8 +140,11 @@ def load_model_dir(path: str | os.PathLike, *, mmap: bool = False
         raise FormatError(meta_path, "'params' must be an object with an integer 'dim'")
     shapes = {"center_vectors": (len(words), params["dim"]),
               "outside_vectors": (len(words), params["dim"]), "counts": (len(words),),
-              "node_vectors": (max(len(words) - 1, 0), params["dim"])}
-    expected = {**ARRAYS, **(HS_ARRAYS if params.get("loss") == "hs" else {})}
+              "node_vectors": (max(len(words) - 1, 0), params["dim"]),
+              "lock_factors": (len(words),)}
+    expected = {**ARRAYS, **(HS_ARRAYS if params.get("loss") == "hs" else {}),
+                **{name: dtype for name, dtype in OPTIONAL_ARRAYS.items()
+                   if os.path.exists(os.path.join(path, f"{name}.npy"))}}
     arrays = {name: _load_array(os.path.join(path, f"{name}.npy"), dtype, shapes[name], mmap)
               for name, dtype in expected.items()}
     return meta, arrays

@@ -56,14 +56,14 @@ class ParameterTypeError(ParameterError, TypeError):
 
 @dataclass(frozen=True)
 class Interval:
-    """A number from `low` to `high` (inclusive; None: unbounded).
+    """A number from `low` to `high` (inclusive; None: unbounded on that side).
 
     integer: ints only (bools refused), else any finite real number.
     open_low: `low` itself is refused. optional: None is allowed too;
     none_means, if given, says what None does in the error message.
     """
 
-    low: float
+    low: float | None
     high: float | None = None
     integer: bool = True
     open_low: bool = False
@@ -86,10 +86,12 @@ class Interval:
     def _contains(self, value: Real) -> bool:
         if not self.integer and not math.isfinite(value):
             return False
-        above = value > self.low if self.open_low else value >= self.low
+        above = self.low is None or (value > self.low if self.open_low else value >= self.low)
         return above and (self.high is None or value <= self.high)
 
     def _describe(self) -> str:
+        if self.low is None and self.high is None:
+            return "a finite number"
         bound = f"{'>' if self.open_low else '>='} {self.low}" if self.high is None \
             else f"in {self.low}..{self.high}"
         return bound if self.integer else f"a finite number {bound}"
@@ -136,6 +138,9 @@ RULES: dict[str, Rule] = {
     "sample": Interval(0, integer=False),
     "alpha": Interval(0, integer=False, open_low=True, optional=True),
     "min_alpha": Interval(0, integer=False),
+    "ns_exponent": Interval(None, integer=False),
+    "cbow_mean": Flag(),
+    "shrink_windows": Flag(),
     "threads": Interval(1, optional=True, none_means="all usable cores"),
     "training_calls": Interval(0),
     "progress": Options(PROGRESS_MODES, also="True, False, None or a callable"),
@@ -188,6 +193,11 @@ class TrainingParams:
     "softmax", the full softmax over the vocabulary (at most SOFTMAX_MAX_VOCAB
     words; computed with exp() whatever exact_sigmoid says; negative is
     stored as 0, as no negatives are drawn).
+    ns_exponent: the noise distribution is count ** ns_exponent (0.75,
+    word2vec.c's; 0 is uniform, negative values favour rare words; any finite
+    number, as gensim). cbow_mean: CBOW's input is the mean of the context rows
+    (word2vec.c's), else their sum. shrink_windows: each window's size is drawn
+    from 1..window (word2vec.c's), else always the full window.
     Bad values raise ParameterValueError / ParameterTypeError (subclasses of
     ValueError / TypeError) naming the parameter in `.param`.
     """
@@ -207,6 +217,9 @@ class TrainingParams:
     exact_sigmoid: bool = False
     kernel: str = "auto"
     loss: str = "negative"
+    ns_exponent: float = 0.75
+    cbow_mean: bool = True
+    shrink_windows: bool = True
 
     def __post_init__(self) -> None:
         check({f.name: getattr(self, f.name) for f in fields(self) if f.name in RULES})

@@ -515,12 +515,18 @@ def gradcheck(f, x, eps=1e-6):
 # --- training (sgd_step, train_reference) below ---
 
 
-def sgd_step(center_vectors, outside_vectors, grad_center_vectors, grad_outside_vectors, alpha):
+def sgd_step(center_vectors, outside_vectors, grad_center_vectors, grad_outside_vectors, alpha,
+             lock_factors=None):
     """One simultaneous gradient step, in place: ``V -= alpha dJ/dV``, ``U -= alpha dJ/dU``.
 
     Both gradients must have been computed from the vectors before this call,
-    which is what makes the step simultaneous (docs/math.md §7).
+    which is what makes the step simultaneous (docs/math.md §7). lock_factors,
+    (n_words,) or None (all 1), scales row w of V's step by lock_factors[w]
+    (0 freezes it); U is never locked (docs/math.md §14).
     """
+    if lock_factors is not None:
+        grad_center_vectors = grad_center_vectors * np.asarray(lock_factors,
+                                                               dtype=np.float64)[:, None]
     center_vectors -= alpha * grad_center_vectors
     outside_vectors -= alpha * grad_outside_vectors
 
@@ -547,55 +553,62 @@ def _output_layers(x, word, outside_vectors, negatives, tree, node_vectors, soft
 
 
 def skipgram_pair_step(center_vectors, outside_vectors, center, outside, negatives, alpha,
-                       *, tree=None, node_vectors=None, softmax=False):
+                       *, tree=None, node_vectors=None, softmax=False, lock_factors=None):
     """The trainer's update for one (center, outside) pair; returns the pair's loss.
 
     ``v_center`` predicts ``outside`` through the output layers that are on:
     negative sampling with ``negatives`` (None or empty: off; those equal to
     ``outside`` are skipped, as the trainer and word2vec.c do), hierarchical
     softmax with ``tree`` and ``node_vectors`` (updated in place), the full
-    softmax with ``softmax=True``. One simultaneous step for all of them.
+    softmax with ``softmax=True``. One simultaneous step for all of them;
+    ``lock_factors`` as in :func:`sgd_step`.
     """
     loss, grad_x, grad_outside, grad_nodes = _output_layers(
         center_vectors[center], outside, outside_vectors, negatives, tree, node_vectors, softmax
     )
     grad_center = np.zeros_like(center_vectors)
     grad_center[center] = grad_x
-    sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha)
+    sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha, lock_factors)
     if grad_nodes is not None:
         node_vectors -= alpha * grad_nodes
     return loss
 
 
 def cbow_step(center_vectors, outside_vectors, context, center, negatives, alpha,
-              *, tree=None, node_vectors=None, softmax=False):
+              *, tree=None, node_vectors=None, softmax=False, cbow_mean=True,
+              lock_factors=None):
     """The trainer's update for one CBOW window; returns its loss.
 
-    ``h = mean(V[context])`` predicts ``center`` through the output layers of
-    :func:`skipgram_pair_step`. Each context row moves by ``alpha * dJ/dh``
-    (word2vec.c's and gensim's convention), which is ``len(context)`` times the
-    true gradient that :func:`cbow` and :func:`cbow_hs` return.
+    ``h = mean(V[context])`` (the sum with ``cbow_mean=False``) predicts
+    ``center`` through the output layers of :func:`skipgram_pair_step`. Each
+    context row moves by ``alpha * dJ/dh`` (word2vec.c's and gensim's
+    convention), which for the mean is ``len(context)`` times the true gradient
+    that :func:`cbow` and :func:`cbow_hs` return, and for the sum is the true
+    gradient; ``lock_factors`` as in :func:`sgd_step`.
     """
     context = list(context)
-    h = np.asarray(center_vectors, dtype=np.float64)[context].mean(axis=0)
+    rows = np.asarray(center_vectors, dtype=np.float64)[context]
+    h = rows.mean(axis=0) if cbow_mean else rows.sum(axis=0)
     loss, grad_h, grad_outside, grad_nodes = _output_layers(
         h, center, outside_vectors, negatives, tree, node_vectors, softmax
     )
     grad_center = np.zeros_like(center_vectors)
     np.add.at(grad_center, context, grad_h)
-    sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha)
+    sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha, lock_factors)
     if grad_nodes is not None:
         node_vectors -= alpha * grad_nodes
     return loss
 
 
-def skipgram_batch_step(center_vectors, outside_vectors, context, center, negatives, alpha):
+def skipgram_batch_step(center_vectors, outside_vectors, context, center, negatives, alpha,
+                        *, lock_factors=None):
     """The batch kernel's update for one skip-gram window; returns the summed loss.
 
     Each context word's center vector predicts ``center`` against the same
     negatives (those equal to ``center`` skipped): the loss is the sum of
     :func:`neg_sampling_loss_and_gradient` over the context, and one
-    simultaneous step applies the summed gradients.
+    simultaneous step applies the summed gradients (``lock_factors`` as in
+    :func:`sgd_step`).
     """
     negatives = [w for w in negatives if w != center]
     grad_center = np.zeros_like(center_vectors)
@@ -608,7 +621,7 @@ def skipgram_batch_step(center_vectors, outside_vectors, context, center, negati
         loss += pair_loss
         grad_center[word] += grad_vec
         grad_outside += grad_u
-    sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha)
+    sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha, lock_factors)
     return loss
 
 
@@ -711,11 +724,12 @@ def _decayed(alpha, min_alpha, fraction_done):
 
 
 def _replay_sentence(rng, kept, center_vectors, outside_vectors, kernel, window, negative,
-                     noise, alpha, layers):
-    """One sentence's kept words through ``kernel``; returns (loss, predictions)."""
+                     noise, alpha, layers, shrink_windows=True):
+    """One sentence's kept words through ``kernel``; returns (loss, predictions).
+    ``layers`` holds the step's keywords (output layers, lock factors, CBOW's cbow_mean)."""
     loss, predictions = 0.0, 0
     for pos, word in enumerate(kept):
-        win = window - rng.below(window)
+        win = window - rng.below(window) if shrink_windows else window
         around = [kept[j] for j in range(max(0, pos - win), min(len(kept), pos + win + 1))
                   if j != pos]
         if kernel == "pair":
@@ -728,7 +742,7 @@ def _replay_sentence(rng, kept, center_vectors, outside_vectors, kernel, window,
             negs = [rng.noise(*noise) for _ in range(negative)]
             if kernel == "batch":
                 loss += skipgram_batch_step(center_vectors, outside_vectors, around, word, negs,
-                                            alpha)
+                                            alpha, lock_factors=layers.get("lock_factors"))
                 predictions += len(around)
             else:
                 loss += cbow_step(center_vectors, outside_vectors, around, word, negs, alpha,
@@ -740,7 +754,8 @@ def _replay_sentence(rng, kept, center_vectors, outside_vectors, kernel, window,
 def train_reference(sentences, center_vectors, outside_vectors, counts, *, model="skipgram",
                     window=5, negative=5, sample=1e-3, alpha=0.025, min_alpha=0.0001, epochs=1,
                     seed=1, call=0, publish_every=10000, kernel=None, loss="negative",
-                    node_vectors=None):
+                    node_vectors=None, ns_exponent=0.75, cbow_mean=True, shrink_windows=True,
+                    lock_factors=None):
     """Train in place on ``sentences`` (lists of word ids) exactly as one thread of
     the compiled core does in its training call number ``call`` (0 for a new
     model), replaying its random stream. Returns the mean loss per prediction of
@@ -752,7 +767,9 @@ def train_reference(sentences, center_vectors, outside_vectors, counts, *, model
         (n_words - 1, dim); with ``negative`` > 0 negative sampling is added on
         the same input) or "softmax" (the full softmax; no negatives are drawn).
 
-    counts : (n_words,) corpus counts, for subsampling and the count**0.75 noise.
+    counts : (n_words,) corpus counts, for subsampling and the count**ns_exponent noise.
+    cbow_mean, shrink_windows, lock_factors : as the Trainer's (docs/math.md §14);
+        with shrink_windows=False no window is drawn.
     Sentences must already be cut to the core's maximum length. Draw order per
     sentence: a uniform for each token whose keep-probability is < 1; then per
     kept position a window shrink, then K negatives per prediction (skip-gram pair
@@ -765,11 +782,13 @@ def train_reference(sentences, center_vectors, outside_vectors, counts, *, model
     kernel = _check_replay(model, kernel, loss, node_vectors)
     softmax = loss == "softmax"
     negative = 0 if softmax else negative
-    layers = {} if kernel == "batch" else dict(
+    layers = {"lock_factors": lock_factors} if kernel == "batch" else dict(
         tree=huffman_tree(counts) if loss == "hs" else None, node_vectors=node_vectors,
-        softmax=softmax)
+        softmax=softmax, lock_factors=lock_factors)
+    if kernel == "window":
+        layers["cbow_mean"] = cbow_mean
     keep = keep_probabilities(counts, sample)
-    noise = alias_table(np.asarray(counts, dtype=np.float64) ** 0.75)
+    noise = alias_table(np.asarray(counts, dtype=np.float64) ** ns_exponent)
     (state,) = thread_seeds(seed, call, 1)
     rng = SplitMix64(state)
     total_words = float(epochs * sum(len(s) for s in sentences))
@@ -786,7 +805,8 @@ def train_reference(sentences, center_vectors, outside_vectors, counts, *, model
                 unpublished = 0
                 current_alpha = _decayed(alpha, min_alpha, words_done / total_words)
             part, made = _replay_sentence(rng, kept, center_vectors, outside_vectors, kernel,
-                                          window, negative, noise, current_alpha, layers)
+                                          window, negative, noise, current_alpha, layers,
+                                          shrink_windows)
             epoch_loss, predictions = epoch_loss + part, predictions + made
         words_done += unpublished
         losses.append(epoch_loss / max(predictions, 1))

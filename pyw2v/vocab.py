@@ -169,8 +169,15 @@ class Vocabulary:
         return weights / weights.sum()
 
     def noise_alias_table(self, power: float = 0.75) -> tuple[np.ndarray, np.ndarray]:
-        """Alias table (prob float64, alias int32) for O(1) draws from the noise distribution."""
-        return _core.build_alias_table(self.counts.astype(np.float64) ** power)
+        """Alias table (prob float64, alias int32) for O(1) draws from the noise
+        distribution count ** power (training's ns_exponent)."""
+        with np.errstate(over="ignore", under="ignore"):
+            weights = self.counts.astype(np.float64) ** power
+        total = weights.sum()
+        if not (np.isfinite(total) and total > 0):
+            raise ValueError(f"ns_exponent={power} makes count ** ns_exponent overflow or "
+                             "vanish for this vocabulary; use an exponent nearer 0")
+        return _core.build_alias_table(weights)
 
     def huffman_tree(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Hierarchical softmax's Huffman tree over the counts, as flat arrays:

@@ -24,6 +24,9 @@ BAD_FIELDS = [
     ("alpha", math.nan, ValueError), ("alpha", "fast", TypeError),
     ("min_alpha", -1e-4, ValueError), ("seed", -1, ValueError), ("seed", 2**64, ValueError),
     ("max_vocab_size", 0, ValueError), ("max_final_vocab", "10", TypeError),
+    ("ns_exponent", math.nan, ValueError), ("ns_exponent", -math.inf, ValueError),
+    ("ns_exponent", "0.75", TypeError), ("cbow_mean", 1, TypeError),
+    ("shrink_windows", None, TypeError),
 ]
 
 

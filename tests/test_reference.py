@@ -401,3 +401,47 @@ def test_cbow_rejects_empty_context(random_problem):
     _, V, U = random_problem(0)
     with pytest.raises(ValueError, match="context_indices"):
         ref.cbow([], 1, V, U)
+
+
+# --- the knobs' steps (docs/math.md §7, §14) ------------------------------------------
+
+
+def _step_as_gradient(V, U, step):
+    """The gradient a step function applies to V: (V - V_after) / alpha, alpha tiny."""
+    alpha = 1e-7
+    V_after = V.copy()
+    step(V_after, U.copy(), alpha)
+    return (V - V_after) / alpha
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_cbow_sum_step_is_the_true_gradient_step(seed, random_problem):
+    """With cbow_mean=False (h = the context sum) the trainers' step moves each context
+    row by exactly its true gradient; with the mean it is |C| times that (§7)."""
+    rng, V, U = random_problem(seed)
+    context = [int(w) for w in rng.integers(0, V.shape[0], 4)]
+    center = int(rng.integers(V.shape[0]))
+    negs = [int(w) for w in rng.integers(0, V.shape[0], 3)]
+
+    def loss_and_step_gradient(V_, cbow_mean):
+        rows = V_[context]
+        h = rows.mean(axis=0) if cbow_mean else rows.sum(axis=0)
+        kept = [w for w in negs if w != center]
+        loss = ref.neg_sampling_loss_and_gradient(h, center, U, kept)[0]
+        grad = _step_as_gradient(V_, U, lambda V2, U2, a: ref.cbow_step(
+            V2, U2, context, center, negs, a, cbow_mean=cbow_mean))
+        return loss, grad
+
+    assert ref.gradcheck(lambda V_: loss_and_step_gradient(V_, False), V) < 1e-4
+    assert ref.gradcheck(lambda V_: loss_and_step_gradient(V_, True), V) > 1e-2
+
+
+def test_lock_factors_scale_only_the_center_rows(random_problem):
+    rng, V, U = random_problem(3)
+    locks = np.linspace(0.0, 2.0, V.shape[0])
+    grad_V, grad_U = rng.normal(size=V.shape), rng.normal(size=U.shape)
+    V_locked, U_locked = V.copy(), U.copy()
+    ref.sgd_step(V_locked, U_locked, grad_V, grad_U, 0.1, lock_factors=locks)
+    np.testing.assert_allclose(V_locked, V - 0.1 * locks[:, None] * grad_V)
+    np.testing.assert_allclose(U_locked, U - 0.1 * grad_U)
+    np.testing.assert_array_equal(V_locked[0], V[0])      # factor 0: frozen
