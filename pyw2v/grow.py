@@ -37,13 +37,14 @@ logger = logging.getLogger("pyw2v")
 
 class Growable(Protocol):
     """What this module reads and replaces of a Word2Vec (named so, not imported:
-    pyw2v.model imports this module). A `lock_factors` array is grown when present."""
+    pyw2v.model imports this module). Its `lock_factors` array, when set, is grown too."""
 
     vocab: Vocabulary
     params: TrainingParams
     center_vectors: np.ndarray
     outside_vectors: np.ndarray
     node_vectors: np.ndarray | None
+    lock_factors: np.ndarray | None
 
 
 def update_vocab(model: Growable, corpus: Corpus, min_count: int | None = None) -> int:
@@ -65,7 +66,7 @@ def update_vocab(model: Growable, corpus: Corpus, min_count: int | None = None) 
         if node_vectors is not None:
             model.node_vectors = node_vectors
         if locks is not None:
-            setattr(model, "lock_factors", locks)
+            model.lock_factors = locks
     model.vocab = vocab
     if not added:
         warnings.warn(f"update_vocab added no word: no new word reaches min_count={min_count} "
@@ -85,7 +86,7 @@ def _grown_rows(model: Growable, added: int) -> tuple[np.ndarray, np.ndarray,
     center = (rng.random((added, dim), dtype=np.float32) - 0.5) / np.float32(dim)
     zeros = np.zeros((added, dim), dtype=np.float32)
     nodes = None if model.node_vectors is None else np.vstack([model.node_vectors, zeros])
-    locks = getattr(model, "lock_factors", None)
+    locks = model.lock_factors
     if locks is not None:
         locks = np.concatenate([locks, np.ones(added, dtype=np.float32)])
     return (np.vstack([model.center_vectors, center]),
