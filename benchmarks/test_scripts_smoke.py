@@ -81,6 +81,7 @@ def test_callback_overhead_prints_pairs_and_the_median_ratio(tmp_path):
                          capture_output=True, text=True, timeout=120, check=True).stdout
     assert "2 epochs, dim 8, 2 threads" in out and "pair 2: none " in out
     assert "median callback/none time ratio over 2 pairs: " in out
+    assert "hook dispatch alone: " in out and " 6 hooks per run = " in out
     missing = subprocess.run([sys.executable, script, "--corpus", str(tmp_path / "absent.txt")],
                              capture_output=True, text=True, timeout=120, check=True).stdout
     assert missing.startswith("skipped: no corpus at ")

@@ -143,15 +143,13 @@ class Checkpoint(Callback):
         if taken and not self.overwrite:
             raise FileExistsError(f"Checkpoint would replace {taken[0]}, which exists; choose "
                                   "another path or pass Checkpoint(..., overwrite=True)")
-        directory = os.path.dirname(self.path_for(done + 1))
-        if directory:
-            os.makedirs(directory, exist_ok=True)
 
     def on_epoch_end(self, model: Any, report: Any) -> None:
         epoch = len(model.loss_history)
         if epoch % self.every:
             return
         path = self.path_for(epoch)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         model.save(path, overwrite=True)   # on_train_begin refused paths that existed before
         if path in self.saved:
             self.saved.remove(path)
@@ -188,9 +186,13 @@ class EarlyStopping(Callback):
             raise ParameterValueError("mode", f" must be 'max' or 'min', got {mode!r}")
         self.score, self.patience, self.min_delta = score, patience, float(min_delta)
         self.mode, self.restore_best = mode, restore_best
-        self.on_train_begin(None, None)
+        self._reset()
 
     def on_train_begin(self, model: Any, report: Any) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        """Forget earlier calls: each train() call is judged on its own epochs."""
         self.scores: list[float] = []
         self.best = math.nan
         self.best_epoch = 0

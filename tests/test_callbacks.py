@@ -72,6 +72,9 @@ def test_duck_typed_callbacks_and_model_train_take_them(sentences):
     model = pyw2v.train(sentences, callbacks=(OnlyEpochEnd(),), **SMALL)
     model.train(sentences, epochs=2, callbacks=[OnlyEpochEnd()], progress=True)
     assert seen == [1, 2, 3, 4, 1, 2] and len(model.loss_history) == 6
+    lines = [" ".join(sentence) for sentence in sentences]
+    pyw2v.train(pyw2v.LineStream(lines), callbacks=[OnlyEpochEnd()], **SMALL)   # read once
+    assert seen[6:] == [1, 2, 3, 4]
 
 
 @pytest.mark.parametrize("model_name", ["skipgram", "cbow"])
@@ -238,6 +241,13 @@ def test_checkpoint_pattern_and_keep(sentences, tmp_path):
     pyw2v.train(sentences, callbacks=[checkpoint], **SMALL)
     assert sorted(os.listdir(tmp_path / "run")) == ["m003", "m004"]
     assert checkpoint.saved == [str(tmp_path / "run" / "m003"), str(tmp_path / "run" / "m004")]
+
+
+def test_checkpoint_pattern_may_name_a_directory_per_epoch(sentences, tmp_path):
+    checkpoint = Checkpoint(str(tmp_path / "e{epoch}" / "model"), every=2)
+    pyw2v.train(sentences, callbacks=[checkpoint], **SMALL)
+    assert sorted(os.listdir(tmp_path)) == ["e2", "e4"]
+    assert len(pyw2v.load_model(tmp_path / "e4" / "model").loss_history) == 4
 
 
 def test_checkpoint_never_replaces_an_existing_path_without_overwrite(sentences, tmp_path):
