@@ -70,3 +70,18 @@ def test_sources_speed_prints_a_row_per_form(tmp_path, flags):
     assert f"read-ahead {'off' if flags else 'on'}" in out
     rows = [line.split("|")[1].strip() for line in out.splitlines() if line.startswith("| ")]
     assert rows[1:5] == ["plain", "gz", "bz2", "xz"] and rows[-1] == "dir of 3"
+
+
+def test_callback_overhead_prints_pairs_and_the_median_ratio(tmp_path):
+    corpus = tmp_path / "tiny.txt"
+    make_corpus(n_sentences=300, seed=0).write_text(corpus)
+    script = str(Path(__file__).with_name("callback_overhead.py"))
+    out = subprocess.run([sys.executable, script, "--corpus", str(corpus), "--repeats", "2",
+                          "--epochs", "2", "--dim", "8", "--min-count", "2"],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "2 epochs, dim 8, 2 threads" in out and "pair 2: none " in out
+    assert "median callback/none time ratio over 2 pairs: " in out
+    assert "hook dispatch alone: " in out and " 6 hooks per run = " in out
+    missing = subprocess.run([sys.executable, script, "--corpus", str(tmp_path / "absent.txt")],
+                             capture_output=True, text=True, timeout=120, check=True).stdout
+    assert missing.startswith("skipped: no corpus at ")

@@ -1,6 +1,7 @@
 """pyw2v: fast word2vec training with a Cython/OpenMP core and a NumPy reference."""
 from pyw2v import _core
 from pyw2v._version import __version__
+from pyw2v.callbacks import Callback, StopTraining
 from pyw2v.corpus import LineStream
 from pyw2v.encoding import EncodedCorpus, encode
 from pyw2v.evaluation import AnalogyResult, WordPairsResult
@@ -24,7 +25,7 @@ if not openmp_enabled():
     warnings.warn("pyw2v was built without OpenMP: training runs on one thread",
                   RuntimeWarning, stacklevel=2)
 
-__all__ = ["AnalogyResult", "EncodedCorpus", "FormatError", "LineStream", "ParameterError",
-           "Phrases", "Progress", "TrainingParams", "Vocabulary", "WordPairsResult",
+__all__ = ["AnalogyResult", "Callback", "EncodedCorpus", "FormatError", "LineStream", "ParameterError",
+           "Phrases", "Progress", "StopTraining", "TrainingParams", "Vocabulary", "WordPairsResult",
            "WordVectors", "Word2Vec", "__version__", "build_vocabulary", "encode", "load_model",
            "load_word2vec", "openmp_enabled", "train"]

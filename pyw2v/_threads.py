@@ -4,10 +4,15 @@ from __future__ import annotations
 import os
 
 from pyw2v import _core
-from pyw2v.params import check
+from pyw2v.params import ParameterValueError, check
 
 #: Where the cgroup CPU controller is mounted; tests point it at a directory of their own.
 CGROUP_ROOT = "/sys/fs/cgroup"
+#: The most threads training accepts. Far more threads than cores only slows Hogwild
+#: training, and past some count the OpenMP runtime aborts the process ("Thread
+#: creation failed") instead of raising; a fixed limit keeps a command line that works
+#: on one machine working on another.
+MAX_THREADS = 1024
 
 
 def _read(root: str, name: str) -> str:
@@ -47,14 +52,23 @@ def usable_cores() -> int:
 def effective_threads(threads: int | None) -> int:
     """Thread count for training.
 
-    None means every usable core (or OMP_NUM_THREADS when set to a positive
-    count). Without OpenMP the answer is always 1. An explicit count is used as
-    given; 0 and negative counts are refused (ParameterValueError, param "threads").
+    None means every usable core, at most MAX_THREADS (or OMP_NUM_THREADS when
+    set to a positive count). Without OpenMP the answer is always 1. An explicit
+    count is used as given; 0, negative counts and counts above MAX_THREADS
+    (explicit or from OMP_NUM_THREADS) are refused (ParameterValueError, param
+    "threads") before any thread starts.
     """
     check({"threads": threads})
+    source = "threads"
     if threads is None:
-        threads = usable_cores()
+        threads = min(usable_cores(), MAX_THREADS)
         env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
         if env.isdigit() and int(env) > 0:
-            threads = int(env)
+            threads, source = int(env), "OMP_NUM_THREADS"
+    if threads > MAX_THREADS:
+        raise ParameterValueError(
+            "threads", f" must be at most {MAX_THREADS} (pyw2v._threads.MAX_THREADS), got "
+            f"{threads}{' from OMP_NUM_THREADS' if source != 'threads' else ''}; more threads "
+            f"than cores only slows training: leave it unset for every usable core "
+            f"({usable_cores()} here)")
     return int(threads) if _core.openmp_enabled() else 1

@@ -8,12 +8,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
 from os import PathLike
+from typing import Any
 
 import numpy as np
 
 from pyw2v import _core
 from pyw2v._threads import effective_threads
 from pyw2v._version import __version__
+from pyw2v.callbacks import as_callbacks, run_hooks
 from pyw2v.corpus import Corpus, EncodedChunk, StreamSource, as_stream
 from pyw2v.encoding import EncodedCorpus, encode_stream, encoded_for
 from pyw2v.formats import FormatError
@@ -155,6 +157,7 @@ class Word2Vec:
               threads: int | None = None,
               progress: ProgressArg = None,
               report_every: float = 0.5, tmp_dir: str | PathLike | None = None,
+              callbacks: Iterable[Any] | None = None,
               _epoch_words: int | None = None) -> "Word2Vec":
         """Train (further) on `corpus` with this model's vocabulary; unknown words are skipped.
 
@@ -169,9 +172,15 @@ class Word2Vec:
         from the calling thread about every `report_every` seconds and at the
         end of each epoch; `progress=True` shows a tqdm bar on a terminal (log
         lines elsewhere), "bar"/"log" force one (see pyw2v.progress), and
-        None/False shows nothing. Ctrl-C stops the compiled loop within a fraction of
-        a second and leaves the model consistent (and trainable again).
+        None/False shows nothing. `callbacks`: objects with on_train_begin,
+        on_epoch_begin, on_epoch_end and/or on_train_end(model, report) hooks
+        (see pyw2v.callbacks); one returning False or raising pyw2v.StopTraining
+        ends training after the current epoch. Ctrl-C, or any exception from
+        `progress` or a callback, stops the compiled loop (within a fraction of a
+        second) before it propagates, leaving the model consistent, saveable
+        and trainable again.
         """
+        callbacks = as_callbacks(callbacks)
         if progress is not None and not callable(progress):
             if progress is False:
                 progress = None
@@ -180,7 +189,7 @@ class Word2Vec:
                     return self.train(corpus, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
                                       threads=threads, progress=callback,
                                       report_every=report_every, tmp_dir=tmp_dir,
-                                      _epoch_words=_epoch_words)
+                                      callbacks=callbacks, _epoch_words=_epoch_words)
         params = replace(self.params,
                          epochs=self.params.epochs if epochs is None else epochs,
                          alpha=self.params.alpha if alpha is None else alpha,
@@ -195,7 +204,8 @@ class Word2Vec:
         trainer = self._trainer(params, threads, total_words)
         self.training_calls += 1
         try:
-            self._train_epochs(trainer, encoded, params, total_words, progress, report_every)
+            self._train_epochs(trainer, encoded, params, total_words, progress, report_every,
+                               callbacks)
         finally:
             if self._wv is not None:   # the matrix changed under its cached norms
                 self._wv.invalidate_norms()
@@ -204,8 +214,9 @@ class Word2Vec:
     def _train_epochs(self, trainer: _core.Trainer, encoded: EncodedCorpus,
                       params: TrainingParams, total_words: int,
                       progress: Callable[[Progress], None] | None,
-                      report_every: float) -> None:
-        """The epoch loop: every chunk through the trainer, a report per epoch."""
+                      report_every: float, callbacks: tuple = ()) -> None:
+        """The epoch loop: every chunk through the trainer, a report per epoch, the
+        callbacks' hooks between epochs (pyw2v.callbacks: when they run, how they stop)."""
         started = time.perf_counter()
 
         def snapshot(epoch: int, loss_before: float, predictions_before: float) -> Progress:
@@ -214,9 +225,18 @@ class Word2Vec:
             return Progress(epoch, params.epochs, trainer.words_done, total_words, trainer.alpha,
                             loss, time.perf_counter() - started)
 
+        def hook(name: str, report: Progress) -> bool:
+            if self._wv is not None:   # a hook may query the vectors trained so far
+                self._wv.invalidate_norms()
+            return run_hooks(callbacks, name, self, report)
+
+        report = snapshot(1, trainer.loss, trainer.predictions)
+        stop = hook("on_train_begin", report)
         for epoch in range(1, params.epochs + 1):
             loss_before = trainer.loss
             predictions_before = trainer.predictions
+            if stop or hook("on_epoch_begin", snapshot(epoch, loss_before, predictions_before)):
+                break
             tick = (lambda: progress(snapshot(epoch, loss_before, predictions_before))) \
                 if progress else None
             for chunk in encoded.chunks():
@@ -228,6 +248,8 @@ class Word2Vec:
                 progress(report)
             logger.info("epoch %d/%d: loss %.4f, alpha %.6f, %.0f words/s", epoch,
                         params.epochs, report.loss, report.alpha, report.words_per_second)
+            stop = hook("on_epoch_end", report)
+        hook("on_train_end", report)
 
     def _trainer(self, params: TrainingParams, threads: int, total_words: int) -> _core.Trainer:
         """The compiled trainer for one call: this model's matrices and tables, its own
@@ -262,7 +284,12 @@ class Word2Vec:
 
 def _train_chunk(trainer: _core.Trainer, chunk: EncodedChunk, tick: Callable[[], None] | None,
                  report_every: float) -> None:
-    """Run the compiled loop on one chunk in a worker thread; poll it from here."""
+    """Run the compiled loop on one chunk in a worker thread; poll it from here.
+
+    Whatever ends the polling early (Ctrl-C, an exception from `tick`) first
+    stops the compiled loop and joins the worker, so nothing writes the
+    matrices once the exception reaches the caller.
+    """
     if chunk.n_tokens == 0:
         return
     failure: list[BaseException] = []
@@ -280,7 +307,7 @@ def _train_chunk(trainer: _core.Trainer, chunk: EncodedChunk, tick: Callable[[],
             worker.join(report_every)
             if tick and worker.is_alive():
                 tick()
-    except KeyboardInterrupt:
+    except BaseException:
         trainer.request_stop()
         worker.join()
         raise
@@ -377,7 +404,8 @@ def _fixed_vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams,
 def _train_stream(stream: StreamSource, params: TrainingParams,
                   fixed: Vocabulary | str | PathLike | None, threads: int,
                   progress: ProgressArg, tmp_dir: str | PathLike | None,
-                  start: Callable[[Word2Vec], Word2Vec]) -> Word2Vec:
+                  start: Callable[[Word2Vec], Word2Vec],
+                  callbacks: tuple = ()) -> Word2Vec:
     """train() on a stream: its one pass counts and encodes it (only encodes it, with a
     fixed vocabulary); the ids, in memory or under tmp_dir, are dropped at the end."""
     if fixed is None:
@@ -392,7 +420,8 @@ def _train_stream(stream: StreamSource, params: TrainingParams,
         logger.info("vocabulary: %d words, %d tokens (%s)", len(encoded.vocab),
                     encoded.vocab.total_words, asdict(params))
         return start(Word2Vec(encoded.vocab, params)).train(encoded, threads=threads,
-                                                            progress=progress)
+                                                            progress=progress,
+                                                            callbacks=callbacks)
 
 
 def _pretrained_start(pretrained: str | PathLike | None,
@@ -425,7 +454,8 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
           tmp_dir: str | PathLike | None = None, ns_exponent: float = 0.75,
           cbow_mean: bool = True, shrink_windows: bool = True,
           pretrained: str | PathLike | None = None,
-          freeze_pretrained: bool = False) -> Word2Vec:
+          freeze_pretrained: bool = False,
+          callbacks: Iterable[Any] | None = None) -> Word2Vec:
     """Build a vocabulary from `corpus` (or take `vocab`) and train word2vec on it.
 
     corpus: a path to a text file (one sentence per line, whitespace-separated
@@ -453,6 +483,8 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
     pretrained: a word2vec file (text or binary) whose vectors start the rows of
     the words it shares with the vocabulary (Word2Vec.intersect_word2vec);
     freeze_pretrained=True keeps those rows as they are (lock factor 0).
+    callbacks: hook objects called around each epoch (see Word2Vec.train and
+    pyw2v.callbacks: Checkpoint, EarlyStopping); checked before any counting.
     """
     params = TrainingParams(model=model, dim=dim, window=window, negative=negative,
                             sample=sample, min_count=min_count, epochs=epochs, alpha=alpha,
@@ -463,10 +495,12 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
                             shrink_windows=shrink_windows)
     start = _pretrained_start(pretrained, freeze_pretrained)
     threads = effective_threads(threads)
+    callbacks = as_callbacks(callbacks)
     fixed = vocab is not None
     stream = as_stream(corpus)
     if stream is not None:
-        return _train_stream(stream, params, vocab, threads, progress, tmp_dir, start)
+        return _train_stream(stream, params, vocab, threads, progress, tmp_dir, start,
+                             callbacks)
     vocab = _vocabulary(corpus, params, vocab)
     logger.info("vocabulary: %d words, %d tokens (%s)", len(vocab), vocab.total_words,
                 asdict(params))
@@ -474,4 +508,5 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
     # The vocabulary's total is the token count only if counted from this very corpus, unpruned.
     exact = not fixed and max_vocab_size is None and not isinstance(corpus, EncodedCorpus)
     exact_count = vocab.total_words if exact else None
-    return w2v.train(corpus, threads=threads, progress=progress, _epoch_words=exact_count)
+    return w2v.train(corpus, threads=threads, progress=progress, callbacks=callbacks,
+                     _epoch_words=exact_count)

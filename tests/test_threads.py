@@ -1,10 +1,13 @@
 """pyw2v._threads: cgroup quotas, CPU affinity, OMP_NUM_THREADS and explicit counts."""
 import os
+import subprocess
+import sys
 import types
 
 import numpy as np
 import pytest
 
+import pyw2v
 from pyw2v import _threads
 from pyw2v.params import ParameterTypeError, ParameterValueError
 
@@ -102,3 +105,45 @@ def test_without_openmp_training_uses_one_thread(machine, monkeypatch):
     assert _threads.effective_threads(4) == 1
     with pytest.raises(ParameterValueError):   # still checked
         _threads.effective_threads(0)
+
+
+@pytest.mark.parametrize("threads", [_threads.MAX_THREADS + 1, 10**6])
+def test_counts_above_the_limit_are_refused(machine, threads):
+    assert _threads.effective_threads(_threads.MAX_THREADS) == _threads.MAX_THREADS
+    with pytest.raises(ParameterValueError, match=f"threads must be at most 1024 .*got "
+                       f"{threads}; .*leave it unset for every usable core \\(4 here\\)") as info:
+        _threads.effective_threads(threads)
+    assert info.value.param == "threads"
+
+
+def test_omp_num_threads_above_the_limit_is_refused_by_name(machine, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "5000")
+    with pytest.raises(ParameterValueError, match="got 5000 from OMP_NUM_THREADS"):
+        _threads.effective_threads(None)
+    assert _threads.effective_threads(2) == 2          # an explicit count wins
+
+
+def test_the_default_never_exceeds_the_limit(machine, monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(3000)), raising=False)
+    assert _threads.effective_threads(None) == _threads.MAX_THREADS
+
+
+def test_a_million_threads_is_an_error_not_an_abort(planted, tmp_path):
+    """Before the limit, the OpenMP runtime ended the process ("Thread creation failed")."""
+    with pytest.raises(ParameterValueError, match="threads must be at most 1024"):
+        pyw2v.train(planted.sentences[:100], threads=10**6)
+    model = pyw2v.train(planted.sentences[:500], dim=8, epochs=1, threads=2)
+    with pytest.raises(ParameterValueError, match="threads must be at most 1024"):
+        model.train(planted.sentences[:100], threads=10**6)
+    corpus = tmp_path / "corpus.txt"
+    planted.write_text(corpus)
+    run = subprocess.run([sys.executable, "-m", "pyw2v", "-train", str(corpus), "-output",
+                          str(tmp_path / "v.txt"), "-threads", "1000000"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip().endswith("pyw2v train: error: --threads (-threads) must be at "
+                                       "most 1024 (pyw2v._threads.MAX_THREADS), got 1000000; "
+                                       "more threads than cores only slows training: leave it "
+                                       f"unset for every usable core ({_threads.usable_cores()} "
+                                       "here)")
+    assert "Thread creation failed" not in run.stderr and not (tmp_path / "v.txt").exists()
