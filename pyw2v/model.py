@@ -225,10 +225,22 @@ class Word2Vec:
             return Progress(epoch, params.epochs, trainer.words_done, total_words, trainer.alpha,
                             loss, time.perf_counter() - started)
 
+        matrices = (self.center_vectors, self.outside_vectors, self.node_vectors,
+                    self.lock_factors)
+
         def hook(name: str, report: Progress) -> bool:
             if self._wv is not None:   # a hook may query the vectors trained so far
                 self._wv.invalidate_norms()
-            return run_hooks(callbacks, name, self, report)
+            stop = run_hooks(callbacks, name, self, report)
+            now = (self.center_vectors, self.outside_vectors, self.node_vectors,
+                   self.lock_factors)
+            if any(a is not b for a, b in zip(matrices, now)):
+                raise RuntimeError(
+                    f"a callback's {name} replaced the model's arrays (update_vocab, "
+                    "intersect_word2vec or an assignment), but this train() call goes on "
+                    "with the old ones; change the model after train() returns, or change "
+                    "the arrays in place")
+            return stop
 
         report = snapshot(1, trainer.loss, trainer.predictions)
         stop = hook("on_train_begin", report)

@@ -323,3 +323,16 @@ def test_early_stopping_bad_arguments(kwargs, message):
     kwargs = {"score": lambda model: 0.0, **kwargs}
     with pytest.raises((TypeError, ValueError), match=message):
         EarlyStopping(**kwargs)
+
+
+def test_a_hook_that_replaces_the_models_arrays_is_an_error(sentences, tmp_path):
+    """update_vocab inside a hook would leave the trainer on the old matrices."""
+    more = tmp_path / "more.txt"
+    more.write_text("zzz yyy zzz yyy zzz yyy\n" * 10)
+
+    class Grow(pyw2v.Callback):
+        def on_epoch_end(self, model, report):
+            model.update_vocab(str(more), min_count=1)
+
+    with pytest.raises(RuntimeError, match="on_epoch_end replaced the model's arrays"):
+        pyw2v.train(sentences, min_count=1, epochs=2, threads=1, callbacks=[Grow()])
