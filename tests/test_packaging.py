@@ -80,6 +80,18 @@ def test_classifiers_match_requires_python():
     assert "Typing :: Typed" in project["classifiers"]
 
 
+def test_release_matrix_builds_the_classified_pythons():
+    """[tool.cibuildwheel] builds a wheel for each Python the classifiers name."""
+    project, matrix = _pyproject()["project"], _pyproject()["tool"]["cibuildwheel"]
+    classified = {c.rsplit(" ", 1)[1].replace(".", "") for c in project["classifiers"]
+                  if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)}
+    built = {selector.split("-")[0][2:] for selector in matrix["build"].split()}
+    assert built == classified
+    assert matrix["linux"]["archs"] == ["x86_64", "aarch64"]
+    assert matrix["macos"]["archs"] == ["arm64"]
+    assert matrix["test-extras"] == "test"
+
+
 # ---------------------------------------------------------------- typing files
 
 def test_py_typed_exists_and_is_package_data():
