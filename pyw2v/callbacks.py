@@ -60,7 +60,7 @@ class Callback:
         return None
 
 
-def as_callbacks(callbacks: Iterable[Any] | None) -> tuple:
+def as_callbacks(callbacks: Iterable[Any] | None) -> tuple[Any, ...]:
     """`callbacks` checked and frozen into a tuple (None gives ()).
 
     Raises ParameterTypeError (a TypeError, param "callbacks") for a
@@ -82,7 +82,7 @@ def as_callbacks(callbacks: Iterable[Any] | None) -> tuple:
     return callbacks
 
 
-def run_hooks(callbacks: tuple, hook: str, model: Any, report: Any) -> bool:
+def run_hooks(callbacks: tuple[Any, ...], hook: str, model: Any, report: Any) -> bool:
     """Call `hook` on every callback that has it; True when one asked to stop
     (returned False or raised StopTraining). Other exceptions propagate."""
     stop = False
@@ -117,7 +117,7 @@ class Checkpoint(Callback):
     ``saved`` lists the paths written, oldest first.
     """
 
-    def __init__(self, path: str | os.PathLike, *, every: int = 1, keep: int | None = None,
+    def __init__(self, path: str | os.PathLike[str], *, every: int = 1, keep: int | None = None,
                  overwrite: bool = False) -> None:
         path = os.fspath(path)
         for name, value in (("every", every), ("keep", keep)):
@@ -170,6 +170,12 @@ class EarlyStopping(Callback):
     loss_history still lists every epoch trained. ``scores`` holds each epoch's
     score, ``best`` and ``best_epoch`` (1-based, within the call) the best.
     """
+
+    score: Callable[[Any], float]
+    patience: int
+    min_delta: float
+    mode: str
+    restore_best: bool
 
     def __init__(self, score: Callable[[Any], float], *, patience: int = 2,
                  min_delta: float = 0.0, mode: str = "max", restore_best: bool = False) -> None:

@@ -43,7 +43,7 @@ BLOCK_TOKENS = 1 << 20
 #: What users pass as a corpus: a path to a text file (plain or compressed), a
 #: directory or glob of them, a list of such paths, a re-iterable of token lists,
 #: or a stream read once: "-" (standard input), a file object, lines of text.
-Corpus = Union[str, PathLike, Sequence[Union[str, PathLike]], Iterable[list[str]],
+Corpus = Union[str, "PathLike[str]", Sequence[Union[str, "PathLike[str]"]], Iterable[list[str]],
                io.IOBase, "LineStream", Iterator[str]]
 
 
@@ -121,7 +121,7 @@ class TextFileSource(_ByteBlockSource):
     gives the same blocks as its text uncompressed.
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike[str]):
         self.path = os.fspath(path)
         if os.path.isdir(self.path):
             raise ValueError(f"corpus {self.path!r} is a directory; pass a text file")
@@ -183,7 +183,7 @@ class MultiFileSource(_ByteBlockSource):
     Every file is opened and its format checked here, before any pass.
     """
 
-    def __init__(self, paths: Iterable[str | os.PathLike]):
+    def __init__(self, paths: Iterable[str | os.PathLike[str]]):
         self.sources = [TextFileSource(path) for path in paths]
         if not self.sources:
             raise ValueError("corpus is an empty list of files; pass at least one path")

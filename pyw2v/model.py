@@ -92,7 +92,7 @@ class Word2Vec:
         # the grown rows and their factors before the new vocabulary.
         self._lock_factors = _core.checked_lock_factors(value, self.center_vectors.shape[0])
 
-    def intersect_word2vec(self, path: str | PathLike, *, lockf: float = 0.0,
+    def intersect_word2vec(self, path: str | PathLike[str], *, lockf: float = 0.0,
                            binary: bool | None = None,
                            unicode_errors: str = "strict") -> int:
         """Start the rows of the words this model shares with a word2vec file from
@@ -113,7 +113,7 @@ class Word2Vec:
     def loss_history(self) -> np.ndarray:
         return np.array(self._losses, dtype=np.float64)
 
-    def save(self, path: str | PathLike, *, overwrite: bool = False) -> None:
+    def save(self, path: str | PathLike[str], *, overwrite: bool = False) -> None:
         """Save the whole model (both matrices, vocabulary with counts, parameters,
         loss history) as a directory; see pyw2v.native_format. Refuses to replace
         an existing path unless overwrite=True."""
@@ -156,7 +156,7 @@ class Word2Vec:
               alpha: float | None = None, min_alpha: float | None = None,
               threads: int | None = None,
               progress: ProgressArg = None,
-              report_every: float = 0.5, tmp_dir: str | PathLike | None = None,
+              report_every: float = 0.5, tmp_dir: str | PathLike[str] | None = None,
               callbacks: Iterable[Any] | None = None,
               _epoch_words: int | None = None) -> "Word2Vec":
         """Train (further) on `corpus` with this model's vocabulary; unknown words are skipped.
@@ -327,7 +327,7 @@ def _train_chunk(trainer: _core.Trainer, chunk: EncodedChunk, tick: Callable[[],
         raise failure[0]
 
 
-def load_model(path: str | PathLike, *, mmap: bool = False) -> Word2Vec:
+def load_model(path: str | PathLike[str], *, mmap: bool = False) -> Word2Vec:
     """Load a model saved with Word2Vec.save, ready to query or to train further.
 
     mmap=True maps the matrices copy-on-write: pages load on demand, and
@@ -368,7 +368,7 @@ def _node_vectors(node_vectors: np.ndarray | None, params: TrainingParams,
 
 
 def _vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams,
-                fixed: Vocabulary | str | PathLike | None = None) -> Vocabulary:
+                fixed: Vocabulary | str | PathLike[str] | None = None) -> Vocabulary:
     """The vocabulary `params` asks for: `fixed` (train's vocab=) filtered by the
     options, or an encoded corpus's own, which must agree with the vocabulary
     options (max_vocab_size, max_final_vocab unset, and no word below min_count)."""
@@ -391,7 +391,7 @@ def _vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams,
 
 
 def _fixed_vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams,
-                      fixed: Vocabulary | str | PathLike) -> Vocabulary:
+                      fixed: Vocabulary | str | PathLike[str]) -> Vocabulary:
     """train's vocab= (a Vocabulary or a vocabulary file), filtered by min_count and
     max_final_vocab as word2vec.c's -read-vocab applies -min-count."""
     if isinstance(corpus, EncodedCorpus):
@@ -414,8 +414,8 @@ def _fixed_vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams,
 
 
 def _train_stream(stream: StreamSource, params: TrainingParams,
-                  fixed: Vocabulary | str | PathLike | None, threads: int,
-                  progress: ProgressArg, tmp_dir: str | PathLike | None,
+                  fixed: Vocabulary | str | PathLike[str] | None, threads: int,
+                  progress: ProgressArg, tmp_dir: str | PathLike[str] | None,
                   start: Callable[[Word2Vec], Word2Vec],
                   callbacks: tuple = ()) -> Word2Vec:
     """train() on a stream: its one pass counts and encodes it (only encodes it, with a
@@ -436,7 +436,7 @@ def _train_stream(stream: StreamSource, params: TrainingParams,
                                                             callbacks=callbacks)
 
 
-def _pretrained_start(pretrained: str | PathLike | None,
+def _pretrained_start(pretrained: str | PathLike[str] | None,
                       freeze: bool) -> Callable[[Word2Vec], Word2Vec]:
     """What train() does to a new model before training: intersect it with the
     pretrained file (frozen rows with freeze), or nothing without one."""
@@ -462,10 +462,10 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
           seed: int = 1, max_vocab_size: int | None = None, max_final_vocab: int | None = None,
           exact_sigmoid: bool = False, kernel: str = "auto", loss: str = "negative",
           hs: bool = False, progress: ProgressArg = None,
-          vocab: Vocabulary | str | PathLike | None = None,
-          tmp_dir: str | PathLike | None = None, ns_exponent: float = 0.75,
+          vocab: Vocabulary | str | PathLike[str] | None = None,
+          tmp_dir: str | PathLike[str] | None = None, ns_exponent: float = 0.75,
           cbow_mean: bool = True, shrink_windows: bool = True,
-          pretrained: str | PathLike | None = None,
+          pretrained: str | PathLike[str] | None = None,
           freeze_pretrained: bool = False,
           callbacks: Iterable[Any] | None = None) -> Word2Vec:
     """Build a vocabulary from `corpus` (or take `vocab`) and train word2vec on it.

@@ -39,7 +39,7 @@ OPTIONAL_ARRAYS = {"lock_factors": np.float32}   # loaded when the file is there
 MAX_NPY_HEADER_BYTES = 10_000        # NumPy's own limit for files it does not trust
 
 
-def save_model_dir(path: str | os.PathLike, meta: dict[str, Any],
+def save_model_dir(path: str | os.PathLike[str], meta: dict[str, Any],
                    arrays: dict[str, np.ndarray], *, overwrite: bool = False) -> None:
     """Write meta (JSON-able) and arrays as a model directory at `path`, atomically."""
     path = os.path.abspath(os.fspath(path))
@@ -114,7 +114,7 @@ def _load_array(path: str, dtype: type, shape: tuple[int, ...], mmap: bool) -> n
     return np.load(path, mmap_mode="c" if mmap else None, allow_pickle=False)
 
 
-def load_model_dir(path: str | os.PathLike, *, mmap: bool = False
+def load_model_dir(path: str | os.PathLike[str], *, mmap: bool = False
                    ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Read a model directory: (meta, arrays), everything validated."""
     path = os.fspath(path)

@@ -164,7 +164,7 @@ class Phrases:
             data = layer.transform_text(data, self.delimiter.encode("utf-8"))
         return data
 
-    def transform_file(self, source: str | os.PathLike, target: str | os.PathLike, *,
+    def transform_file(self, source: str | os.PathLike[str], target: str | os.PathLike[str], *,
                        overwrite: bool = False) -> None:
         """Write text file `source` with its phrases joined to `target` (atomically;
         an existing target only with overwrite=True). Only the whitespace inside a
@@ -174,7 +174,7 @@ class Phrases:
             for data in blocks:
                 out.write(self._transform_text(data))
 
-    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> None:
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
         """Write the settings and the phrases as JSON (module docstring), atomically."""
         document = {"format": FORMAT_NAME, "version": FORMAT_VERSION,
                     "settings": self._settings(),
@@ -186,7 +186,7 @@ class Phrases:
             out.write(json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> Phrases:
+    def load(cls, path: str | os.PathLike[str]) -> Phrases:
         """A Phrases saved by save(); FormatError if the file is not one."""
         try:
             with open(path, "rb") as fh:

@@ -189,14 +189,14 @@ class SyntheticCorpus:
         """Total number of tokens in all sentences."""
         return sum(len(s) for s in self.sentences)
 
-    def write_text(self, path: str | os.PathLike) -> None:
+    def write_text(self, path: str | os.PathLike[str]) -> None:
         """Write one sentence per line, tokens separated by single spaces (UTF-8)."""
         with open(path, "w", encoding="utf-8") as fh:
             for sentence in self.sentences:
                 fh.write(" ".join(sentence))
                 fh.write("\n")
 
-    def write_analogies(self, path: str | os.PathLike) -> None:
+    def write_analogies(self, path: str | os.PathLike[str]) -> None:
         """Write the analogies in the questions-words format.
 
         Each section starts with a ``: name`` line, followed by ``a b c d`` lines.
