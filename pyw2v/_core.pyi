@@ -2,7 +2,7 @@
 from typing import Literal
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 MAX_SENTENCE_LENGTH: int
 PUBLISH_INTERVAL: int
@@ -13,7 +13,7 @@ KERNELS: tuple[Literal["pair"], Literal["window"], Literal["batch"]]
 Huffman = tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.uint8]]
 
 def openmp_enabled() -> bool: ...
-def checked_lock_factors(lock_factors: object, n_words: int) -> NDArray[np.float32] | None: ...
+def checked_lock_factors(lock_factors: ArrayLike | None, n_words: int) -> NDArray[np.float32] | None: ...
 def thread_seeds(seed: int, call: int, threads: int) -> list[int]: ...
 
 class Trainer:
@@ -27,7 +27,7 @@ class Trainer:
         alias_prob: NDArray[np.float64],
         alias_index: NDArray[np.int32],
         *,
-        kernel: Literal["pair", "window", "batch"],
+        kernel: str,   # one of KERNELS, checked at run time
         window: int,
         negative: int,
         exact_sigmoid: bool,
@@ -42,7 +42,7 @@ class Trainer:
         softmax: bool = False,
         cbow_mean: bool = True,
         shrink_windows: bool = True,
-        lock_factors: NDArray[np.float32] | None = None,
+        lock_factors: ArrayLike | None = None,
     ) -> None: ...
     def train_chunk(
         self, token_ids: NDArray[np.uint32], sentence_starts: NDArray[np.int64]
@@ -81,21 +81,21 @@ def skipgram_pair_update(
     outside_vectors: NDArray[np.float32],
     center: int,
     outside: int,
-    negatives: NDArray[np.int32] | None,
+    negatives: ArrayLike | None,
     alpha: float,
     exact: bool = True,
     *,
     node_vectors: NDArray[np.float32] | None = None,
     huffman: Huffman | None = None,
     softmax: bool = False,
-    lock_factors: NDArray[np.float32] | None = None,
+    lock_factors: ArrayLike | None = None,
 ) -> float: ...
 def cbow_update(
     center_vectors: NDArray[np.float32],
     outside_vectors: NDArray[np.float32],
     context: NDArray[np.int32],
     center: int,
-    negatives: NDArray[np.int32] | None,
+    negatives: ArrayLike | None,
     alpha: float,
     exact: bool = True,
     *,
@@ -103,7 +103,7 @@ def cbow_update(
     huffman: Huffman | None = None,
     softmax: bool = False,
     cbow_mean: bool = True,
-    lock_factors: NDArray[np.float32] | None = None,
+    lock_factors: ArrayLike | None = None,
 ) -> float: ...
 def skipgram_batch_update(
     center_vectors: NDArray[np.float32],
@@ -114,5 +114,5 @@ def skipgram_batch_update(
     alpha: float,
     exact: bool = True,
     *,
-    lock_factors: NDArray[np.float32] | None = None,
+    lock_factors: ArrayLike | None = None,
 ) -> float: ...

@@ -1,11 +1,13 @@
 """Typed view of the compiled text scanner (pyw2v/_text.pyx)."""
+import mmap
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 WHITESPACE: bytes
 
 # Any C-contiguous buffer of bytes: bytes, bytearray, memoryview, mmap, uint8 array.
-Buffer = bytes | bytearray | memoryview
+Buffer = bytes | bytearray | memoryview | mmap.mmap | NDArray[np.uint8]
 
 class TokenCounter:
     """Counts of whitespace-separated byte tokens, and their encoding into vocabulary ids."""

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
 from os import PathLike
-from typing import IO, Protocol, Union
+from typing import IO, Any, Protocol, Union, cast
 
 import numpy as np
 
@@ -71,12 +71,16 @@ class EncodedChunk:
 class CorpusSource(Protocol):
     """A corpus that can be read any number of times, each time giving the same tokens."""
 
-    def count(self, max_vocab_size: int | None = None) -> Counter:
+    def count(self, max_vocab_size: int | None = None) -> Counter[str]:
         """Token counts over one pass; with max_vocab_size, pruned as count_words does."""
         ...
 
     def encode(self, index: Mapping[str, int]) -> Iterator[EncodedChunk]:
         """One pass as chunks of the ids `index` gives its in-vocabulary tokens."""
+        ...
+
+    def blocks(self) -> Iterator[Block]:
+        """One pass as blocks of str tokens."""
         ...
 
 
@@ -94,7 +98,7 @@ class _ByteBlockSource:
         for data in self.byte_blocks():
             yield _split_text(data)
 
-    def count(self, max_vocab_size: int | None = None) -> Counter:
+    def count(self, max_vocab_size: int | None = None) -> Counter[str]:
         """Token counts, compiled (count_text). Reads every byte, so a truncated or
         corrupt archive is found here, before any training."""
         return count_text(self.byte_blocks(), max_vocab_size)
@@ -284,7 +288,7 @@ def as_stream(corpus: object) -> StreamSource | None:
     return None
 
 
-def _stdin() -> io.IOBase:
+def _stdin() -> IO[str]:
     """Standard input, refused when it is a terminal (nothing was piped in)."""
     if sys.stdin is None:
         raise ValueError("corpus '-' is standard input, but this process has none; "
@@ -296,10 +300,11 @@ def _stdin() -> io.IOBase:
     return sys.stdin
 
 
-def _file_pieces(stream: io.IOBase) -> Iterator[bytes]:
+def _file_pieces(stream: io.IOBase | IO[str]) -> Iterator[bytes]:
     """A file object's bytes (a text file's underlying binary buffer when it has one, so
     its bytes are tokenized exactly as a file's; else its text as UTF-8)."""
-    binary = getattr(stream, "buffer", stream) if isinstance(stream, io.TextIOBase) else stream
+    binary: Any = (   # duck-typed: any object with read()
+        getattr(stream, "buffer", stream) if isinstance(stream, io.TextIOBase) else stream)
     if isinstance(binary, io.TextIOBase):
         return (text.encode("utf-8", "surrogatepass")
                 for text in iter(lambda: binary.read(BLOCK_BYTES // 4), ""))
@@ -366,7 +371,7 @@ class OnePassEncoder:
             self._pruned = tempfile.TemporaryFile(prefix="pyw2v-pruned-", dir=self._tmp_dir)
         self._pruned.write(b"".join(b"%d %s\n" % (self._ids.pop(t), t) for t in gone))
 
-    def counts(self) -> Counter:
+    def counts(self) -> Counter[str]:
         """The counts of the pass, equal to count_text's over the same blocks."""
         return self._count.counts()
 
@@ -424,7 +429,7 @@ class _Concatenation:
 
     def close(self) -> None:
         if self._reader is not None:
-            self._reader, reader = None, self._reader
+            reader, self._reader = self._reader, None
             reader.close()
 
     def __enter__(self) -> "_Concatenation":
@@ -489,7 +494,7 @@ class TokenListSource:
         if tokens:
             yield Block(tokens, lengths)
 
-    def count(self, max_vocab_size: int | None = None) -> Counter:
+    def count(self, max_vocab_size: int | None = None) -> Counter[str]:
         """Token counts (count_words); a TypeError if any token is not a str."""
         counts = count_words((block.tokens for block in self.blocks()), max_vocab_size)
         odd = [token for token in counts if not isinstance(token, str)]
@@ -535,7 +540,7 @@ def open_source(corpus: Corpus) -> CorpusSource:
         raise TypeError(
             f"corpus must be a path to a text file or an iterable of token lists, got "
             f"{type(corpus).__name__}; a directory, a glob pattern or a list of paths works too")
-    return TokenListSource(corpus)
+    return TokenListSource(cast("Iterable[list[str]]", corpus))   # all that is left
 
 
 def _names_a_path(item: object) -> bool:
@@ -545,14 +550,15 @@ def _names_a_path(item: object) -> bool:
     return isinstance(item, os.PathLike)
 
 
-def count_words(token_blocks: Iterable[list[str]], max_vocab_size: int | None = None) -> Counter:
+def count_words(token_blocks: Iterable[list[str]],
+                max_vocab_size: int | None = None) -> Counter[str]:
     """Count tokens over blocks of tokens.
 
     With `max_vocab_size`, the table never holds more than that many words: when
     it overflows, every word with count <= m is dropped and m grows by one, as
     word2vec.c's ReduceVocab does. Counts of rare words become lower bounds.
     """
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     prune_below = 1
     for tokens in token_blocks:
         counts.update(tokens)
@@ -562,7 +568,7 @@ def count_words(token_blocks: Iterable[list[str]], max_vocab_size: int | None = 
     return counts
 
 
-def count_text(blocks: Iterable[bytes], max_vocab_size: int | None = None) -> Counter:
+def count_text(blocks: Iterable[bytes], max_vocab_size: int | None = None) -> Counter[str]:
     """count_words for raw text: blocks of bytes, each ending after whitespace.
 
     Compiled (pyw2v._text.TokenCounter): tokens are split on ASCII whitespace and
@@ -593,7 +599,7 @@ class _TextCount:
             pruned = True
         return pruned
 
-    def counts(self) -> Counter:
+    def counts(self) -> Counter[str]:
         tokens, counts = self.counter.items()
         return Counter(dict(zip(_decode_words(tokens), counts.tolist())))
 

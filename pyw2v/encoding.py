@@ -59,7 +59,7 @@ class ChunkStore:
         self._memory: list[EncodedChunk] = []
         self._files: list[tuple[str, str]] = []
         self._directory: str | None = None
-        self._cleanup: weakref.finalize | None = None
+        self._cleanup: weakref.finalize[..., ChunkStore] | None = None
 
     @property
     def spilled(self) -> int:

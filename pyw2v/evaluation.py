@@ -18,9 +18,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol, Union
+from typing import Any, NamedTuple, Protocol, Union
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._cosine import (
     COSMUL_EPS,
@@ -58,11 +59,11 @@ class KeyedMatrix(Protocol):
         """The words, in row order (most frequent first, unless the vocabulary was grown)."""
 
     @property
-    def vectors(self) -> np.ndarray:
+    def vectors(self) -> NDArray[np.float32]:
         """float32 matrix (n, dim), one row per word."""
 
     @property
-    def norms(self) -> np.ndarray:
+    def norms(self) -> NDArray[np.float32]:
         """float32 (n,): Euclidean length of each row."""
 
 
@@ -201,7 +202,7 @@ class WordPairsResult:
             100 * self.oov_ratio,
         )
 
-    def __iter__(self) -> Iterator:
+    def __iter__(self) -> Iterator[Correlation | float]:
         return iter(self._gensim_tuple())
 
     def __getitem__(self, index: int) -> Correlation | float:
@@ -294,7 +295,7 @@ def analogy_sections(
     restrict_vocab: int | None = 300000,
     case_insensitive: bool = True,
     dummy4unknown: bool = False,
-) -> tuple[float, list[dict]]:
+) -> tuple[float, list[dict[str, Any]]]:
     """gensim's ``evaluate_word_analogies`` result: ``(accuracy, sections)``.
 
     Scores with :func:`evaluate_analogies`' rules (3CosAdd); ``sections`` is
@@ -311,7 +312,7 @@ def analogy_sections(
     asked = _ask(parsed, vocab, case_insensitive)
     correct = _answer_analogies(vectors, asked, stop, case_insensitive, "3cosadd")
     outcome = dict(zip(asked.positions.tolist(), correct.tolist()))
-    sections: list[dict] = [{"section": n, "correct": [], "incorrect": []} for n in parsed.names]
+    sections: list[dict[str, Any]] = [{"section": n, "correct": [], "incorrect": []} for n in parsed.names]
     for position, (section, words) in enumerate(parsed.questions):
         right = outcome.get(position)
         if right is None and not dummy4unknown:
@@ -357,7 +358,7 @@ def _utf8_lines(path: str | bytes) -> Iterator[str]:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise ValueError(
-                    f"{path}: line {line_no} is not valid UTF-8 ({exc.reason})"
+                    f"{path!s}: line {line_no} is not valid UTF-8 ({exc.reason})"
                 ) from None
 
 
@@ -495,7 +496,7 @@ def _analogy_scores(
         if method == "3cosadd":
             _cosadd_scores(matrix, divisors, ids, out=scores)
         else:
-            if shifted_all is not None:
+            if shifted_all is not None and distinct_all is not None:   # set together
                 shifted, where = shifted_all, np.searchsorted(distinct_all, ids)
             else:
                 # Each distinct word's cosines are computed once per batch.
@@ -527,7 +528,7 @@ def _shifted_cosines(
 ) -> np.ndarray:
     """(cos + 1) / 2 of each word in ``rows`` with each of the first ``stop`` rows."""
     units = matrix[rows] / divisors[rows, None]
-    shifted = (units @ matrix[:stop].T) / divisors[:stop]
+    shifted: NDArray[np.float32] = (units @ matrix[:stop].T) / divisors[:stop]
     shifted += 1
     shifted /= 2
     return shifted
@@ -655,7 +656,9 @@ def _pair_cosines(vectors: KeyedMatrix, left: list[int], right: list[int]) -> np
     divisors = safe_norms(vectors.norms)
     va = vectors.vectors[left].astype(np.float64)
     vb = vectors.vectors[right].astype(np.float64)
-    return np.einsum("ij,ij->i", va, vb) / (divisors[left].astype(np.float64) * divisors[right])
+    cosines: NDArray[np.float64] = np.einsum("ij,ij->i", va, vb) / (
+        divisors[left].astype(np.float64) * divisors[right])
+    return cosines
 
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> float:

@@ -24,7 +24,7 @@ from pyw2v.vocab import Vocabulary
 
 
 def intersect(vocab: Vocabulary, center_vectors: np.ndarray, lock_factors: np.ndarray | None,
-              path: str | PathLike, *, lockf: float = 0.0, binary: bool | None = None,
+              path: str | PathLike[str], *, lockf: float = 0.0, binary: bool | None = None,
               unicode_errors: str = "strict") -> tuple[int, np.ndarray | None]:
     """Copy the file's vectors of the words `vocab` shares with it into their rows
     of center_vectors (float32 (len(vocab), dim), in place); returns the number of
