@@ -27,6 +27,7 @@ import shutil
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from pyw2v.formats import FormatError
 
@@ -40,7 +41,7 @@ MAX_NPY_HEADER_BYTES = 10_000        # NumPy's own limit for files it does not t
 
 
 def save_model_dir(path: str | os.PathLike[str], meta: dict[str, Any],
-                   arrays: dict[str, np.ndarray], *, overwrite: bool = False) -> None:
+                   arrays: dict[str, NDArray[Any]], *, overwrite: bool = False) -> None:
     """Write meta (JSON-able) and arrays as a model directory at `path`, atomically."""
     path = os.path.abspath(os.fspath(path))
     if os.path.lexists(path) and not overwrite:
@@ -92,7 +93,8 @@ def _npy_header(path: str) -> tuple[tuple[int, ...], np.dtype, bool, int]:
         return shape, dtype, fortran, fh.tell()
 
 
-def _load_array(path: str, dtype: type, shape: tuple[int, ...], mmap: bool) -> np.ndarray:
+def _load_array(path: str, dtype: type, shape: tuple[int, ...], mmap: bool
+                ) -> NDArray[Any]:
     try:
         found_shape, found_dtype, fortran, offset = _npy_header(path)
     except FileNotFoundError:
@@ -111,11 +113,12 @@ def _load_array(path: str, dtype: type, shape: tuple[int, ...], mmap: bool) -> n
                           "(truncated or corrupt)")
     # Copy-on-write mapping: pages load lazily and training may write to them
     # without touching the saved file.
-    return np.load(path, mmap_mode="c" if mmap else None, allow_pickle=False)
+    array: NDArray[Any] = np.load(path, mmap_mode="c" if mmap else None, allow_pickle=False)
+    return array
 
 
 def load_model_dir(path: str | os.PathLike[str], *, mmap: bool = False
-                   ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+                   ) -> tuple[dict[str, Any], dict[str, NDArray[Any]]]:
     """Read a model directory: (meta, arrays), everything validated."""
     path = os.fspath(path)
     meta_path = os.path.join(path, META_FILE)

@@ -12,11 +12,17 @@ import importlib.util
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
 from pyw2v import formats
 from pyw2v.vectors import WordVectors
+
+if TYPE_CHECKING:   # matplotlib is optional: imported by require_matplotlib when used
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
 __all__ = ["INSTALL_HINT", "MatplotlibMissing", "image_format", "matplotlib_available",
            "plot_words", "project_2d", "require_matplotlib"]
@@ -52,13 +58,13 @@ def project_2d(vectors: np.ndarray) -> np.ndarray:
     _, _, vt = np.linalg.svd(x, full_matrices=False)
     axes = vt[:2]
     signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
-    coords = x @ (axes * np.where(signs == 0, 1.0, signs)[:, None]).T
+    coords: NDArray[np.float64] = x @ (axes * np.where(signs == 0, 1.0, signs)[:, None]).T
     if coords.shape[1] < 2:
         coords = np.hstack([coords, np.zeros((len(coords), 2 - coords.shape[1]))])
     return coords
 
 
-def require_matplotlib():
+def require_matplotlib() -> tuple[type[Figure], type[FigureCanvasAgg]]:
     """matplotlib's Figure class and Agg canvas class; MatplotlibMissing if not installed."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
