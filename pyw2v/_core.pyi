@@ -10,7 +10,8 @@ SIGMOID_TABLE_BINS: int
 SIGMOID_MAX_EXP: float
 KERNELS: tuple[Literal["pair"], Literal["window"], Literal["batch"]]
 
-Huffman = tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.uint8]]
+# Stub-only alias (not a runtime name): build_huffman's arrays.
+_Huffman = tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.uint8]]
 
 def openmp_enabled() -> bool: ...
 def checked_lock_factors(lock_factors: ArrayLike | None, n_words: int) -> NDArray[np.float32] | None: ...
@@ -19,8 +20,9 @@ def thread_seeds(seed: int, call: int, threads: int) -> list[int]: ...
 class Trainer:
     """One training call's compiled state; see the class docstring in _core.pyx."""
 
-    def __init__(
-        self,
+    # Cython's __cinit__ is the type's __new__: the arguments go there.
+    def __new__(
+        cls,
         center: NDArray[np.float32],
         outside: NDArray[np.float32],
         keep_prob: NDArray[np.float64],
@@ -38,12 +40,12 @@ class Trainer:
         seed: int,
         call: int,
         node_vectors: NDArray[np.float32] | None = None,
-        huffman: Huffman | None = None,
+        huffman: _Huffman | None = None,
         softmax: bool = False,
         cbow_mean: bool = True,
         shrink_windows: bool = True,
         lock_factors: ArrayLike | None = None,
-    ) -> None: ...
+    ) -> Trainer: ...
     def train_chunk(
         self, token_ids: NDArray[np.uint32], sentence_starts: NDArray[np.int64]
     ) -> None: ...
@@ -61,7 +63,7 @@ class Trainer:
     @property
     def alpha(self) -> float: ...
 
-def build_huffman(counts: NDArray[np.int64]) -> Huffman: ...
+def build_huffman(counts: NDArray[np.int64]) -> _Huffman: ...
 def build_alias_table(
     weights: NDArray[np.float64],
 ) -> tuple[NDArray[np.float64], NDArray[np.int32]]: ...
@@ -86,7 +88,7 @@ def skipgram_pair_update(
     exact: bool = True,
     *,
     node_vectors: NDArray[np.float32] | None = None,
-    huffman: Huffman | None = None,
+    huffman: _Huffman | None = None,
     softmax: bool = False,
     lock_factors: ArrayLike | None = None,
 ) -> float: ...
@@ -100,7 +102,7 @@ def cbow_update(
     exact: bool = True,
     *,
     node_vectors: NDArray[np.float32] | None = None,
-    huffman: Huffman | None = None,
+    huffman: _Huffman | None = None,
     softmax: bool = False,
     cbow_mean: bool = True,
     lock_factors: ArrayLike | None = None,
