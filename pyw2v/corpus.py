@@ -31,6 +31,7 @@ from os import PathLike
 from typing import IO, Any, Protocol, Union, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from pyw2v import _core
 from pyw2v._text import TokenCounter
@@ -60,8 +61,8 @@ class EncodedChunk:
     """token_ids: uint32 (n,); sentence_starts: int64 (m + 1,), sentence i is
     token_ids[sentence_starts[i]:sentence_starts[i + 1]]."""
 
-    token_ids: np.ndarray
-    sentence_starts: np.ndarray
+    token_ids: NDArray[np.uint32]
+    sentence_starts: NDArray[np.int64]
 
     @property
     def n_tokens(self) -> int:
@@ -375,7 +376,7 @@ class OnePassEncoder:
         """The counts of the pass, equal to count_text's over the same blocks."""
         return self._count.counts()
 
-    def final_ids(self, index: Mapping[str, int]) -> np.ndarray:
+    def final_ids(self, index: Mapping[str, int]) -> NDArray[np.int64]:
         """int64 (provisional ids,): each provisional id's id in `index`, or -1."""
         remap = np.full(self._next_id, -1, dtype=np.int64)
         words = list(self._ids)
@@ -390,7 +391,7 @@ class OnePassEncoder:
         return remap
 
     @staticmethod
-    def finish(chunk: EncodedChunk, final_ids: np.ndarray) -> EncodedChunk:
+    def finish(chunk: EncodedChunk, final_ids: NDArray[np.int64]) -> EncodedChunk:
         """A provisional chunk in final ids (final_ids from `final_ids`)."""
         return keep_known(final_ids[chunk.token_ids], np.diff(chunk.sentence_starts))
 
@@ -616,7 +617,8 @@ def encode_block(block: Block, index: Mapping[str, int]) -> EncodedChunk:
     return keep_known(ids, np.asarray(block.sentence_lengths, dtype=np.int64))
 
 
-def keep_known(ids: np.ndarray, sentence_lengths: np.ndarray) -> EncodedChunk:
+def keep_known(ids: NDArray[np.integer[Any]], sentence_lengths: NDArray[np.int64]
+               ) -> EncodedChunk:
     """The chunk of the ids >= 0 (int64 (n,), -1 out of vocabulary) of sentences of
     `sentence_lengths` tokens (int64 (m,)), sentences cut to MAX_SENTENCE_LENGTH and
     emptied ones dropped, as the compiled encoder does."""
@@ -652,7 +654,7 @@ def encode_text(data: bytes, table: TokenCounter) -> EncodedChunk:
     return EncodedChunk(*table.encode(data, _core.MAX_SENTENCE_LENGTH))
 
 
-def _sentence_starts(lengths: np.ndarray) -> np.ndarray:
+def _sentence_starts(lengths: NDArray[np.int64]) -> NDArray[np.int64]:
     """Offsets of sentences after cutting each into pieces of at most MAX_SENTENCE_LENGTH."""
     limit = _core.MAX_SENTENCE_LENGTH
     pieces = -(-lengths // limit)

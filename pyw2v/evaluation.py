@@ -407,17 +407,18 @@ class _Asked:
     """The questions with all four words in the vocabulary, as rows, and the skip counts."""
 
     #: (m,) section index of each question
-    section_of: np.ndarray
+    section_of: NDArray[np.intp]
     #: (m, 3) intp rows of a, b, c
-    abc: np.ndarray
+    abc: NDArray[np.intp]
     #: the m expected answers d (upper-cased if case-insensitive)
     expected: list[str]
     #: per section, questions skipped as out of vocabulary
     skipped: list[int]
     #: (m,) position of each asked question in the file's question list
-    positions: np.ndarray
+    positions: NDArray[np.intp]
 
-    def score_sections(self, names: list[str], correct: np.ndarray) -> tuple[SectionScore, ...]:
+    def score_sections(self, names: list[str], correct: NDArray[np.bool_]
+                       ) -> tuple[SectionScore, ...]:
         """One :class:`SectionScore` per section, from the per-question ``correct`` flags."""
         right = np.bincount(
             self.section_of, weights=correct.astype(np.float64), minlength=len(names)
@@ -458,7 +459,7 @@ def _ask(parsed: _QuestionFile, vocab: dict[str, int], case_insensitive: bool) -
 
 def _answer_analogies(
     vectors: KeyedMatrix, asked: _Asked, stop: int, case_insensitive: bool, method: str
-) -> np.ndarray:
+) -> NDArray[np.bool_]:
     """Whether each asked question is answered with its expected word, bool (m,)."""
     correct = np.zeros(len(asked.abc), dtype=bool)
     keys = vectors.index_to_key
@@ -472,8 +473,8 @@ def _answer_analogies(
 
 
 def _analogy_scores(
-    vectors: KeyedMatrix, abc: np.ndarray, stop: int, method: str
-) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    vectors: KeyedMatrix, abc: NDArray[np.intp], stop: int, method: str
+) -> Iterator[tuple[int, NDArray[np.intp], NDArray[np.float32]]]:
     """Per batch of questions: (first question, ids (k, 3), scores (k, stop) float32).
 
     a, b and c score -inf.  The scores live in one buffer reused by every batch.
@@ -512,7 +513,8 @@ def _analogy_scores(
 
 
 def _cosadd_scores(
-    matrix: np.ndarray, divisors: np.ndarray, ids: np.ndarray, out: np.ndarray
+    matrix: NDArray[np.float32], divisors: NDArray[np.float32], ids: NDArray[np.intp],
+    out: NDArray[np.float32],
 ) -> None:
     """Into ``out`` (k, stop): cos(d, b - a + c) of each of the first ``stop`` rows d."""
     stop = out.shape[1]
@@ -524,18 +526,18 @@ def _cosadd_scores(
 
 
 def _shifted_cosines(
-    matrix: np.ndarray, divisors: np.ndarray, rows: np.ndarray, stop: int
-) -> np.ndarray:
-    """(cos + 1) / 2 of each word in ``rows`` with each of the first ``stop`` rows."""
+    matrix: NDArray[np.float32], divisors: NDArray[np.float32], rows: NDArray[np.intp], stop: int
+) -> NDArray[np.floating[Any]]:
+    """(cos + 1) / 2 of each word in ``rows`` with each of the first ``stop`` rows (float32)."""
     units = matrix[rows] / divisors[rows, None]
-    shifted: NDArray[np.float32] = (units @ matrix[:stop].T) / divisors[:stop]
+    shifted: NDArray[np.floating[Any]] = (units @ matrix[:stop].T) / divisors[:stop]
     shifted += 1
     shifted /= 2
     return shifted
 
 
 def _prediction(
-    row: np.ndarray,
+    row: NDArray[np.float32],
     best: int,
     abc: Sequence[int],
     keys: Sequence[str],
@@ -651,7 +653,8 @@ def _read_pairs(lines: Iterable[str], delimiter: str) -> tuple[list[tuple[str, s
     return pairs, n_invalid
 
 
-def _pair_cosines(vectors: KeyedMatrix, left: list[int], right: list[int]) -> np.ndarray:
+def _pair_cosines(vectors: KeyedMatrix, left: list[int], right: list[int]
+                  ) -> NDArray[np.float64]:
     """Cosine of rows ``left[i]`` and ``right[i]``, float64 (m,)."""
     divisors = safe_norms(vectors.norms)
     va = vectors.vectors[left].astype(np.float64)
@@ -661,7 +664,7 @@ def _pair_cosines(vectors: KeyedMatrix, left: list[int], right: list[int]) -> np
     return cosines
 
 
-def _pearson(x: np.ndarray, y: np.ndarray) -> float:
+def _pearson(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     """Pearson correlation of two float64 vectors; NaN if either is constant."""
     dx = x - x.mean()
     dy = y - y.mean()
@@ -671,7 +674,7 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.clip(np.dot(dx, dy) / denominator, -1.0, 1.0))
 
 
-def _average_ranks(x: np.ndarray) -> np.ndarray:
+def _average_ranks(x: NDArray[np.float64]) -> NDArray[np.float64]:
     """1-based ranks of ``x``, tied values sharing the mean of their ranks."""
     order = np.argsort(x, kind="mergesort")
     ordered = x[order]

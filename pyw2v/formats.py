@@ -238,7 +238,7 @@ def _checked_records(keys: list[str], vectors: ArrayLike, binary: bool,
     return encoded, data
 
 
-def _write_records(out: IO[bytes], encoded: list[bytes], data: np.ndarray, binary: bool,
+def _write_records(out: IO[bytes], encoded: list[bytes], data: NDArray[np.float32], binary: bool,
                    float_format: str) -> None:
     """Write one record per row, joined in chunks: one write call per chunk is what keeps
     this fast."""
@@ -397,7 +397,7 @@ def _read_binary(buf: _Buffer, pos: int, n: int, dim: int, path: str, whole: boo
     return words, out
 
 
-def _store_text_rows(out: np.ndarray, done: int, tokens: list[bytes], lines: list[int],
+def _store_text_rows(out: NDArray[np.float32], done: int, tokens: list[bytes], lines: list[int],
                      path: str) -> None:
     """Convert the value tokens of rows ``lines`` (their line numbers) into
     ``out[done:]`` in one NumPy call; on a bad value, name its line."""

@@ -156,8 +156,8 @@ class KeyedVectorsAPI:
         if not others:
             return 1 - self._cosines(query, len(self.index_to_key))
         rows = [self.get_index(w) for w in others]
-        distances: NDArray[np.float32] = 1 - (self._vectors[rows] @ query) / self._divisors()[rows]
-        return distances
+        distances = 1 - (self._vectors[rows] @ query) / self._divisors()[rows]
+        return distances  # type: ignore[return-value, no-any-return, unused-ignore]  # older numpy stubs
 
     def _closer_mask(self, key1: str, key2: str) -> NDArray[np.bool_]:
         """bool (n,): words closer to ``key1`` than ``key2`` is, ``key1`` itself excluded."""

@@ -73,10 +73,11 @@ def save_model_dir(path: str | os.PathLike[str], meta: dict[str, Any],
         raise
 
 
-def _npy_header(path: str) -> tuple[tuple[int, ...], np.dtype, bool, int]:
+def _npy_header(path: str) -> tuple[tuple[int, ...], np.dtype[Any], bool, int]:
     """(shape, dtype, fortran_order, data offset) of a .npy file, without reading its data."""
     with open(path, "rb") as fh:
-        version = np.lib.format.read_magic(fh)
+        # numpy 2.0's stubs leave these untyped and lack max_header_size.
+        version = np.lib.format.read_magic(fh)  # type: ignore[no-untyped-call, unused-ignore]
         read = {(1, 0): np.lib.format.read_array_header_1_0,
                 (2, 0): np.lib.format.read_array_header_2_0}.get(version)
         if read is None:
@@ -89,7 +90,8 @@ def _npy_header(path: str) -> tuple[tuple[int, ...], np.dtype, bool, int]:
             raise ValueError(f"header of {length} bytes announced; at most "
                              f"{MAX_NPY_HEADER_BYTES} accepted")
         fh.seek(-len(field), os.SEEK_CUR)
-        shape, fortran, dtype = read(fh, max_header_size=MAX_NPY_HEADER_BYTES)
+        shape, fortran, dtype = read(  # type: ignore[no-untyped-call, call-arg, unused-ignore]
+            fh, max_header_size=MAX_NPY_HEADER_BYTES)
         return shape, dtype, fortran, fh.tell()
 
 

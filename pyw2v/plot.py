@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from pyw2v import formats
 from pyw2v.vectors import WordVectors
@@ -41,7 +41,7 @@ class MatplotlibMissing(ImportError):
         super().__init__(INSTALL_HINT)
 
 
-def project_2d(vectors: np.ndarray) -> np.ndarray:
+def project_2d(vectors: ArrayLike) -> NDArray[np.float64]:
     """Coordinates (n, 2), float64, of the rows of ``vectors`` (n, dim) on their top 2 PCs.
 
     Rows are centred and projected on the two leading right singular vectors
@@ -100,7 +100,7 @@ def image_format(path: formats.PathLike) -> str:
 
 def plot_words(vectors: WordVectors, words: Sequence[str], path: formats.PathLike, *,
                pairs: bool = False, title: str | None = None, overwrite: bool = False,
-               size: tuple[float, float] = (8.0, 6.0), dpi: int = 120) -> np.ndarray:
+               size: tuple[float, float] = (8.0, 6.0), dpi: int = 120) -> NDArray[np.float64]:
     """Draw ``words`` at their 2-D PCA coordinates, labelled, into an image file.
 
     The format follows the extension of ``path`` (.png, .svg, .pdf, ...).  With

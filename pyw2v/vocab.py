@@ -162,7 +162,8 @@ class Vocabulary:
             return np.ones(len(self), dtype=np.float64)
         threshold = sample * self.total_words
         ratio = self.counts / threshold
-        return np.minimum(1.0, (np.sqrt(ratio) + 1.0) / ratio)
+        keep: NDArray[np.float64] = np.minimum(1.0, (np.sqrt(ratio) + 1.0) / ratio)
+        return keep
 
     def noise_distribution(self, power: float = 0.75) -> NDArray[np.float64]:
         """P_n(w) proportional to count(w) ** power, float64, sums to 1."""

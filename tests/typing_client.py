@@ -5,7 +5,7 @@ signature that loses its types (an Any, a wrong overload) fails the check.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,7 +37,7 @@ def train_and_save(sentences: list[list[str]], path: str) -> pyw2v.Word2Vec:
     assert_type(model, pyw2v.Word2Vec)
     assert_type(model.center_vectors, NDArray[np.float32])
     assert_type(model.loss_history, NDArray[np.float64])
-    assert_type(model.lock_factors, NDArray[np.float32] | None)
+    assert_type(model.lock_factors, Optional[NDArray[np.float32]])
     model.lock_factors = [1.0] * len(model.vocab)
     model.train(sentences, epochs=1, progress=lambda p: print(p.fraction))
     added: int = model.update_vocab(sentences, min_count=1)
