@@ -6,10 +6,15 @@ imports point one way: vectors -> evaluation -> _cosine.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+#: A query term: a word of the vocabulary or a vector of length ``dim``.
+Term = Union[str, "NDArray[Any]"]
+#: What most_similar's positive/negative take: terms, each optionally weighted.
+Query = Union[Term, "tuple[Term, float]"]
 
 #: Epsilon of 3CosMul's denominator, as in Levy & Goldberg (2014).
 COSMUL_EPS = 1e-3

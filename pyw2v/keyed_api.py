@@ -28,12 +28,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import evaluation, formats, gensim_compat
-from ._cosine import GENSIM_COSMUL_EPS, row_norms, safe_norms, unit_rows
+from ._cosine import GENSIM_COSMUL_EPS, Query, Term, row_norms, safe_norms, unit_rows
 
 if TYPE_CHECKING:   # annotations only: typing_extensions is not a dependency
     from typing_extensions import TypeGuard
-
-    from .vectors import Query, Term
 
 __all__ = ["KeyedVectorsAPI"]
 

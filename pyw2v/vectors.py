@@ -20,7 +20,7 @@ gensim 4's ``KeyedVectors`` methods come from the mixin in :mod:`pyw2v.keyed_api
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, Union, cast, overload
+from typing import TYPE_CHECKING, Any, Protocol, cast, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -31,6 +31,8 @@ if TYPE_CHECKING:   # annotations only: typing_extensions is not a dependency
 from . import evaluation, formats
 from ._cosine import (
     COSMUL_EPS,
+    Query,
+    Term,
     batch_size,
     check_method,
     check_restrict,
@@ -50,10 +52,6 @@ __all__ = [
     "load_word2vec",
 ]
 
-#: A query term: a word of the vocabulary or a vector of length ``dim``.
-Term = Union[str, "NDArray[Any]"]
-#: What most_similar's positive/negative take: terms, each optionally weighted.
-Query = Union[Term, "tuple[Term, float]"]
 
 
 class Indexer(Protocol):
