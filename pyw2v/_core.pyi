@@ -2,7 +2,7 @@
 from typing import Literal
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 MAX_SENTENCE_LENGTH: int
 PUBLISH_INTERVAL: int
@@ -10,24 +10,26 @@ SIGMOID_TABLE_BINS: int
 SIGMOID_MAX_EXP: float
 KERNELS: tuple[Literal["pair"], Literal["window"], Literal["batch"]]
 
-Huffman = tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.uint8]]
+# Stub-only alias (not a runtime name): build_huffman's arrays.
+_Huffman = tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.uint8]]
 
 def openmp_enabled() -> bool: ...
-def checked_lock_factors(lock_factors: object, n_words: int) -> NDArray[np.float32] | None: ...
+def checked_lock_factors(lock_factors: ArrayLike | None, n_words: int) -> NDArray[np.float32] | None: ...
 def thread_seeds(seed: int, call: int, threads: int) -> list[int]: ...
 
 class Trainer:
     """One training call's compiled state; see the class docstring in _core.pyx."""
 
-    def __init__(
-        self,
+    # Cython's __cinit__ is the type's __new__: the arguments go there.
+    def __new__(
+        cls,
         center: NDArray[np.float32],
         outside: NDArray[np.float32],
         keep_prob: NDArray[np.float64],
         alias_prob: NDArray[np.float64],
         alias_index: NDArray[np.int32],
         *,
-        kernel: Literal["pair", "window", "batch"],
+        kernel: str,   # one of KERNELS, checked at run time
         window: int,
         negative: int,
         exact_sigmoid: bool,
@@ -38,12 +40,12 @@ class Trainer:
         seed: int,
         call: int,
         node_vectors: NDArray[np.float32] | None = None,
-        huffman: Huffman | None = None,
+        huffman: _Huffman | None = None,
         softmax: bool = False,
         cbow_mean: bool = True,
         shrink_windows: bool = True,
-        lock_factors: NDArray[np.float32] | None = None,
-    ) -> None: ...
+        lock_factors: ArrayLike | None = None,
+    ) -> Trainer: ...
     def train_chunk(
         self, token_ids: NDArray[np.uint32], sentence_starts: NDArray[np.int64]
     ) -> None: ...
@@ -61,7 +63,7 @@ class Trainer:
     @property
     def alpha(self) -> float: ...
 
-def build_huffman(counts: NDArray[np.int64]) -> Huffman: ...
+def build_huffman(counts: NDArray[np.int64]) -> _Huffman: ...
 def build_alias_table(
     weights: NDArray[np.float64],
 ) -> tuple[NDArray[np.float64], NDArray[np.int32]]: ...
@@ -81,29 +83,29 @@ def skipgram_pair_update(
     outside_vectors: NDArray[np.float32],
     center: int,
     outside: int,
-    negatives: NDArray[np.int32] | None,
+    negatives: ArrayLike | None,
     alpha: float,
     exact: bool = True,
     *,
     node_vectors: NDArray[np.float32] | None = None,
-    huffman: Huffman | None = None,
+    huffman: _Huffman | None = None,
     softmax: bool = False,
-    lock_factors: NDArray[np.float32] | None = None,
+    lock_factors: ArrayLike | None = None,
 ) -> float: ...
 def cbow_update(
     center_vectors: NDArray[np.float32],
     outside_vectors: NDArray[np.float32],
     context: NDArray[np.int32],
     center: int,
-    negatives: NDArray[np.int32] | None,
+    negatives: ArrayLike | None,
     alpha: float,
     exact: bool = True,
     *,
     node_vectors: NDArray[np.float32] | None = None,
-    huffman: Huffman | None = None,
+    huffman: _Huffman | None = None,
     softmax: bool = False,
     cbow_mean: bool = True,
-    lock_factors: NDArray[np.float32] | None = None,
+    lock_factors: ArrayLike | None = None,
 ) -> float: ...
 def skipgram_batch_update(
     center_vectors: NDArray[np.float32],
@@ -114,5 +116,5 @@ def skipgram_batch_update(
     alpha: float,
     exact: bool = True,
     *,
-    lock_factors: NDArray[np.float32] | None = None,
+    lock_factors: ArrayLike | None = None,
 ) -> float: ...

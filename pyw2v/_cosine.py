@@ -6,7 +6,15 @@ imports point one way: vectors -> evaluation -> _cosine.
 
 from __future__ import annotations
 
+from typing import Any, Union
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+#: A query term: a word of the vocabulary or a vector of length ``dim``.
+Term = Union[str, "NDArray[Any]"]
+#: What most_similar's positive/negative take: terms, each optionally weighted.
+Query = Union[Term, "tuple[Term, float]"]
 
 #: Epsilon of 3CosMul's denominator, as in Levy & Goldberg (2014).
 COSMUL_EPS = 1e-3
@@ -52,7 +60,7 @@ def fits_budget(rows: int, stop: int) -> bool:
     return rows * stop <= SCORE_BUDGET
 
 
-def row_norms(rows: np.ndarray) -> np.ndarray:
+def row_norms(rows: NDArray[np.floating[Any]]) -> NDArray[np.float32]:
     """Euclidean length of each row of ``rows`` (m, dim), float32 (m,).
 
     Accumulated in float64 a block at a time, without a full-size temporary, so
@@ -66,14 +74,14 @@ def row_norms(rows: np.ndarray) -> np.ndarray:
     return norms
 
 
-def safe_norms(norms: np.ndarray) -> np.ndarray:
+def safe_norms(norms: NDArray[np.float32]) -> NDArray[np.float32]:
     """Row norms with zeros replaced by 1, so dividing by them makes zero rows score 0."""
     return np.where(norms > 0, norms, np.float32(1))
 
 
-def unit_rows(rows: np.ndarray) -> np.ndarray:
+def unit_rows(rows: ArrayLike) -> NDArray[np.float32]:
     """``rows`` (m, dim) scaled to unit length, float32; zero rows stay zero."""
-    rows = np.asarray(rows, dtype=np.float32)
-    norms = np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64))
+    matrix = np.asarray(rows, dtype=np.float32)
+    norms: NDArray[np.float64] = np.sqrt(np.einsum("ij,ij->i", matrix, matrix, dtype=np.float64))
     norms[norms == 0] = 1.0
-    return (rows / norms[:, None]).astype(np.float32, copy=False)
+    return (matrix / norms[:, None]).astype(np.float32, copy=False)

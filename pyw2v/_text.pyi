@@ -1,11 +1,13 @@
 """Typed view of the compiled text scanner (pyw2v/_text.pyx)."""
+import mmap
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 WHITESPACE: bytes
 
 # Any C-contiguous buffer of bytes: bytes, bytearray, memoryview, mmap, uint8 array.
-Buffer = bytes | bytearray | memoryview
+_Buffer = bytes | bytearray | memoryview | mmap.mmap | NDArray[np.uint8]
 
 class TokenCounter:
     """Counts of whitespace-separated byte tokens, and their encoding into vocabulary ids."""
@@ -18,10 +20,10 @@ class TokenCounter:
     def n_sentences(self) -> int: ...
     @property
     def nbytes(self) -> int: ...
-    def add(self, data: Buffer) -> None: ...
+    def add(self, data: _Buffer) -> None: ...
     def prune(self, min_count: int) -> int: ...
     def items(self) -> tuple[list[bytes], NDArray[np.int64]]: ...
     def set_ids(self, ids: ArrayLike) -> None: ...
     def encode(
-        self, data: Buffer, max_sentence: int
+        self, data: _Buffer, max_sentence: int
     ) -> tuple[NDArray[np.uint32], NDArray[np.int64]]: ...

@@ -26,11 +26,15 @@ import os
 import shutil
 from collections.abc import Callable, Iterable
 from numbers import Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from pyw2v.params import ParameterTypeError, ParameterValueError
+
+if TYPE_CHECKING:
+    from pyw2v.progress import Progress
 
 __all__ = ["Callback", "Checkpoint", "EarlyStopping", "HOOKS", "StopTraining"]
 
@@ -45,22 +49,24 @@ class Callback:
     """Base class with a no-op for every hook; override the ones you need.
 
     Subclassing is a convenience: any object with at least one hook method works.
+    ``model`` is the pyw2v.Word2Vec being trained, typed Any because this module
+    sits below pyw2v.model (a subclass may annotate it as Word2Vec).
     """
 
-    def on_train_begin(self, model: Any, report: Any) -> bool | None:
+    def on_train_begin(self, model: Any, report: Progress) -> bool | None:
         return None
 
-    def on_epoch_begin(self, model: Any, report: Any) -> bool | None:
+    def on_epoch_begin(self, model: Any, report: Progress) -> bool | None:
         return None
 
-    def on_epoch_end(self, model: Any, report: Any) -> bool | None:
+    def on_epoch_end(self, model: Any, report: Progress) -> bool | None:
         return None
 
-    def on_train_end(self, model: Any, report: Any) -> bool | None:
+    def on_train_end(self, model: Any, report: Progress) -> bool | None:
         return None
 
 
-def as_callbacks(callbacks: Iterable[Any] | None) -> tuple:
+def as_callbacks(callbacks: Iterable[Any] | None) -> tuple[Any, ...]:
     """`callbacks` checked and frozen into a tuple (None gives ()).
 
     Raises ParameterTypeError (a TypeError, param "callbacks") for a
@@ -82,7 +88,7 @@ def as_callbacks(callbacks: Iterable[Any] | None) -> tuple:
     return callbacks
 
 
-def run_hooks(callbacks: tuple, hook: str, model: Any, report: Any) -> bool:
+def run_hooks(callbacks: tuple[Any, ...], hook: str, model: Any, report: Progress) -> bool:
     """Call `hook` on every callback that has it; True when one asked to stop
     (returned False or raised StopTraining). Other exceptions propagate."""
     stop = False
@@ -117,7 +123,7 @@ class Checkpoint(Callback):
     ``saved`` lists the paths written, oldest first.
     """
 
-    def __init__(self, path: str | os.PathLike, *, every: int = 1, keep: int | None = None,
+    def __init__(self, path: str | os.PathLike[str], *, every: int = 1, keep: int | None = None,
                  overwrite: bool = False) -> None:
         path = os.fspath(path)
         for name, value in (("every", every), ("keep", keep)):
@@ -135,7 +141,7 @@ class Checkpoint(Callback):
         """Where the checkpoint after the model's `epoch`-th epoch goes."""
         return self.pattern.format(epoch=epoch)
 
-    def on_train_begin(self, model: Any, report: Any) -> None:
+    def on_train_begin(self, model: Any, report: Progress) -> None:
         done = len(model.loss_history)
         planned = range(done + 1, done + report.epochs + 1)
         taken = [p for p in map(self.path_for, (e for e in planned if e % self.every == 0))
@@ -144,7 +150,7 @@ class Checkpoint(Callback):
             raise FileExistsError(f"Checkpoint would replace {taken[0]}, which exists; choose "
                                   "another path or pass Checkpoint(..., overwrite=True)")
 
-    def on_epoch_end(self, model: Any, report: Any) -> None:
+    def on_epoch_end(self, model: Any, report: Progress) -> None:
         epoch = len(model.loss_history)
         if epoch % self.every:
             return
@@ -171,6 +177,12 @@ class EarlyStopping(Callback):
     score, ``best`` and ``best_epoch`` (1-based, within the call) the best.
     """
 
+    score: Callable[[Any], float]
+    patience: int
+    min_delta: float
+    mode: str
+    restore_best: bool
+
     def __init__(self, score: Callable[[Any], float], *, patience: int = 2,
                  min_delta: float = 0.0, mode: str = "max", restore_best: bool = False) -> None:
         if not callable(score):
@@ -188,7 +200,7 @@ class EarlyStopping(Callback):
         self.mode, self.restore_best = mode, restore_best
         self._reset()
 
-    def on_train_begin(self, model: Any, report: Any) -> None:
+    def on_train_begin(self, model: Any, report: Progress) -> None:
         self._reset()
 
     def _reset(self) -> None:
@@ -196,9 +208,9 @@ class EarlyStopping(Callback):
         self.scores: list[float] = []
         self.best = math.nan
         self.best_epoch = 0
-        self._best_arrays: list[np.ndarray] | None = None
+        self._best_arrays: list[NDArray[np.float32]] | None = None
 
-    def on_epoch_end(self, model: Any, report: Any) -> bool:
+    def on_epoch_end(self, model: Any, report: Progress) -> bool:
         value = float(self.score(model))
         self.scores.append(value)
         sign = 1.0 if self.mode == "max" else -1.0
@@ -209,14 +221,14 @@ class EarlyStopping(Callback):
                 self._best_arrays = [m.copy() for m in _matrices(model)]
         return len(self.scores) - self.best_epoch < self.patience
 
-    def on_train_end(self, model: Any, report: Any) -> None:
+    def on_train_end(self, model: Any, report: Progress) -> None:
         if self._best_arrays is not None:
             for target, saved in zip(_matrices(model), self._best_arrays):
                 np.copyto(target, saved)
             self._best_arrays = None
 
 
-def _matrices(model: Any) -> list[np.ndarray]:
+def _matrices(model: Any) -> list[NDArray[np.float32]]:
     """The arrays training changes: V, U and (with loss="hs") the inner-node rows."""
     arrays = [model.center_vectors, model.outside_vectors]
     return arrays + ([model.node_vectors] if model.node_vectors is not None else [])

@@ -21,6 +21,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import pyw2v
 from pyw2v import export, plot
@@ -33,6 +34,13 @@ from pyw2v.params import (ANALOGY_METHODS, KERNELS, LOSSES, MODELS, PROGRESS_MOD
 from pyw2v.phrases import SCORINGS, Phrases
 from pyw2v.progress import progress_display
 from pyw2v.synthetic import make_corpus
+
+if TYPE_CHECKING:
+    from pyw2v.evaluation import SectionScore
+
+    #: What add_subparsers returns; each _add_*_parser adds its commands to it.
+    Subcommands = argparse._SubParsersAction["_Parser"]
+
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -75,7 +83,7 @@ class UsageError(CliError):
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (the full usage of `train` is a screenful)."""
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
@@ -175,7 +183,8 @@ def _cli_logging(level: int) -> Iterator[None]:
     distinct warning once, as one line (a corpus is read twice: counted, then encoded)."""
     shown: set[str] = set()
 
-    def show(message, category, filename, lineno, file=None, line=None) -> None:
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: TextIO | None = None, line: str | None = None) -> None:
         text = " ".join(str(message).split())
         if text not in shown:
             shown.add(text)
@@ -235,7 +244,7 @@ def _corpus_label(corpus: str | list[str]) -> str:
     return corpus if isinstance(corpus, str) else f"{len(corpus)} corpora ({corpus[0]}, ...)"
 
 
-def _train_options(args: argparse.Namespace) -> tuple[str | list[str], dict, int]:
+def _train_options(args: argparse.Namespace) -> tuple[str | list[str], dict[str, Any], int]:
     """The corpus (a path, or a list of several), pyw2v.train's keywords and the thread
     count, all checked."""
     if args.corpus and args.train_file and args.corpus != [args.train_file]:
@@ -345,7 +354,7 @@ def _write_outputs(model: pyw2v.Word2Vec, args: argparse.Namespace, binary: bool
     return written
 
 
-def _add_train_parser(commands) -> None:
+def _add_train_parser(commands: Subcommands) -> None:
     p = commands.add_parser(
         "train", help="train word vectors on a text file", allow_abbrev=False,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -400,7 +409,7 @@ def _add_train_parser(commands) -> None:
     p.set_defaults(run=_train, log_level=logging.INFO)
 
 
-def _add_model_options(m) -> None:
+def _add_model_options(m: argparse._ArgumentGroup) -> None:
     """train's model options, each under its pyw2v and word2vec.c spellings."""
     d = TrainingParams()
     m.add_argument("--model", choices=MODELS, default=d.model,
@@ -520,7 +529,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _analogy_table(result: pyw2v.AnalogyResult) -> str:
     """Sections, then semantic/syntactic (when both kinds are present) and the total."""
-    def asked(s):
+    def asked(s: SectionScore) -> int:
         return s.total + s.skipped
 
     totals = [result.semantic, result.syntactic] \
@@ -529,7 +538,7 @@ def _analogy_table(result: pyw2v.AnalogyResult) -> str:
     width = max(len(s.name) for s in (*result.sections, *totals))
     width = max(width, len("section"))
 
-    def row(name, correct, total, skipped, accuracy):
+    def row(name: str, correct: object, total: object, skipped: object, accuracy: str) -> str:
         return f"  {name:<{width}}  {correct:>7}  {total:>6}  {skipped:>7}  {accuracy:>8}"
 
     lines = [row("section", "correct", "asked", "skipped", "accuracy")]
@@ -575,7 +584,7 @@ def _limit_arg(p: argparse.ArgumentParser) -> None:
                    help="read only the first (most frequent) N words of VECTORS")
 
 
-def _add_query_parsers(commands) -> None:
+def _add_query_parsers(commands: Subcommands) -> None:
     _add_similar_parser(commands)
     _add_analogy_parser(commands)
     _add_eval_parser(commands)
@@ -600,7 +609,7 @@ def _phrases(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_phrases_parser(commands) -> None:
+def _add_phrases_parser(commands: Subcommands) -> None:
     p = commands.add_parser(
         "phrases", help="join frequent word pairs (new york -> new_york), as word2phrase",
         description="Learn phrases from a text file and write it with each phrase joined "
@@ -620,7 +629,7 @@ def _add_phrases_parser(commands) -> None:
     p.set_defaults(run=_phrases)
 
 
-def _add_similar_parser(commands) -> None:
+def _add_similar_parser(commands: Subcommands) -> None:
     p = commands.add_parser("similar", help="nearest neighbours of words",
                             description="Print the words closest by cosine to each WORD.")
     _vectors_arg(p)
@@ -631,7 +640,7 @@ def _add_similar_parser(commands) -> None:
     p.set_defaults(run=_similar)
 
 
-def _add_analogy_parser(commands) -> None:
+def _add_analogy_parser(commands: Subcommands) -> None:
     p = commands.add_parser("analogy", help="solve a : b :: c : ?",
                             description="Solve A : B :: C : ? (e.g. man king woman -> queen).")
     _vectors_arg(p)
@@ -646,7 +655,7 @@ def _add_analogy_parser(commands) -> None:
     p.set_defaults(run=_analogy)
 
 
-def _add_eval_parser(commands) -> None:
+def _add_eval_parser(commands: Subcommands) -> None:
     p = commands.add_parser(
         "eval", help="analogy accuracy and word-pair correlations",
         description="Evaluate VECTORS on analogy questions (questions-words format) and/or "
@@ -666,7 +675,7 @@ def _add_eval_parser(commands) -> None:
     p.set_defaults(run=_eval)
 
 
-def _add_plot_parser(commands) -> None:
+def _add_plot_parser(commands: Subcommands) -> None:
     p = commands.add_parser(
         "plot", help="2-D picture of chosen words (needs matplotlib)",
         description="Project the vectors of the chosen words on their two principal "
@@ -705,7 +714,7 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_export_parser(commands) -> None:
+def _add_export_parser(commands: Subcommands) -> None:
     p = commands.add_parser(
         "export", help="write vectors for TensorBoard's projector, NumPy or spaCy",
         description="Convert VECTORS (word2vec text or binary, GloVe text with --no-header, "
@@ -784,7 +793,7 @@ def _demo_plot(args: argparse.Namespace, vectors: pyw2v.WordVectors,
     print(f"\nwrote {args.plot}: countries and their capitals, projected on 2 principal axes")
 
 
-def _add_demo_parser(commands) -> None:
+def _add_demo_parser(commands: Subcommands) -> None:
     demo = commands.add_parser(
         "demo", help="train on a generated corpus and show neighbours and analogies",
         description="Train on a corpus pyw2v generates itself (no download) with planted "
@@ -848,7 +857,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     prefix = f"pyw2v {args.command}: error:"
     with _cli_logging(logging.WARNING if quiet else args.log_level):
         try:
-            return args.run(args)
+            code: int = args.run(args)
+            return code
         except CliError as exc:
             message, code = str(exc), exc.code
         except KeyboardInterrupt:

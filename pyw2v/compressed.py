@@ -23,7 +23,7 @@ import queue
 import threading
 import warnings
 import zlib
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 #: Magic bytes of the formats read, and the suffixes that claim them.
 MAGIC = {"gzip": b"\x1f\x8b", "bzip2": b"BZh", "xz": b"\xfd7zXZ\x00",
@@ -64,7 +64,7 @@ def open_text_bytes(path: str, kind: str) -> "CheckedReader":
     raw = open(path, "rb")
     try:
         if kind == "plain":
-            stream: BinaryIO = raw
+            stream: _Reader = raw
         elif kind == "gzip":
             stream = gzip.GzipFile(fileobj=raw, mode="rb")
         elif kind == "bzip2":
@@ -87,7 +87,7 @@ class CheckedReader:
     block's end, are those of the same text read uncompressed.
     """
 
-    def __init__(self, path: str, kind: str, raw: BinaryIO, stream: BinaryIO):
+    def __init__(self, path: str, kind: str, raw: BinaryIO, stream: _Reader):
         self.path, self.kind, self._raw, self._stream = path, kind, raw, stream
         self._text_bytes = 0
 
@@ -155,7 +155,7 @@ class ReadAhead:
     def __init__(self, reader: _Reader, block_bytes: int, depth: int = 1):
         self._reader, self._block_bytes = reader, block_bytes
         self._slots = threading.Semaphore(depth)   # blocks the thread may hold unread
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[bytes | BaseException] = queue.SimpleQueue()
         self._pending = b""
         self._ended = False
         self._error: BaseException | None = None
@@ -247,7 +247,7 @@ class _ZstdStream:
         self._pending.clear()
 
 
-def _zstandard():
+def _zstandard() -> Any:   # zstandard is optional and untyped here
     """The zstandard module, or an ImportError naming the extra that installs it."""
     try:
         import zstandard

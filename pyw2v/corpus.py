@@ -28,9 +28,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
 from os import PathLike
-from typing import IO, Protocol, Union
+from typing import IO, Any, Protocol, Union, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from pyw2v import _core
 from pyw2v._text import TokenCounter
@@ -43,7 +44,7 @@ BLOCK_TOKENS = 1 << 20
 #: What users pass as a corpus: a path to a text file (plain or compressed), a
 #: directory or glob of them, a list of such paths, a re-iterable of token lists,
 #: or a stream read once: "-" (standard input), a file object, lines of text.
-Corpus = Union[str, PathLike, Sequence[Union[str, PathLike]], Iterable[list[str]],
+Corpus = Union[str, "PathLike[str]", Sequence[Union[str, "PathLike[str]"]], Iterable[list[str]],
                io.IOBase, "LineStream", Iterator[str]]
 
 
@@ -60,8 +61,8 @@ class EncodedChunk:
     """token_ids: uint32 (n,); sentence_starts: int64 (m + 1,), sentence i is
     token_ids[sentence_starts[i]:sentence_starts[i + 1]]."""
 
-    token_ids: np.ndarray
-    sentence_starts: np.ndarray
+    token_ids: NDArray[np.uint32]
+    sentence_starts: NDArray[np.int64]
 
     @property
     def n_tokens(self) -> int:
@@ -71,12 +72,16 @@ class EncodedChunk:
 class CorpusSource(Protocol):
     """A corpus that can be read any number of times, each time giving the same tokens."""
 
-    def count(self, max_vocab_size: int | None = None) -> Counter:
+    def count(self, max_vocab_size: int | None = None) -> Counter[str]:
         """Token counts over one pass; with max_vocab_size, pruned as count_words does."""
         ...
 
     def encode(self, index: Mapping[str, int]) -> Iterator[EncodedChunk]:
         """One pass as chunks of the ids `index` gives its in-vocabulary tokens."""
+        ...
+
+    def blocks(self) -> Iterator[Block]:
+        """One pass as blocks of str tokens."""
         ...
 
 
@@ -94,7 +99,7 @@ class _ByteBlockSource:
         for data in self.byte_blocks():
             yield _split_text(data)
 
-    def count(self, max_vocab_size: int | None = None) -> Counter:
+    def count(self, max_vocab_size: int | None = None) -> Counter[str]:
         """Token counts, compiled (count_text). Reads every byte, so a truncated or
         corrupt archive is found here, before any training."""
         return count_text(self.byte_blocks(), max_vocab_size)
@@ -121,7 +126,7 @@ class TextFileSource(_ByteBlockSource):
     gives the same blocks as its text uncompressed.
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike[str]):
         self.path = os.fspath(path)
         if os.path.isdir(self.path):
             raise ValueError(f"corpus {self.path!r} is a directory; pass a text file")
@@ -183,7 +188,7 @@ class MultiFileSource(_ByteBlockSource):
     Every file is opened and its format checked here, before any pass.
     """
 
-    def __init__(self, paths: Iterable[str | os.PathLike]):
+    def __init__(self, paths: Iterable[str | os.PathLike[str]]):
         self.sources = [TextFileSource(path) for path in paths]
         if not self.sources:
             raise ValueError("corpus is an empty list of files; pass at least one path")
@@ -284,7 +289,7 @@ def as_stream(corpus: object) -> StreamSource | None:
     return None
 
 
-def _stdin() -> io.IOBase:
+def _stdin() -> IO[str]:
     """Standard input, refused when it is a terminal (nothing was piped in)."""
     if sys.stdin is None:
         raise ValueError("corpus '-' is standard input, but this process has none; "
@@ -296,10 +301,11 @@ def _stdin() -> io.IOBase:
     return sys.stdin
 
 
-def _file_pieces(stream: io.IOBase) -> Iterator[bytes]:
+def _file_pieces(stream: io.IOBase | IO[str]) -> Iterator[bytes]:
     """A file object's bytes (a text file's underlying binary buffer when it has one, so
     its bytes are tokenized exactly as a file's; else its text as UTF-8)."""
-    binary = getattr(stream, "buffer", stream) if isinstance(stream, io.TextIOBase) else stream
+    binary: Any = (   # duck-typed: any object with read()
+        getattr(stream, "buffer", stream) if isinstance(stream, io.TextIOBase) else stream)
     if isinstance(binary, io.TextIOBase):
         return (text.encode("utf-8", "surrogatepass")
                 for text in iter(lambda: binary.read(BLOCK_BYTES // 4), ""))
@@ -366,11 +372,11 @@ class OnePassEncoder:
             self._pruned = tempfile.TemporaryFile(prefix="pyw2v-pruned-", dir=self._tmp_dir)
         self._pruned.write(b"".join(b"%d %s\n" % (self._ids.pop(t), t) for t in gone))
 
-    def counts(self) -> Counter:
+    def counts(self) -> Counter[str]:
         """The counts of the pass, equal to count_text's over the same blocks."""
         return self._count.counts()
 
-    def final_ids(self, index: Mapping[str, int]) -> np.ndarray:
+    def final_ids(self, index: Mapping[str, int]) -> NDArray[np.int64]:
         """int64 (provisional ids,): each provisional id's id in `index`, or -1."""
         remap = np.full(self._next_id, -1, dtype=np.int64)
         words = list(self._ids)
@@ -385,7 +391,7 @@ class OnePassEncoder:
         return remap
 
     @staticmethod
-    def finish(chunk: EncodedChunk, final_ids: np.ndarray) -> EncodedChunk:
+    def finish(chunk: EncodedChunk, final_ids: NDArray[np.int64]) -> EncodedChunk:
         """A provisional chunk in final ids (final_ids from `final_ids`)."""
         return keep_known(final_ids[chunk.token_ids], np.diff(chunk.sentence_starts))
 
@@ -424,7 +430,7 @@ class _Concatenation:
 
     def close(self) -> None:
         if self._reader is not None:
-            self._reader, reader = None, self._reader
+            reader, self._reader = self._reader, None
             reader.close()
 
     def __enter__(self) -> "_Concatenation":
@@ -489,7 +495,7 @@ class TokenListSource:
         if tokens:
             yield Block(tokens, lengths)
 
-    def count(self, max_vocab_size: int | None = None) -> Counter:
+    def count(self, max_vocab_size: int | None = None) -> Counter[str]:
         """Token counts (count_words); a TypeError if any token is not a str."""
         counts = count_words((block.tokens for block in self.blocks()), max_vocab_size)
         odd = [token for token in counts if not isinstance(token, str)]
@@ -535,7 +541,7 @@ def open_source(corpus: Corpus) -> CorpusSource:
         raise TypeError(
             f"corpus must be a path to a text file or an iterable of token lists, got "
             f"{type(corpus).__name__}; a directory, a glob pattern or a list of paths works too")
-    return TokenListSource(corpus)
+    return TokenListSource(cast("Iterable[list[str]]", corpus))   # all that is left
 
 
 def _names_a_path(item: object) -> bool:
@@ -545,14 +551,15 @@ def _names_a_path(item: object) -> bool:
     return isinstance(item, os.PathLike)
 
 
-def count_words(token_blocks: Iterable[list[str]], max_vocab_size: int | None = None) -> Counter:
+def count_words(token_blocks: Iterable[list[str]],
+                max_vocab_size: int | None = None) -> Counter[str]:
     """Count tokens over blocks of tokens.
 
     With `max_vocab_size`, the table never holds more than that many words: when
     it overflows, every word with count <= m is dropped and m grows by one, as
     word2vec.c's ReduceVocab does. Counts of rare words become lower bounds.
     """
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     prune_below = 1
     for tokens in token_blocks:
         counts.update(tokens)
@@ -562,7 +569,7 @@ def count_words(token_blocks: Iterable[list[str]], max_vocab_size: int | None = 
     return counts
 
 
-def count_text(blocks: Iterable[bytes], max_vocab_size: int | None = None) -> Counter:
+def count_text(blocks: Iterable[bytes], max_vocab_size: int | None = None) -> Counter[str]:
     """count_words for raw text: blocks of bytes, each ending after whitespace.
 
     Compiled (pyw2v._text.TokenCounter): tokens are split on ASCII whitespace and
@@ -593,7 +600,7 @@ class _TextCount:
             pruned = True
         return pruned
 
-    def counts(self) -> Counter:
+    def counts(self) -> Counter[str]:
         tokens, counts = self.counter.items()
         return Counter(dict(zip(_decode_words(tokens), counts.tolist())))
 
@@ -610,7 +617,8 @@ def encode_block(block: Block, index: Mapping[str, int]) -> EncodedChunk:
     return keep_known(ids, np.asarray(block.sentence_lengths, dtype=np.int64))
 
 
-def keep_known(ids: np.ndarray, sentence_lengths: np.ndarray) -> EncodedChunk:
+def keep_known(ids: NDArray[np.integer[Any]], sentence_lengths: NDArray[np.int64]
+               ) -> EncodedChunk:
     """The chunk of the ids >= 0 (int64 (n,), -1 out of vocabulary) of sentences of
     `sentence_lengths` tokens (int64 (m,)), sentences cut to MAX_SENTENCE_LENGTH and
     emptied ones dropped, as the compiled encoder does."""
@@ -646,7 +654,7 @@ def encode_text(data: bytes, table: TokenCounter) -> EncodedChunk:
     return EncodedChunk(*table.encode(data, _core.MAX_SENTENCE_LENGTH))
 
 
-def _sentence_starts(lengths: np.ndarray) -> np.ndarray:
+def _sentence_starts(lengths: NDArray[np.int64]) -> NDArray[np.int64]:
     """Offsets of sentences after cutting each into pieces of at most MAX_SENTENCE_LENGTH."""
     limit = _core.MAX_SENTENCE_LENGTH
     pieces = -(-lengths // limit)

@@ -51,7 +51,7 @@ class ChunkStore:
     `tmp_dir` set, else refused) each further chunk as two .npy files in a
     directory made under tmp_dir, deleted by close() or when the store is collected."""
 
-    def __init__(self, limit: int, tmp_dir: str | os.PathLike | None = None):
+    def __init__(self, limit: int, tmp_dir: str | os.PathLike[str] | None = None):
         self.limit = limit
         self.tmp_dir = tmp_dir
         self.n_tokens = 0
@@ -59,7 +59,7 @@ class ChunkStore:
         self._memory: list[EncodedChunk] = []
         self._files: list[tuple[str, str]] = []
         self._directory: str | None = None
-        self._cleanup: weakref.finalize | None = None
+        self._cleanup: weakref.finalize[..., ChunkStore] | None = None
 
     @property
     def spilled(self) -> int:
@@ -140,7 +140,7 @@ class EncodedCorpus:
 
     def __init__(self, source: CorpusSource, vocab: Vocabulary,
                  expected_tokens: int | None = None,
-                 tmp_dir: str | os.PathLike | None = None):
+                 tmp_dir: str | os.PathLike[str] | None = None):
         self.source = source
         self.vocab = vocab
         self.expected_tokens = expected_tokens
@@ -216,7 +216,7 @@ class EncodedCorpus:
 
 def encode_stream(source: StreamSource, *, min_count: int = 5,
                   max_vocab_size: int | None = None, max_final_vocab: int | None = None,
-                  tmp_dir: str | os.PathLike | None = None, join: bool = False) -> EncodedCorpus:
+                  tmp_dir: str | os.PathLike[str] | None = None, join: bool = False) -> EncodedCorpus:
     """Count and encode a stream in its one pass; its vocabulary (as build_vocabulary
     would build it from the same text) is the result's `.vocab`.
 
@@ -251,7 +251,7 @@ def encode_stream(source: StreamSource, *, min_count: int = 5,
 
 
 def encode(corpus: Corpus, vocab: Vocabulary, *,
-           tmp_dir: str | os.PathLike | None = None) -> EncodedCorpus:
+           tmp_dir: str | os.PathLike[str] | None = None) -> EncodedCorpus:
     """Encode `corpus` (a path, token lists or a stream) with `vocab`'s ids, to train on it
     many times.
 
@@ -268,7 +268,7 @@ def encode(corpus: Corpus, vocab: Vocabulary, *,
 
 def encoded_for(corpus: Corpus | EncodedCorpus, vocab: Vocabulary,
                 expected_tokens: int | None = None,
-                tmp_dir: str | os.PathLike | None = None) -> EncodedCorpus:
+                tmp_dir: str | os.PathLike[str] | None = None) -> EncodedCorpus:
     """`corpus` as an EncodedCorpus with `vocab`'s ids: encoded lazily if it is a path or
     token lists, passed through if it is already encoded with an equal vocabulary."""
     if not isinstance(corpus, EncodedCorpus):

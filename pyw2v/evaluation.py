@@ -18,9 +18,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol, Union
+from typing import Any, NamedTuple, Protocol, Union
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._cosine import (
     COSMUL_EPS,
@@ -58,11 +59,11 @@ class KeyedMatrix(Protocol):
         """The words, in row order (most frequent first, unless the vocabulary was grown)."""
 
     @property
-    def vectors(self) -> np.ndarray:
+    def vectors(self) -> NDArray[np.float32]:
         """float32 matrix (n, dim), one row per word."""
 
     @property
-    def norms(self) -> np.ndarray:
+    def norms(self) -> NDArray[np.float32]:
         """float32 (n,): Euclidean length of each row."""
 
 
@@ -201,7 +202,7 @@ class WordPairsResult:
             100 * self.oov_ratio,
         )
 
-    def __iter__(self) -> Iterator:
+    def __iter__(self) -> Iterator[Correlation | float]:
         return iter(self._gensim_tuple())
 
     def __getitem__(self, index: int) -> Correlation | float:
@@ -294,7 +295,7 @@ def analogy_sections(
     restrict_vocab: int | None = 300000,
     case_insensitive: bool = True,
     dummy4unknown: bool = False,
-) -> tuple[float, list[dict]]:
+) -> tuple[float, list[dict[str, Any]]]:
     """gensim's ``evaluate_word_analogies`` result: ``(accuracy, sections)``.
 
     Scores with :func:`evaluate_analogies`' rules (3CosAdd); ``sections`` is
@@ -311,7 +312,7 @@ def analogy_sections(
     asked = _ask(parsed, vocab, case_insensitive)
     correct = _answer_analogies(vectors, asked, stop, case_insensitive, "3cosadd")
     outcome = dict(zip(asked.positions.tolist(), correct.tolist()))
-    sections: list[dict] = [{"section": n, "correct": [], "incorrect": []} for n in parsed.names]
+    sections: list[dict[str, Any]] = [{"section": n, "correct": [], "incorrect": []} for n in parsed.names]
     for position, (section, words) in enumerate(parsed.questions):
         right = outcome.get(position)
         if right is None and not dummy4unknown:
@@ -357,7 +358,7 @@ def _utf8_lines(path: str | bytes) -> Iterator[str]:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise ValueError(
-                    f"{path}: line {line_no} is not valid UTF-8 ({exc.reason})"
+                    f"{path!s}: line {line_no} is not valid UTF-8 ({exc.reason})"
                 ) from None
 
 
@@ -406,17 +407,18 @@ class _Asked:
     """The questions with all four words in the vocabulary, as rows, and the skip counts."""
 
     #: (m,) section index of each question
-    section_of: np.ndarray
+    section_of: NDArray[np.intp]
     #: (m, 3) intp rows of a, b, c
-    abc: np.ndarray
+    abc: NDArray[np.intp]
     #: the m expected answers d (upper-cased if case-insensitive)
     expected: list[str]
     #: per section, questions skipped as out of vocabulary
     skipped: list[int]
     #: (m,) position of each asked question in the file's question list
-    positions: np.ndarray
+    positions: NDArray[np.intp]
 
-    def score_sections(self, names: list[str], correct: np.ndarray) -> tuple[SectionScore, ...]:
+    def score_sections(self, names: list[str], correct: NDArray[np.bool_]
+                       ) -> tuple[SectionScore, ...]:
         """One :class:`SectionScore` per section, from the per-question ``correct`` flags."""
         right = np.bincount(
             self.section_of, weights=correct.astype(np.float64), minlength=len(names)
@@ -457,7 +459,7 @@ def _ask(parsed: _QuestionFile, vocab: dict[str, int], case_insensitive: bool) -
 
 def _answer_analogies(
     vectors: KeyedMatrix, asked: _Asked, stop: int, case_insensitive: bool, method: str
-) -> np.ndarray:
+) -> NDArray[np.bool_]:
     """Whether each asked question is answered with its expected word, bool (m,)."""
     correct = np.zeros(len(asked.abc), dtype=bool)
     keys = vectors.index_to_key
@@ -471,8 +473,8 @@ def _answer_analogies(
 
 
 def _analogy_scores(
-    vectors: KeyedMatrix, abc: np.ndarray, stop: int, method: str
-) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    vectors: KeyedMatrix, abc: NDArray[np.intp], stop: int, method: str
+) -> Iterator[tuple[int, NDArray[np.intp], NDArray[np.float32]]]:
     """Per batch of questions: (first question, ids (k, 3), scores (k, stop) float32).
 
     a, b and c score -inf.  The scores live in one buffer reused by every batch.
@@ -495,7 +497,7 @@ def _analogy_scores(
         if method == "3cosadd":
             _cosadd_scores(matrix, divisors, ids, out=scores)
         else:
-            if shifted_all is not None:
+            if shifted_all is not None and distinct_all is not None:   # set together
                 shifted, where = shifted_all, np.searchsorted(distinct_all, ids)
             else:
                 # Each distinct word's cosines are computed once per batch.
@@ -511,7 +513,8 @@ def _analogy_scores(
 
 
 def _cosadd_scores(
-    matrix: np.ndarray, divisors: np.ndarray, ids: np.ndarray, out: np.ndarray
+    matrix: NDArray[np.float32], divisors: NDArray[np.float32], ids: NDArray[np.intp],
+    out: NDArray[np.float32],
 ) -> None:
     """Into ``out`` (k, stop): cos(d, b - a + c) of each of the first ``stop`` rows d."""
     stop = out.shape[1]
@@ -523,18 +526,18 @@ def _cosadd_scores(
 
 
 def _shifted_cosines(
-    matrix: np.ndarray, divisors: np.ndarray, rows: np.ndarray, stop: int
-) -> np.ndarray:
-    """(cos + 1) / 2 of each word in ``rows`` with each of the first ``stop`` rows."""
+    matrix: NDArray[np.float32], divisors: NDArray[np.float32], rows: NDArray[np.intp], stop: int
+) -> NDArray[np.floating[Any]]:
+    """(cos + 1) / 2 of each word in ``rows`` with each of the first ``stop`` rows (float32)."""
     units = matrix[rows] / divisors[rows, None]
-    shifted = (units @ matrix[:stop].T) / divisors[:stop]
+    shifted: NDArray[np.floating[Any]] = (units @ matrix[:stop].T) / divisors[:stop]
     shifted += 1
     shifted /= 2
     return shifted
 
 
 def _prediction(
-    row: np.ndarray,
+    row: NDArray[np.float32],
     best: int,
     abc: Sequence[int],
     keys: Sequence[str],
@@ -650,15 +653,18 @@ def _read_pairs(lines: Iterable[str], delimiter: str) -> tuple[list[tuple[str, s
     return pairs, n_invalid
 
 
-def _pair_cosines(vectors: KeyedMatrix, left: list[int], right: list[int]) -> np.ndarray:
+def _pair_cosines(vectors: KeyedMatrix, left: list[int], right: list[int]
+                  ) -> NDArray[np.float64]:
     """Cosine of rows ``left[i]`` and ``right[i]``, float64 (m,)."""
     divisors = safe_norms(vectors.norms)
     va = vectors.vectors[left].astype(np.float64)
     vb = vectors.vectors[right].astype(np.float64)
-    return np.einsum("ij,ij->i", va, vb) / (divisors[left].astype(np.float64) * divisors[right])
+    cosines: NDArray[np.float64] = np.einsum("ij,ij->i", va, vb) / (
+        divisors[left].astype(np.float64) * divisors[right])
+    return cosines
 
 
-def _pearson(x: np.ndarray, y: np.ndarray) -> float:
+def _pearson(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     """Pearson correlation of two float64 vectors; NaN if either is constant."""
     dx = x - x.mean()
     dy = y - y.mean()
@@ -668,7 +674,7 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.clip(np.dot(dx, dy) / denominator, -1.0, 1.0))
 
 
-def _average_ranks(x: np.ndarray) -> np.ndarray:
+def _average_ranks(x: NDArray[np.float64]) -> NDArray[np.float64]:
     """1-based ranks of ``x``, tied values sharing the mean of their ranks."""
     order = np.argsort(x, kind="mergesort")
     ordered = x[order]

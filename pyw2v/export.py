@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .formats import FormatError, PathLike, atomic_write, write_word2vec
 from .vectors import WordVectors
@@ -90,7 +92,7 @@ def check_output(out: PathLike, format: str, *, overwrite: bool = False) -> None
 
 
 def _rows(wv: WordVectors, limit: int | None
-          ) -> tuple[list[str], np.ndarray, np.ndarray | None]:
+          ) -> tuple[list[str], NDArray[np.float32], NDArray[np.int64] | None]:
     """(words, vectors, counts or None) of the ``limit`` most frequent words."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
                               or limit < 1):
@@ -104,7 +106,7 @@ def _rows(wv: WordVectors, limit: int | None
 
 
 @contextlib.contextmanager
-def _directory(out: str):
+def _directory(out: str) -> Iterator[None]:
     """Create ``out`` if missing; remove it again if the export fails."""
     created = not os.path.isdir(out)
     if created:
@@ -118,7 +120,7 @@ def _directory(out: str):
         raise
 
 
-def _write_values(out, vectors: np.ndarray, separator: str) -> None:
+def _write_values(out: IO[bytes], vectors: NDArray[np.float32], separator: str) -> None:
     """One line of ``separator``-joined values per row, written a chunk of rows at a time."""
     line = separator.join([FLOAT_FORMAT] * vectors.shape[1]) + "\n"
     for start in range(0, vectors.shape[0], _CHUNK_ROWS):
@@ -209,7 +211,7 @@ def export(wv: WordVectors, out: PathLike, format: str, *, limit: int | None = N
 # --------------------------------------------------------------------------- reading back
 
 
-def _load_array(path: str, kind: type, ndim: int, mmap: bool) -> np.ndarray:
+def _load_array(path: str, kind: type, ndim: int, mmap: bool) -> NDArray[Any]:
     try:
         array = np.load(path, mmap_mode="c" if mmap else None, allow_pickle=False)
     except FileNotFoundError:
@@ -217,10 +219,11 @@ def _load_array(path: str, kind: type, ndim: int, mmap: bool) -> np.ndarray:
     except Exception as exc:   # numpy's header parser raises several kinds on damage
         raise FormatError(path, f"not a readable .npy file ({type(exc).__name__}: {exc})"
                           ) from None
+    loaded: NDArray[Any] = array
     if array.ndim != ndim or not np.issubdtype(array.dtype, kind):
         raise FormatError(path, f"holds {array.dtype} {array.shape}, expected "
                           f"{ndim}-D {kind.__name__}")
-    return array
+    return loaded
 
 
 def load_npy(path: PathLike, *, mmap: bool = False) -> WordVectors:

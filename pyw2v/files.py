@@ -23,7 +23,7 @@ def is_glob(path: str) -> bool:
     return glob.has_magic(path)
 
 
-def corpus_files(path: str | PathLike) -> list[str]:
+def corpus_files(path: str | PathLike[str]) -> list[str]:
     """The corpus files `path` names: itself if a file (or missing: the caller's
     error names it), the files of a directory, or the files matching a glob."""
     path = os.fspath(path)

@@ -46,14 +46,17 @@ import os
 import secrets
 import warnings
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["FormatError", "atomic_write", "read_word2vec", "write_word2vec"]
 
 PathLike = Union[str, "os.PathLike[str]"]
+# What the readers scan: a whole file, mapped or (when it cannot be) read.
+_Buffer = Union[bytes, mmap.mmap]
 
 #: Longest word accepted when reading.  word2vec.c stops at 100 bytes; the
 #: generous bound only keeps a corrupt file from being scanned to its end.
@@ -77,7 +80,7 @@ class FormatError(ValueError):
         self.path = os.fspath(path)
         self.problem = problem
 
-    def __reduce__(self):  # picklable despite the two-argument constructor
+    def __reduce__(self) -> tuple[type[FormatError], tuple[str, str]]:  # picklable despite the two-argument constructor
         return (type(self), (self.path, self.problem))
 
 
@@ -182,7 +185,7 @@ def _check_float_format(float_format: str) -> None:
 def write_word2vec(
     path: PathLike,
     index_to_key: Sequence[str],
-    vectors: np.ndarray,
+    vectors: ArrayLike,
     *,
     binary: bool = True,
     overwrite: bool = False,
@@ -209,8 +212,8 @@ def write_word2vec(
         _write_records(out, encoded, data, binary, float_format)
 
 
-def _checked_records(keys: list[str], vectors, binary: bool,
-                     float_format: str) -> tuple[list[bytes], np.ndarray]:
+def _checked_records(keys: list[str], vectors: ArrayLike, binary: bool,
+                     float_format: str) -> tuple[list[bytes], NDArray[np.float32]]:
     """(UTF-8 words, C-contiguous little-endian float32 rows), refusing anything the
     format cannot hold before a file is opened."""
     arr = np.asarray(vectors)
@@ -224,7 +227,7 @@ def _checked_records(keys: list[str], vectors, binary: bool,
     if not binary:
         _check_float_format(float_format)
     encoded = _encode_words(keys)
-    seen: set = set()
+    seen: set[str] = set()
     for key in keys:
         if key in seen:
             raise ValueError(f"index_to_key contains {key!r} more than once; words must be unique")
@@ -235,7 +238,7 @@ def _checked_records(keys: list[str], vectors, binary: bool,
     return encoded, data
 
 
-def _write_records(out: IO[bytes], encoded: list[bytes], data: np.ndarray, binary: bool,
+def _write_records(out: IO[bytes], encoded: list[bytes], data: NDArray[np.float32], binary: bool,
                    float_format: str) -> None:
     """Write one record per row, joined in chunks: one write call per chunk is what keeps
     this fast."""
@@ -281,7 +284,7 @@ def _open_buffer(path: str) -> Iterator[bytes | mmap.mmap]:
             mapped.close()
 
 
-def _parse_header(buf, path: str) -> tuple[int, int, int]:
+def _parse_header(buf: _Buffer, path: str) -> tuple[int, int, int]:
     """(n_words, dim, offset of the first record)."""
     if len(buf) == 0:
         raise FormatError(path, "file is empty; expected a word2vec header '<n_words> <dim>'")
@@ -314,7 +317,7 @@ def _text_record(line: bytes, dim: int) -> tuple[bytes, list[bytes]] | None:
     return word, tokens
 
 
-def _looks_like_text(buf, pos: int, dim: int) -> bool:
+def _looks_like_text(buf: _Buffer, pos: int, dim: int) -> bool:
     """True if the first record after the header parses as a text record."""
     size = len(buf)
     while pos < size and buf[pos : pos + 1] in (b"\n", b"\r"):
@@ -335,7 +338,7 @@ def _looks_like_text(buf, pos: int, dim: int) -> bool:
     return True
 
 
-def _only_whitespace_from(buf, pos: int) -> bool:
+def _only_whitespace_from(buf: _Buffer, pos: int) -> bool:
     step = 1 << 20
     for start in range(pos, len(buf), step):
         if bytes(buf[start : start + step]).strip():
@@ -343,7 +346,8 @@ def _only_whitespace_from(buf, pos: int) -> bool:
     return True
 
 
-def _read_binary(buf, pos: int, n: int, dim: int, path: str, whole: bool):
+def _read_binary(buf: _Buffer, pos: int, n: int, dim: int, path: str, whole: bool
+                 ) -> tuple[list[bytes], NDArray[np.float32]]:
     size = len(buf)
     record_bytes = 4 * dim
     out = np.empty((n, dim), dtype="<f4")
@@ -351,7 +355,7 @@ def _read_binary(buf, pos: int, n: int, dim: int, path: str, whole: bool):
     append = words.append
     find = buf.find
     src = memoryview(buf)
-    dst = memoryview(out).cast("B")
+    dst = memoryview(out).cast("B")  # type: ignore[arg-type, unused-ignore]  # <3.12 stubs
     try:
         at = 0
         for i in range(n):
@@ -393,7 +397,7 @@ def _read_binary(buf, pos: int, n: int, dim: int, path: str, whole: bool):
     return words, out
 
 
-def _store_text_rows(out: np.ndarray, done: int, tokens: list[bytes], lines: list[int],
+def _store_text_rows(out: NDArray[np.float32], done: int, tokens: list[bytes], lines: list[int],
                      path: str) -> None:
     """Convert the value tokens of rows ``lines`` (their line numbers) into
     ``out[done:]`` in one NumPy call; on a bad value, name its line."""
@@ -418,8 +422,8 @@ def _store_text_rows(out: np.ndarray, done: int, tokens: list[bytes], lines: lis
         ) from None
 
 
-def _read_text(buf, pos: int, n: int, dim: int, path: str, whole: bool, *,
-               headerless: bool = False):
+def _read_text(buf: _Buffer, pos: int, n: int, dim: int, path: str, whole: bool, *,
+               headerless: bool = False) -> tuple[list[bytes], NDArray[np.float32]]:
     size = len(buf)
     out = np.empty((n, dim), dtype=np.float32)
     words: list[bytes] = []
@@ -502,7 +506,8 @@ def _decode_words(raw: list[bytes], errors: str, path: str) -> list[str]:
     return words
 
 
-def _check_finite(words: Sequence[str], vectors: np.ndarray, error) -> None:
+def _check_finite(words: Sequence[str], vectors: NDArray[np.float32],
+                  error: Callable[[str], Exception]) -> None:
     # Summing in float64 cannot overflow for float32 input, so a non-finite
     # sum means a non-finite value, without a (n, dim) boolean temporary.
     bad = np.flatnonzero(~np.isfinite(vectors.sum(axis=1, dtype=np.float64)))
@@ -513,10 +518,11 @@ def _check_finite(words: Sequence[str], vectors: np.ndarray, error) -> None:
         )
 
 
-def _first_occurrences(words: list[str], vectors: np.ndarray, path: str):
+def _first_occurrences(words: list[str], vectors: NDArray[np.float32], path: str
+                       ) -> tuple[list[str], NDArray[np.float32]]:
     if len(set(words)) == len(words):
         return words, vectors
-    first: dict = {}
+    first: dict[str, int] = {}
     for i, word in enumerate(words):
         first.setdefault(word, i)
     keep = np.fromiter(first.values(), dtype=np.intp, count=len(first))
@@ -529,7 +535,7 @@ def _first_occurrences(words: list[str], vectors: np.ndarray, path: str):
     return list(first), np.ascontiguousarray(vectors[keep])
 
 
-def _check_read_args(binary, limit, unicode_errors) -> None:
+def _check_read_args(binary: object, limit: object, unicode_errors: str) -> None:
     if binary is not None and not isinstance(binary, bool):
         raise TypeError(f"binary must be True, False or None, got {binary!r}")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
@@ -543,7 +549,8 @@ def _check_read_args(binary, limit, unicode_errors) -> None:
         ) from None
 
 
-def _read_records(buf, path: str, binary: bool | None, limit: int | None):
+def _read_records(buf: _Buffer, path: str, binary: bool | None, limit: int | None
+                  ) -> tuple[list[bytes], NDArray[np.float32]]:
     """(raw words, vectors) of the first ``limit`` records (all if None), after the
     header, the format and the file size are checked."""
     n_words, dim, pos = _parse_header(buf, path)
@@ -568,7 +575,7 @@ def _read_records(buf, path: str, binary: bool | None, limit: int | None):
     return read(buf, pos, n_read, dim, path, n_read == n_words)
 
 
-def _headerless_shape(buf, path: str, limit: int | None) -> tuple[int, int]:
+def _headerless_shape(buf: _Buffer, path: str, limit: int | None) -> tuple[int, int]:
     """(rows, dim) of a headerless text file, in one pass over blocks of the buffer:
     rows counts the non-blank lines (up to ``limit``), dim the values on the first."""
     dim = 0
@@ -595,7 +602,8 @@ def _headerless_shape(buf, path: str, limit: int | None) -> tuple[int, int]:
     return rows, dim
 
 
-def _read_headerless(buf, path: str, binary: bool | None, limit: int | None):
+def _read_headerless(buf: _Buffer, path: str, binary: bool | None, limit: int | None
+                     ) -> tuple[list[bytes], NDArray[np.float32]]:
     """(raw words, vectors) of a text file without the '<n_words> <dim>' line (GloVe)."""
     if binary:
         raise ValueError("no_header=True reads text files (GloVe's layout); binary=True "
@@ -604,7 +612,7 @@ def _read_headerless(buf, path: str, binary: bool | None, limit: int | None):
     return _read_text(buf, 0, rows, dim, path, limit is None, headerless=True)
 
 
-def _resolve_binary(buf, pos: int, dim: int, binary: bool | None, path: str) -> bool:
+def _resolve_binary(buf: _Buffer, pos: int, dim: int, binary: bool | None, path: str) -> bool:
     """The format of the records at ``pos``: detected, and checked against ``binary``."""
     text = _looks_like_text(buf, pos, dim)
     if binary is None:
@@ -629,7 +637,7 @@ def read_word2vec(
     limit: int | None = None,
     unicode_errors: str = "strict",
     no_header: bool = False,
-) -> tuple[list[str], np.ndarray]:
+) -> tuple[list[str], NDArray[np.float32]]:
     """Read a word2vec C format file, or GloVe's text format (``no_header=True``).
 
     Parameters

@@ -26,6 +26,7 @@ import warnings
 from typing import Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from pyw2v.corpus import Corpus, as_stream, open_source
 from pyw2v.encoding import EncodedCorpus
@@ -41,10 +42,10 @@ class Growable(Protocol):
 
     vocab: Vocabulary
     params: TrainingParams
-    center_vectors: np.ndarray
-    outside_vectors: np.ndarray
-    node_vectors: np.ndarray | None
-    lock_factors: np.ndarray | None
+    center_vectors: NDArray[np.float32]
+    outside_vectors: NDArray[np.float32]
+    node_vectors: NDArray[np.float32] | None
+    lock_factors: NDArray[np.float32] | None
 
 
 def update_vocab(model: Growable, corpus: Corpus, min_count: int | None = None) -> int:
@@ -76,8 +77,9 @@ def update_vocab(model: Growable, corpus: Corpus, min_count: int | None = None) 
     return added
 
 
-def _grown_rows(model: Growable, added: int) -> tuple[np.ndarray, np.ndarray,
-                                                         np.ndarray | None, np.ndarray | None]:
+def _grown_rows(model: Growable, added: int) -> tuple[
+        NDArray[np.float32], NDArray[np.float32], NDArray[np.float32] | None,
+        NDArray[np.float32] | None]:
     """(center, outside, node_vectors or None, lock_factors or None), each with `added`
     new rows after the model's own: center rows drawn as fresh ones, the others zero
     (lock factors one)."""

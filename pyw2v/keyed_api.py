@@ -22,12 +22,16 @@ purpose (each method's docstring says where):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import evaluation, formats, gensim_compat
-from ._cosine import GENSIM_COSMUL_EPS, row_norms, safe_norms, unit_rows
+from ._cosine import GENSIM_COSMUL_EPS, Query, Term, row_norms, safe_norms, unit_rows
+
+if TYPE_CHECKING:   # annotations only: typing_extensions is not a dependency
+    from typing_extensions import TypeGuard
 
 __all__ = ["KeyedVectorsAPI"]
 
@@ -47,23 +51,34 @@ class KeyedVectorsAPI:
 
     index_to_key: list[str]
     key_to_index: dict[str, int]
-    counts: np.ndarray | None
-    _vectors: np.ndarray
-    _norms: np.ndarray | None
-    _safe_norms: np.ndarray | None
-    # The host's query helpers, typed loosely: they are defined in vectors.py.
-    get_index: Any
-    most_similar: Any
-    similarity: Any
-    unit_vectors: Any
-    invalidate_norms: Any
-    _unit: Any
-    _terms: Any
-    _cosines: Any
-    _top: Any
-    _restrict: Any
-    _check_topn: Any
-    _divisors: Any
+    counts: NDArray[np.int64] | None
+    _vectors: NDArray[np.float32]
+    _norms: NDArray[np.float32] | None
+    _safe_norms: NDArray[np.float32] | None
+
+    if TYPE_CHECKING:   # the host's query helpers (vectors.py), declared for the checker only
+        def get_index(self, word: str, default: int | None = None) -> int: ...
+        def most_similar(self, positive: Term | Iterable[Query] | None = None,
+                         negative: Term | Iterable[Query] | None = None,
+                         topn: int | None = 10, restrict_vocab: int | None = None
+                         ) -> list[tuple[str, float]] | NDArray[np.float32]: ...
+        def similarity(self, a: Term, b: Term) -> float: ...
+        def unit_vectors(self) -> NDArray[np.float32]: ...
+        def invalidate_norms(self) -> None: ...
+        def _unit(self, term: ArrayLike) -> tuple[NDArray[np.float32], int | None]: ...
+        @staticmethod
+        def _terms(value: Term | Iterable[Query] | None) -> list[Any]: ...
+        @property
+        def vectors(self) -> NDArray[np.float32]: ...
+        @property
+        def norms(self) -> NDArray[np.float32]: ...
+        def _cosines(self, query: NDArray[np.float32], stop: int) -> NDArray[np.float32]: ...
+        def _top(self, scores: NDArray[np.floating[Any]], topn: int,
+                 exclude: Iterable[int] = ()) -> list[tuple[str, float]]: ...
+        def _restrict(self, restrict_vocab: int | None) -> int: ...
+        @staticmethod
+        def _check_topn(topn: int) -> int: ...
+        def _divisors(self) -> NDArray[np.float32]: ...
 
     # ------------------------------------------------------------------ lookup
 
@@ -72,11 +87,11 @@ class KeyedVectorsAPI:
         """gensim's name for ``dim``."""
         return int(self._vectors.shape[1])
 
-    def has_index_for(self, key: object) -> bool:
+    def has_index_for(self, key: object) -> TypeGuard[str]:
         """Whether ``key`` is a word of the vocabulary (gensim's name for ``key in wv``)."""
         return isinstance(key, str) and key in self.key_to_index
 
-    def get_vector(self, key: str, norm: bool = False) -> np.ndarray:
+    def get_vector(self, key: str, norm: bool = False) -> NDArray[np.float32]:
         """The row of ``key`` (dim,) float32: a read-only view, or with ``norm`` a unit-length copy.
 
         Read-only, as in gensim, so that writing through it cannot make the
@@ -84,8 +99,9 @@ class KeyedVectorsAPI:
         """
         index = self.get_index(key)
         if norm:
-            return self._vectors[index] / self._divisors()[index]
-        row = self._vectors[index]
+            unit: NDArray[np.float32] = self._vectors[index] / self._divisors()[index]
+            return unit
+        row: NDArray[np.float32] = self._vectors[index]
         row.flags.writeable = False
         return row
 
@@ -98,14 +114,15 @@ class KeyedVectorsAPI:
             self.invalidate_norms()
         self._divisors()
 
-    def get_normed_vectors(self) -> np.ndarray:
+    def get_normed_vectors(self) -> NDArray[np.float32]:
         """A new float32 array (n, dim) of the rows scaled to unit length (gensim's name)."""
         return self.unit_vectors()
 
     # ------------------------------------------------------------------ similarity
 
     @staticmethod
-    def cosine_similarities(vector_1: np.ndarray, vectors_all: np.ndarray) -> np.ndarray:
+    def cosine_similarities(vector_1: ArrayLike, vectors_all: ArrayLike
+                            ) -> NDArray[np.floating[Any]]:
         """Cosine of ``vector_1`` (dim,) with each row of ``vectors_all`` (m, dim), shape (m,).
 
         A zero vector scores 0 (gensim gives NaN).
@@ -118,15 +135,16 @@ class KeyedVectorsAPI:
                 f"and {rows.shape}"
             )
         norm = np.linalg.norm(one)
-        return (rows @ one) / (safe_norms(np.linalg.norm(rows, axis=1)) * (norm if norm else 1))
+        cosines: NDArray[np.floating[Any]] = (rows @ one) / (safe_norms(np.linalg.norm(rows, axis=1)) * (norm if norm else 1))
+        return cosines
 
-    def distance(self, w1: str | np.ndarray, w2: str | np.ndarray) -> float:
+    def distance(self, w1: Term, w2: Term) -> float:
         """Cosine distance ``1 - similarity(w1, w2)``."""
         return 1.0 - self.similarity(w1, w2)
 
     def distances(
-        self, word_or_vector: str | np.ndarray, other_words: Iterable[str] = ()
-    ) -> np.ndarray:
+        self, word_or_vector: Term, other_words: Iterable[str] = ()
+    ) -> NDArray[np.float32]:
         """Cosine distances (float32) from a word or vector to ``other_words`` (default: all words).
 
         With no ``other_words`` the result has one entry per row, the word itself included.
@@ -136,13 +154,14 @@ class KeyedVectorsAPI:
         if not others:
             return 1 - self._cosines(query, len(self.index_to_key))
         rows = [self.get_index(w) for w in others]
-        return 1 - (self._vectors[rows] @ query) / self._divisors()[rows]
+        distances = 1 - (self._vectors[rows] @ query) / self._divisors()[rows]
+        return distances  # type: ignore[return-value, no-any-return, unused-ignore]  # older numpy stubs
 
-    def _closer_mask(self, key1: str, key2: str) -> np.ndarray:
+    def _closer_mask(self, key1: str, key2: str) -> NDArray[np.bool_]:
         """bool (n,): words closer to ``key1`` than ``key2`` is, ``key1`` itself excluded."""
         i1, i2 = self.get_index(key1), self.get_index(key2)
         dist = self.distances(key1)
-        mask = dist < dist[i2]
+        mask: NDArray[np.bool_] = dist < dist[i2]
         mask[i1] = False
         return mask
 
@@ -160,12 +179,12 @@ class KeyedVectorsAPI:
 
     def get_mean_vector(
         self,
-        keys: Sequence[str | np.ndarray],
-        weights: Sequence[float] | np.ndarray | None = None,
+        keys: Sequence[Term],
+        weights: ArrayLike | None = None,
         pre_normalize: bool = True,
         post_normalize: bool = False,
         ignore_missing: bool = True,
-    ) -> np.ndarray:
+    ) -> NDArray[np.float32]:
         """Weighted mean (dim,) float32 of the vectors of ``keys`` (words or vectors).
 
         As gensim: words are scaled to unit length first when
@@ -230,25 +249,25 @@ class KeyedVectorsAPI:
 
     def similar_by_word(
         self, word: str, topn: int | None = 10, restrict_vocab: int | None = None
-    ) -> list[tuple[str, float]] | np.ndarray:
+    ) -> list[tuple[str, float]] | NDArray[np.float32]:
         """:meth:`most_similar` of one word (gensim's alias)."""
         return self.most_similar(positive=[word], topn=topn, restrict_vocab=restrict_vocab)
 
     similar_by_key = similar_by_word
 
     def similar_by_vector(
-        self, vector: np.ndarray, topn: int | None = 10, restrict_vocab: int | None = None
-    ) -> list[tuple[str, float]] | np.ndarray:
+        self, vector: NDArray[Any], topn: int | None = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]] | NDArray[np.float32]:
         """:meth:`most_similar` of one vector (dim,); no word is left out of the answer."""
         return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
 
     def most_similar_cosmul(
         self,
-        positive: str | np.ndarray | Iterable[str | np.ndarray] | None = None,
-        negative: str | np.ndarray | Iterable[str | np.ndarray] | None = None,
+        positive: Term | Iterable[Term] | None = None,
+        negative: Term | Iterable[Term] | None = None,
         topn: int | None = 10,
         restrict_vocab: int | None = None,
-    ) -> list[tuple[str, float]] | np.ndarray:
+    ) -> list[tuple[str, float]] | NDArray[np.float32]:
         """Levy & Goldberg's 3CosMul ranking, as gensim's ``most_similar_cosmul``.
 
         A word d scores ``prod(cos'(d, p)) / (prod(cos'(d, n)) + 1e-6)`` over
@@ -270,7 +289,7 @@ class KeyedVectorsAPI:
         shifted = (self._vectors[:stop] @ units.T) / self._divisors()[:stop, None]
         shifted += 1
         shifted /= 2
-        scores = shifted[:, : len(pos)].prod(axis=1)
+        scores: NDArray[np.float32] = shifted[:, : len(pos)].prod(axis=1)
         scores /= shifted[:, len(pos) :].prod(axis=1) + np.float32(GENSIM_COSMUL_EPS)
         if topn is None:
             return scores
@@ -280,7 +299,7 @@ class KeyedVectorsAPI:
     # ------------------------------------------------------------------ growing
 
     def add_vectors(
-        self, keys: str | Sequence[str], weights: np.ndarray | Sequence, replace: bool = False
+        self, keys: str | Sequence[str], weights: ArrayLike, replace: bool = False
     ) -> None:
         """Add words and their vectors (k, dim); a known word keeps its row unless ``replace``.
 
@@ -314,7 +333,7 @@ class KeyedVectorsAPI:
             self._norms = np.concatenate([self._norms, added])
             self._safe_norms = np.concatenate([self._safe_norms, safe_norms(added)])
 
-    def add_vector(self, key: str, vector: np.ndarray) -> int:
+    def add_vector(self, key: str, vector: ArrayLike) -> int:
         """Add one word (gensim's ``add_vector``); returns its row.  A known word keeps its row."""
         vector = np.asarray(vector)
         if vector.ndim != 1:
@@ -322,11 +341,11 @@ class KeyedVectorsAPI:
         self.add_vectors([key], vector[None, :])
         return self.key_to_index[key]
 
-    def __setitem__(self, keys: str | Sequence[str], weights: np.ndarray) -> None:
+    def __setitem__(self, keys: str | Sequence[str], weights: ArrayLike) -> None:
         """``wv[keys] = weights``: :meth:`add_vectors` with ``replace=True``, as gensim."""
         self.add_vectors(keys, weights, replace=True)
 
-    def _checked_rows(self, keys: list[str], weights: np.ndarray | Sequence) -> np.ndarray:
+    def _checked_rows(self, keys: list[str], weights: ArrayLike) -> NDArray[np.float32]:
         """``weights`` as a finite float32 (len(keys), dim) array; errors name what is wrong."""
         for i, key in enumerate(keys):
             if not isinstance(key, str):
@@ -347,7 +366,7 @@ class KeyedVectorsAPI:
             raise ValueError("weights contain NaN or infinity")
         return rows
 
-    def _checked_vector(self, vector: np.ndarray, what: str) -> np.ndarray:
+    def _checked_vector(self, vector: ArrayLike, what: str) -> NDArray[np.float32]:
         """``vector`` as a finite float32 (dim,) array; ``what`` names it in errors."""
         vec = np.asarray(vector, dtype=np.float32)
         if vec.shape != (self.vector_size,):
@@ -356,7 +375,7 @@ class KeyedVectorsAPI:
             raise ValueError(f"{what} contains NaN or infinity")
         return vec
 
-    def _set_norms(self, where: np.ndarray, norms: np.ndarray) -> None:
+    def _set_norms(self, where: NDArray[np.intp], norms: NDArray[np.float32]) -> None:
         """Write the norms of rows ``where`` into the cache (copies: the arrays may be shared)."""
         self._norms = self._norms.copy()  # type: ignore[union-attr]
         self._norms[where] = norms
@@ -403,7 +422,7 @@ class KeyedVectorsAPI:
         case_insensitive: bool = True,
         dummy4unknown: bool = False,
         similarity_function: str = "most_similar",
-    ) -> tuple[float, list[dict]]:
+    ) -> tuple[float, list[dict[str, Any]]]:
         """gensim's analogy benchmark: ``(accuracy, sections)``.
 
         ``sections`` holds per section ``{"section", "correct", "incorrect"}``
@@ -417,14 +436,14 @@ class KeyedVectorsAPI:
                 "for 3CosMul use evaluate_analogies(path, method='3cosmul')"
             )
         return evaluation.analogy_sections(
-            self, analogies, restrict_vocab, case_insensitive, dummy4unknown  # type: ignore[arg-type]
+            self, analogies, restrict_vocab, case_insensitive, dummy4unknown
         )
 
     # ------------------------------------------------------------------ gensim objects
 
     def to_gensim(self) -> Any:
         """A gensim ``KeyedVectors`` sharing this matrix, with counts as its "count" attribute."""
-        return gensim_compat.to_gensim(self)  # type: ignore[arg-type]
+        return gensim_compat.to_gensim(self)
 
     @classmethod
     def from_gensim(cls: type[K], kv: Any) -> K:

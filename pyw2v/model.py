@@ -8,9 +8,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
 from os import PathLike
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from pyw2v import _core
 from pyw2v._threads import effective_threads
@@ -45,11 +46,11 @@ class Word2Vec:
     """
 
     def __init__(self, vocab: Vocabulary, params: TrainingParams,
-                 center_vectors: np.ndarray | None = None,
-                 outside_vectors: np.ndarray | None = None,
+                 center_vectors: NDArray[Any] | None = None,
+                 outside_vectors: NDArray[Any] | None = None,
                  loss_history: Iterable[float] = (),
-                 node_vectors: np.ndarray | None = None,
-                 lock_factors: np.ndarray | None = None):
+                 node_vectors: NDArray[Any] | None = None,
+                 lock_factors: ArrayLike | None = None) -> None:
         self.vocab = vocab
         self.params = params
         check_loss_fits_vocabulary(params, len(vocab))
@@ -80,19 +81,19 @@ class Word2Vec:
         return self._wv
 
     @property
-    def lock_factors(self) -> np.ndarray | None:
+    def lock_factors(self) -> NDArray[np.float32] | None:
         """Per-row lock factors, float32 (len(vocab),), or None (all 1, the fast path):
         training moves row w of center_vectors by lock_factors[w] times its step, so 0
         freezes it (gensim's vectors_lockf). outside_vectors are never locked."""
         return self._lock_factors
 
     @lock_factors.setter
-    def lock_factors(self, value: np.ndarray | None) -> None:
+    def lock_factors(self, value: ArrayLike | None) -> None:
         # Checked against V's rows, not the vocabulary: growing the vocabulary sets
         # the grown rows and their factors before the new vocabulary.
         self._lock_factors = _core.checked_lock_factors(value, self.center_vectors.shape[0])
 
-    def intersect_word2vec(self, path: str | PathLike, *, lockf: float = 0.0,
+    def intersect_word2vec(self, path: str | PathLike[str], *, lockf: float = 0.0,
                            binary: bool | None = None,
                            unicode_errors: str = "strict") -> int:
         """Start the rows of the words this model shares with a word2vec file from
@@ -110,17 +111,17 @@ class Word2Vec:
     intersect_word2vec_format = intersect_word2vec
 
     @property
-    def loss_history(self) -> np.ndarray:
+    def loss_history(self) -> NDArray[np.float64]:
         return np.array(self._losses, dtype=np.float64)
 
-    def save(self, path: str | PathLike, *, overwrite: bool = False) -> None:
+    def save(self, path: str | PathLike[str], *, overwrite: bool = False) -> None:
         """Save the whole model (both matrices, vocabulary with counts, parameters,
         loss history) as a directory; see pyw2v.native_format. Refuses to replace
         an existing path unless overwrite=True."""
         meta = {"pyw2v_version": __version__, "params": asdict(self.params),
                 "words": self.vocab.words, "loss_history": self._losses,
                 "training_calls": self.training_calls}
-        arrays = {"center_vectors": self.center_vectors,
+        arrays: dict[str, NDArray[Any]] = {"center_vectors": self.center_vectors,
                   "outside_vectors": self.outside_vectors, "counts": self.vocab.counts}
         if self.node_vectors is not None:
             arrays["node_vectors"] = self.node_vectors
@@ -156,7 +157,7 @@ class Word2Vec:
               alpha: float | None = None, min_alpha: float | None = None,
               threads: int | None = None,
               progress: ProgressArg = None,
-              report_every: float = 0.5, tmp_dir: str | PathLike | None = None,
+              report_every: float = 0.5, tmp_dir: str | PathLike[str] | None = None,
               callbacks: Iterable[Any] | None = None,
               _epoch_words: int | None = None) -> "Word2Vec":
         """Train (further) on `corpus` with this model's vocabulary; unknown words are skipped.
@@ -214,7 +215,7 @@ class Word2Vec:
     def _train_epochs(self, trainer: _core.Trainer, encoded: EncodedCorpus,
                       params: TrainingParams, total_words: int,
                       progress: Callable[[Progress], None] | None,
-                      report_every: float, callbacks: tuple = ()) -> None:
+                      report_every: float, callbacks: tuple[Any, ...] = ()) -> None:
         """The epoch loop: every chunk through the trainer, a report per epoch, the
         callbacks' hooks between epochs (pyw2v.callbacks: when they run, how they stop)."""
         started = time.perf_counter()
@@ -271,7 +272,8 @@ class Word2Vec:
         return _core.Trainer(
             self.center_vectors, self.outside_vectors, keep_prob, alias_prob, alias_index,
             kernel=params.kernel, window=params.window,
-            negative=params.negative, exact_sigmoid=params.exact_sigmoid, alpha=params.alpha,
+            negative=params.negative, exact_sigmoid=params.exact_sigmoid,
+            alpha=cast(float, params.alpha),   # TrainingParams fills in the default
             min_alpha=params.min_alpha, total_words=float(total_words), threads=threads,
             seed=params.seed, call=self.training_calls, node_vectors=self.node_vectors,
             huffman=self.vocab.huffman_tree() if params.loss == "hs" else None,
@@ -327,7 +329,7 @@ def _train_chunk(trainer: _core.Trainer, chunk: EncodedChunk, tick: Callable[[],
         raise failure[0]
 
 
-def load_model(path: str | PathLike, *, mmap: bool = False) -> Word2Vec:
+def load_model(path: str | PathLike[str], *, mmap: bool = False) -> Word2Vec:
     """Load a model saved with Word2Vec.save, ready to query or to train further.
 
     mmap=True maps the matrices copy-on-write: pages load on demand, and
@@ -352,8 +354,8 @@ def load_model(path: str | PathLike, *, mmap: bool = False) -> Word2Vec:
     return model
 
 
-def _node_vectors(node_vectors: np.ndarray | None, params: TrainingParams,
-                  n_words: int) -> np.ndarray | None:
+def _node_vectors(node_vectors: NDArray[Any] | None, params: TrainingParams,
+                  n_words: int) -> NDArray[np.float32] | None:
     """Hierarchical softmax's inner-node matrix (zeros when new), None for other losses."""
     if params.loss != "hs":
         if node_vectors is not None:
@@ -368,7 +370,7 @@ def _node_vectors(node_vectors: np.ndarray | None, params: TrainingParams,
 
 
 def _vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams,
-                fixed: Vocabulary | str | PathLike | None = None) -> Vocabulary:
+                fixed: Vocabulary | str | PathLike[str] | None = None) -> Vocabulary:
     """The vocabulary `params` asks for: `fixed` (train's vocab=) filtered by the
     options, or an encoded corpus's own, which must agree with the vocabulary
     options (max_vocab_size, max_final_vocab unset, and no word below min_count)."""
@@ -390,8 +392,8 @@ def _vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams,
     return corpus.vocab
 
 
-def _fixed_vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams,
-                      fixed: Vocabulary | str | PathLike) -> Vocabulary:
+def _fixed_vocabulary(corpus: Corpus | EncodedCorpus | StreamSource, params: TrainingParams,
+                      fixed: Vocabulary | str | PathLike[str]) -> Vocabulary:
     """train's vocab= (a Vocabulary or a vocabulary file), filtered by min_count and
     max_final_vocab as word2vec.c's -read-vocab applies -min-count."""
     if isinstance(corpus, EncodedCorpus):
@@ -414,10 +416,10 @@ def _fixed_vocabulary(corpus: Corpus | EncodedCorpus, params: TrainingParams,
 
 
 def _train_stream(stream: StreamSource, params: TrainingParams,
-                  fixed: Vocabulary | str | PathLike | None, threads: int,
-                  progress: ProgressArg, tmp_dir: str | PathLike | None,
+                  fixed: Vocabulary | str | PathLike[str] | None, threads: int,
+                  progress: ProgressArg, tmp_dir: str | PathLike[str] | None,
                   start: Callable[[Word2Vec], Word2Vec],
-                  callbacks: tuple = ()) -> Word2Vec:
+                  callbacks: tuple[Any, ...] = ()) -> Word2Vec:
     """train() on a stream: its one pass counts and encodes it (only encodes it, with a
     fixed vocabulary); the ids, in memory or under tmp_dir, are dropped at the end."""
     if fixed is None:
@@ -436,7 +438,7 @@ def _train_stream(stream: StreamSource, params: TrainingParams,
                                                             callbacks=callbacks)
 
 
-def _pretrained_start(pretrained: str | PathLike | None,
+def _pretrained_start(pretrained: str | PathLike[str] | None,
                       freeze: bool) -> Callable[[Word2Vec], Word2Vec]:
     """What train() does to a new model before training: intersect it with the
     pretrained file (frozen rows with freeze), or nothing without one."""
@@ -462,10 +464,10 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
           seed: int = 1, max_vocab_size: int | None = None, max_final_vocab: int | None = None,
           exact_sigmoid: bool = False, kernel: str = "auto", loss: str = "negative",
           hs: bool = False, progress: ProgressArg = None,
-          vocab: Vocabulary | str | PathLike | None = None,
-          tmp_dir: str | PathLike | None = None, ns_exponent: float = 0.75,
+          vocab: Vocabulary | str | PathLike[str] | None = None,
+          tmp_dir: str | PathLike[str] | None = None, ns_exponent: float = 0.75,
           cbow_mean: bool = True, shrink_windows: bool = True,
-          pretrained: str | PathLike | None = None,
+          pretrained: str | PathLike[str] | None = None,
           freeze_pretrained: bool = False,
           callbacks: Iterable[Any] | None = None) -> Word2Vec:
     """Build a vocabulary from `corpus` (or take `vocab`) and train word2vec on it.

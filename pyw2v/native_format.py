@@ -27,6 +27,7 @@ import shutil
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from pyw2v.formats import FormatError
 
@@ -39,8 +40,8 @@ OPTIONAL_ARRAYS = {"lock_factors": np.float32}   # loaded when the file is there
 MAX_NPY_HEADER_BYTES = 10_000        # NumPy's own limit for files it does not trust
 
 
-def save_model_dir(path: str | os.PathLike, meta: dict[str, Any],
-                   arrays: dict[str, np.ndarray], *, overwrite: bool = False) -> None:
+def save_model_dir(path: str | os.PathLike[str], meta: dict[str, Any],
+                   arrays: dict[str, NDArray[Any]], *, overwrite: bool = False) -> None:
     """Write meta (JSON-able) and arrays as a model directory at `path`, atomically."""
     path = os.path.abspath(os.fspath(path))
     if os.path.lexists(path) and not overwrite:
@@ -72,10 +73,11 @@ def save_model_dir(path: str | os.PathLike, meta: dict[str, Any],
         raise
 
 
-def _npy_header(path: str) -> tuple[tuple[int, ...], np.dtype, bool, int]:
+def _npy_header(path: str) -> tuple[tuple[int, ...], np.dtype[Any], bool, int]:
     """(shape, dtype, fortran_order, data offset) of a .npy file, without reading its data."""
     with open(path, "rb") as fh:
-        version = np.lib.format.read_magic(fh)
+        # numpy 2.0's stubs leave these untyped and lack max_header_size.
+        version = np.lib.format.read_magic(fh)  # type: ignore[no-untyped-call, unused-ignore]
         read = {(1, 0): np.lib.format.read_array_header_1_0,
                 (2, 0): np.lib.format.read_array_header_2_0}.get(version)
         if read is None:
@@ -88,11 +90,13 @@ def _npy_header(path: str) -> tuple[tuple[int, ...], np.dtype, bool, int]:
             raise ValueError(f"header of {length} bytes announced; at most "
                              f"{MAX_NPY_HEADER_BYTES} accepted")
         fh.seek(-len(field), os.SEEK_CUR)
-        shape, fortran, dtype = read(fh, max_header_size=MAX_NPY_HEADER_BYTES)
+        shape, fortran, dtype = read(  # type: ignore[no-untyped-call, call-arg, unused-ignore]
+            fh, max_header_size=MAX_NPY_HEADER_BYTES)
         return shape, dtype, fortran, fh.tell()
 
 
-def _load_array(path: str, dtype: type, shape: tuple[int, ...], mmap: bool) -> np.ndarray:
+def _load_array(path: str, dtype: type, shape: tuple[int, ...], mmap: bool
+                ) -> NDArray[Any]:
     try:
         found_shape, found_dtype, fortran, offset = _npy_header(path)
     except FileNotFoundError:
@@ -111,11 +115,12 @@ def _load_array(path: str, dtype: type, shape: tuple[int, ...], mmap: bool) -> n
                           "(truncated or corrupt)")
     # Copy-on-write mapping: pages load lazily and training may write to them
     # without touching the saved file.
-    return np.load(path, mmap_mode="c" if mmap else None, allow_pickle=False)
+    array: NDArray[Any] = np.load(path, mmap_mode="c" if mmap else None, allow_pickle=False)
+    return array
 
 
-def load_model_dir(path: str | os.PathLike, *, mmap: bool = False
-                   ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def load_model_dir(path: str | os.PathLike[str], *, mmap: bool = False
+                   ) -> tuple[dict[str, Any], dict[str, NDArray[Any]]]:
     """Read a model directory: (meta, arrays), everything validated."""
     path = os.fspath(path)
     meta_path = os.path.join(path, META_FILE)

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from numbers import Integral, Real
-from typing import Any, Union
+from typing import Any, Union, cast
 
 import numpy as np
 
@@ -79,11 +79,11 @@ class Interval:
             expected += " or None" if self.optional else ""
             raise ParameterTypeError(
                 name, f" must be {expected}, got {type(value).__name__} ({value!r})")
-        if not self._contains(value):
+        if not self._contains(cast(float, value)):   # a Real compares as a float does
             hint = f" (or None for {self.none_means})" if self.none_means else ""
             raise ParameterValueError(name, f" must be {self._describe()}{hint}, got {value}")
 
-    def _contains(self, value: Real) -> bool:
+    def _contains(self, value: float) -> bool:
         if not self.integer and not math.isfinite(value):
             return False
         above = self.low is None or (value > self.low if self.open_low else value >= self.low)
@@ -233,7 +233,7 @@ class TrainingParams:
             object.__setattr__(self, "negative", 0)
         if self.alpha is None:
             object.__setattr__(self, "alpha", DEFAULT_ALPHA[self.model])
-        if self.min_alpha > self.alpha:
+        if self.min_alpha > cast(float, self.alpha):   # set just above when None
             raise ParameterValueError(
                 "min_alpha", f" ({self.min_alpha}) must not exceed alpha ({self.alpha})")
 

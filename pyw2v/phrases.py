@@ -35,8 +35,10 @@ import math
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from pyw2v._phrases import PairTable, greedy_joins, token_bounds
 from pyw2v._text import WHITESPACE, TokenCounter
@@ -164,7 +166,7 @@ class Phrases:
             data = layer.transform_text(data, self.delimiter.encode("utf-8"))
         return data
 
-    def transform_file(self, source: str | os.PathLike, target: str | os.PathLike, *,
+    def transform_file(self, source: str | os.PathLike[str], target: str | os.PathLike[str], *,
                        overwrite: bool = False) -> None:
         """Write text file `source` with its phrases joined to `target` (atomically;
         an existing target only with overwrite=True). Only the whitespace inside a
@@ -174,7 +176,7 @@ class Phrases:
             for data in blocks:
                 out.write(self._transform_text(data))
 
-    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> None:
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
         """Write the settings and the phrases as JSON (module docstring), atomically."""
         document = {"format": FORMAT_NAME, "version": FORMAT_VERSION,
                     "settings": self._settings(),
@@ -186,7 +188,7 @@ class Phrases:
             out.write(json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> Phrases:
+    def load(cls, path: str | os.PathLike[str]) -> Phrases:
         """A Phrases saved by save(); FormatError if the file is not one."""
         try:
             with open(path, "rb") as fh:
@@ -205,7 +207,7 @@ class Phrases:
             raise FormatError(path, f"not a valid phrases file ({exc})") from None
         return model
 
-    def _settings(self) -> dict:
+    def _settings(self) -> dict[str, Any]:
         return {"min_count": self.min_count, "threshold": self.threshold,
                 "delimiter": self.delimiter, "scoring": self.scoring,
                 "passes": self.passes, "max_vocab_size": self.max_vocab_size}
@@ -290,7 +292,7 @@ class _Counts:
         self.pairs.prune(self.prune_below + 1, retired)
         self.counts[dropped] = 0
         for i in dropped.tolist():
-            del self.ids[self.words[i]]
+            del self.ids[cast(bytes, self.words[i])]   # a counted entry holds its word
             self.words[i] = None
         self.free.extend(dropped.tolist())
         self.prune_below += 1
@@ -312,17 +314,21 @@ class _Counts:
                            self.train_words)
 
 
-def _score(scoring: str, count_a: np.ndarray, count_b: np.ndarray, count_ab: np.ndarray,
-           min_count: int, n: float) -> np.ndarray:
+def _score(scoring: str, count_a: NDArray[Any], count_b: NDArray[Any], count_ab: NDArray[Any],
+           min_count: int, n: float) -> NDArray[np.float64]:
     """Scores of bigrams (float64 arrays of counts), as the module docstring defines."""
+    scores: NDArray[np.float64]
     if scoring == "word2phrase":
-        return (count_ab - min_count) / (count_a * count_b) * n
+        scores = (count_ab - min_count) / (count_a * count_b) * n
+        return scores
     p_ab = count_ab / n
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(p_ab / ((count_a / n) * (count_b / n))) / -np.log(p_ab)
+        scores = np.log(p_ab / ((count_a / n) * (count_b / n))) / -np.log(p_ab)
+    return scores
 
 
-def _scan(data: bytes) -> tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray]:
+def _scan(data: bytes) -> tuple[list[bytes], NDArray[np.int64], NDArray[np.uint32],
+                              NDArray[np.int64]]:
     """(tokens, their counts, local id of every token in order, sentence_starts) of a
     block of text; sentences end at line ends only."""
     counter = TokenCounter()

@@ -12,11 +12,17 @@ import importlib.util
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from pyw2v import formats
 from pyw2v.vectors import WordVectors
+
+if TYPE_CHECKING:   # matplotlib is optional: imported by require_matplotlib when used
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
 __all__ = ["INSTALL_HINT", "MatplotlibMissing", "image_format", "matplotlib_available",
            "plot_words", "project_2d", "require_matplotlib"]
@@ -35,7 +41,7 @@ class MatplotlibMissing(ImportError):
         super().__init__(INSTALL_HINT)
 
 
-def project_2d(vectors: np.ndarray) -> np.ndarray:
+def project_2d(vectors: ArrayLike) -> NDArray[np.float64]:
     """Coordinates (n, 2), float64, of the rows of ``vectors`` (n, dim) on their top 2 PCs.
 
     Rows are centred and projected on the two leading right singular vectors
@@ -52,13 +58,13 @@ def project_2d(vectors: np.ndarray) -> np.ndarray:
     _, _, vt = np.linalg.svd(x, full_matrices=False)
     axes = vt[:2]
     signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
-    coords = x @ (axes * np.where(signs == 0, 1.0, signs)[:, None]).T
+    coords: NDArray[np.float64] = x @ (axes * np.where(signs == 0, 1.0, signs)[:, None]).T
     if coords.shape[1] < 2:
         coords = np.hstack([coords, np.zeros((len(coords), 2 - coords.shape[1]))])
     return coords
 
 
-def require_matplotlib():
+def require_matplotlib() -> tuple[type[Figure], type[FigureCanvasAgg]]:
     """matplotlib's Figure class and Agg canvas class; MatplotlibMissing if not installed."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -94,7 +100,7 @@ def image_format(path: formats.PathLike) -> str:
 
 def plot_words(vectors: WordVectors, words: Sequence[str], path: formats.PathLike, *,
                pairs: bool = False, title: str | None = None, overwrite: bool = False,
-               size: tuple[float, float] = (8.0, 6.0), dpi: int = 120) -> np.ndarray:
+               size: tuple[float, float] = (8.0, 6.0), dpi: int = 120) -> NDArray[np.float64]:
     """Draw ``words`` at their 2-D PCA coordinates, labelled, into an image file.
 
     The format follows the extension of ``path`` (.png, .svg, .pdf, ...).  With

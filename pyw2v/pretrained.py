@@ -18,14 +18,16 @@ import math
 from os import PathLike, fspath
 
 import numpy as np
+from numpy.typing import NDArray
 
 from pyw2v.formats import read_word2vec
 from pyw2v.vocab import Vocabulary
 
 
-def intersect(vocab: Vocabulary, center_vectors: np.ndarray, lock_factors: np.ndarray | None,
-              path: str | PathLike, *, lockf: float = 0.0, binary: bool | None = None,
-              unicode_errors: str = "strict") -> tuple[int, np.ndarray | None]:
+def intersect(vocab: Vocabulary, center_vectors: NDArray[np.float32],
+              lock_factors: NDArray[np.float32] | None,
+              path: str | PathLike[str], *, lockf: float = 0.0, binary: bool | None = None,
+              unicode_errors: str = "strict") -> tuple[int, NDArray[np.float32] | None]:
     """Copy the file's vectors of the words `vocab` shares with it into their rows
     of center_vectors (float32 (len(vocab), dim), in place); returns the number of
     rows taken and the lock factors to use: `lock_factors` (None: all 1) with

@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Union
+from typing import IO, Any, Union
 
 from pyw2v.params import check
 
@@ -91,7 +91,7 @@ class ProgressBar:
         self._file = file
         self._leave = leave
         self._mininterval = mininterval
-        self._bar = None
+        self._bar: Any = None   # the tqdm bar (untyped) from the first report on
         self._epoch = 0
 
     def __call__(self, report: Progress) -> None:
@@ -128,7 +128,7 @@ class ProgressBar:
     def __enter__(self) -> "ProgressBar":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

@@ -10,7 +10,13 @@ Every ``*_loss_and_gradient`` function returns ``(loss, grad_..., grad_...)`` wi
 the gradients shaped like the arguments they differentiate, so a training step is
 ``param -= alpha * grad`` and :func:`gradcheck` can verify any of them.
 """
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Union, cast, overload
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from pyw2v.params import LOSSES
 
@@ -39,10 +45,26 @@ __all__ = [
 ]
 
 
+_F64 = NDArray[np.float64]
+#: Matrices updated in place (float64 here; float32 works too).
+_Floats = NDArray[np.floating[Any]]
+#: (path_starts, path_nodes, path_codes), as huffman_tree returns them.
+Tree = tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.uint8]]
+#: What a loss returns: (loss, gradient w.r.t. the input vector, w.r.t. a matrix).
+_LossGrads = tuple[float, _F64, _F64]
+#: Skip-gram's negatives: one row of K word ids per outside word.
+_NegativeRows = Union[Sequence[ArrayLike], NDArray[np.integer[Any]]]
+
 # --- elementwise functions ---------------------------------------------------
 
 
-def sigmoid(x):
+@overload
+def sigmoid(x: float) -> float: ...
+@overload
+def sigmoid(x: NDArray[Any] | Sequence[float]) -> _F64: ...
+
+
+def sigmoid(x: ArrayLike) -> float | _F64:
     """Logistic function ``1 / (1 + exp(-x))``, elementwise.
 
     x : float or array of any shape. Returns float64 of the same shape
@@ -58,10 +80,17 @@ def sigmoid(x):
         z = np.exp(-np.abs(x))
         # For x < 0, z / (1 + z) avoids the cancellation in 1 - 1 / (1 + z).
         out = np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
-    return out[()]
+    result: float | _F64 = out[()]
+    return result
 
 
-def log_sigmoid(x):
+@overload
+def log_sigmoid(x: float) -> float: ...
+@overload
+def log_sigmoid(x: NDArray[Any] | Sequence[float]) -> _F64: ...
+
+
+def log_sigmoid(x: ArrayLike) -> float | _F64:
     """``log(sigmoid(x))``, elementwise, without overflow or ``-inf``.
 
     x : float or array of any shape. Returns float64 of the same shape.
@@ -72,10 +101,11 @@ def log_sigmoid(x):
     x = np.asarray(x, dtype=np.float64)
     with np.errstate(under="ignore"):  # exp(-|x|) -> 0 is the right limit
         out = np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
-    return out[()]
+    result: float | _F64 = out[()]
+    return result
 
 
-def softmax(x):
+def softmax(x: ArrayLike) -> _F64:
     """Softmax along the last axis: ``exp(x) / sum(exp(x))``.
 
     x : array, shape ``(..., n)``. Returns float64, same shape, each slice along
@@ -89,21 +119,23 @@ def softmax(x):
     # spread exceeds the float range): both are the correct limit, not an error.
     with np.errstate(under="ignore", over="ignore"):
         e = np.exp(x - np.max(x, axis=-1, keepdims=True))
-    return e / np.sum(e, axis=-1, keepdims=True)
+    probabilities: _F64 = e / np.sum(e, axis=-1, keepdims=True)
+    return probabilities
 
 
-def _log_softmax_at(scores, idx):
+def _log_softmax_at(scores: _F64, idx: int) -> float:
     """``log softmax(scores)[idx]`` for 1-D scores, via log-sum-exp (no log(0))."""
     shift = np.max(scores)
     with np.errstate(under="ignore"):
         log_norm = shift + np.log(np.sum(np.exp(scores - shift)))
-    return scores[idx] - log_norm
+    value: float = scores[idx] - log_norm
+    return value
 
 
 # --- argument checks ----------------------------------------------------------
 
 
-def _check_vectors(name, vectors):
+def _check_vectors(name: str, vectors: ArrayLike) -> _F64:
     vectors = np.asarray(vectors, dtype=np.float64)
     if vectors.ndim != 2:
         raise ValueError(
@@ -112,7 +144,8 @@ def _check_vectors(name, vectors):
     return vectors
 
 
-def _check_matrices(center_vectors, outside_vectors):
+def _check_matrices(center_vectors: ArrayLike, outside_vectors: ArrayLike
+                    ) -> tuple[_F64, _F64]:
     """V and U as float64 arrays of the same (n_words, dim) shape."""
     center_vectors = _check_vectors("center_vectors", center_vectors)
     outside_vectors = _check_vectors("outside_vectors", outside_vectors)
@@ -124,7 +157,7 @@ def _check_matrices(center_vectors, outside_vectors):
     return center_vectors, outside_vectors
 
 
-def _check_vec(name, vec, dim):
+def _check_vec(name: str, vec: ArrayLike, dim: int) -> _F64:
     vec = np.asarray(vec, dtype=np.float64)
     if vec.shape != (dim,):
         raise ValueError(
@@ -134,7 +167,7 @@ def _check_vec(name, vec, dim):
     return vec
 
 
-def _check_context(context_indices, n_words):
+def _check_context(context_indices: ArrayLike, n_words: int) -> NDArray[np.intp]:
     """A CBOW window's context ids (:func:`_check_indices`), refusing an empty one."""
     context = _check_indices("context_indices", context_indices, n_words)
     if context.size == 0:
@@ -144,7 +177,8 @@ def _check_context(context_indices, n_words):
     return context
 
 
-def _check_indices(name, indices, n_words, ndim=1):
+def _check_indices(name: str, indices: ArrayLike, n_words: int, ndim: int = 1
+                   ) -> NDArray[np.intp]:
     """Integer word ids as an intp array, all in ``[0, n_words)``.
 
     Checked explicitly because NumPy would silently read a negative id from the
@@ -168,7 +202,8 @@ def _check_indices(name, indices, n_words, ndim=1):
 # --- one prediction: a center vector scores one outside word ------------------
 
 
-def naive_softmax_loss_and_gradient(center_vec, outside_idx, outside_vectors):
+def naive_softmax_loss_and_gradient(center_vec: ArrayLike, outside_idx: int,
+                                    outside_vectors: ArrayLike) -> _LossGrads:
     """Full-softmax cross-entropy for one (center, outside) pair.
 
     center_vec : (dim,) float64, ``v_c`` (or CBOW's ``h``).
@@ -197,8 +232,9 @@ def naive_softmax_loss_and_gradient(center_vec, outside_idx, outside_vectors):
 
 
 def neg_sampling_loss_and_gradient(
-    center_vec, outside_idx, outside_vectors, negative_indices
-):
+    center_vec: ArrayLike, outside_idx: int, outside_vectors: ArrayLike,
+    negative_indices: ArrayLike
+) -> _LossGrads:
     """Negative-sampling loss for one (center, outside) pair and K negatives.
 
     center_vec : (dim,) float64, ``v_c`` (or CBOW's ``h``).
@@ -238,7 +274,8 @@ def neg_sampling_loss_and_gradient(
     return float(loss), grad_center_vec, grad_outside_vectors
 
 
-def hs_loss_and_gradient(center_vec, path_nodes, path_codes, node_vectors):
+def hs_loss_and_gradient(center_vec: ArrayLike, path_nodes: ArrayLike, path_codes: ArrayLike,
+                         node_vectors: ArrayLike) -> _LossGrads:
     """Hierarchical-softmax loss for one prediction: ``x = center_vec`` walks the
     predicted word's path in the Huffman tree.
 
@@ -275,13 +312,14 @@ def hs_loss_and_gradient(center_vec, path_nodes, path_codes, node_vectors):
     return float(loss), grad_center_vec, grad_node_vectors
 
 
-def _path(tree, word):
+def _path(tree: Tree, word: int) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
     """(nodes, codes) of ``word`` in a tree laid out as :func:`huffman_tree` returns it."""
     starts, nodes, codes = tree
     return nodes[starts[word] : starts[word + 1]], codes[starts[word] : starts[word + 1]]
 
 
-def _pair_loss_and_gradient(center_vec, outside_idx, outside_vectors, negatives):
+def _pair_loss_and_gradient(center_vec: ArrayLike, outside_idx: int, outside_vectors: ArrayLike,
+                            negatives: ArrayLike | None) -> _LossGrads:
     if negatives is None:
         return naive_softmax_loss_and_gradient(center_vec, outside_idx, outside_vectors)
     return neg_sampling_loss_and_gradient(
@@ -292,7 +330,8 @@ def _pair_loss_and_gradient(center_vec, outside_idx, outside_vectors, negatives)
 # --- one window: the two word2vec models --------------------------------------
 
 
-def skipgram(center_idx, outside_indices, center_vectors, outside_vectors, negatives=None):
+def skipgram(center_idx: int, outside_indices: ArrayLike, center_vectors: ArrayLike,
+             outside_vectors: ArrayLike, negatives: _NegativeRows | None = None) -> _LossGrads:
     """Skip-gram loss for one window: the center word predicts each outside word.
 
     center_idx : int, the center word ``c``.
@@ -334,7 +373,8 @@ def skipgram(center_idx, outside_indices, center_vectors, outside_vectors, negat
     return loss, grad_center_vectors, grad_outside_vectors
 
 
-def cbow(context_indices, center_idx, center_vectors, outside_vectors, negatives=None):
+def cbow(context_indices: ArrayLike, center_idx: int, center_vectors: ArrayLike,
+         outside_vectors: ArrayLike, negatives: ArrayLike | None = None) -> _LossGrads:
     """CBOW loss for one window: the mean context vector predicts the center word.
 
     context_indices : (n_context,) int, n_context >= 1, the words around the
@@ -371,7 +411,8 @@ def cbow(context_indices, center_idx, center_vectors, outside_vectors, negatives
     return loss, grad_center_vectors, grad_outside_vectors
 
 
-def skipgram_hs(center_idx, outside_indices, center_vectors, node_vectors, tree):
+def skipgram_hs(center_idx: int, outside_indices: ArrayLike, center_vectors: ArrayLike,
+                node_vectors: ArrayLike, tree: Tree) -> _LossGrads:
     """Skip-gram with hierarchical softmax for one window: ``v_c`` walks the path of
     each outside word (docs/math.md §6, as the trainer's pair kernel).
 
@@ -399,7 +440,8 @@ def skipgram_hs(center_idx, outside_indices, center_vectors, node_vectors, tree)
     return loss, grad_center_vectors, grad_node_vectors
 
 
-def cbow_hs(context_indices, center_idx, center_vectors, node_vectors, tree):
+def cbow_hs(context_indices: ArrayLike, center_idx: int, center_vectors: ArrayLike,
+            node_vectors: ArrayLike, tree: Tree) -> _LossGrads:
     """CBOW with hierarchical softmax for one window: ``h = mean(V[context])`` walks
     the center word's path. Arguments as :func:`skipgram_hs`.
 
@@ -417,7 +459,7 @@ def cbow_hs(context_indices, center_idx, center_vectors, node_vectors, tree):
     return loss, grad_center_vectors, grad_node_vectors
 
 
-def huffman_tree(counts):
+def huffman_tree(counts: Iterable[int]) -> Tree:
     """word2vec's Huffman tree over words with these counts, as flat arrays.
 
     Returns ``(path_starts int64 (n+1,), path_nodes int32, path_codes uint8)``: word
@@ -469,7 +511,8 @@ def huffman_tree(counts):
 GRADCHECK_FLOOR = 1e-2
 
 
-def gradcheck(f, x, eps=1e-6):
+def gradcheck(f: Callable[[_F64], tuple[float, ArrayLike]], x: ArrayLike,
+              eps: float = 1e-6) -> float:
     """Compare an analytic gradient with central finite differences.
 
     f : callable, ``f(x) -> (loss, grad)`` with ``loss`` a scalar and ``grad`` an
@@ -515,8 +558,9 @@ def gradcheck(f, x, eps=1e-6):
 # --- training (sgd_step, train_reference) below ---
 
 
-def sgd_step(center_vectors, outside_vectors, grad_center_vectors, grad_outside_vectors, alpha,
-             lock_factors=None):
+def sgd_step(center_vectors: _Floats, outside_vectors: _Floats, grad_center_vectors: _Floats,
+             grad_outside_vectors: _Floats, alpha: float, lock_factors: ArrayLike | None = None
+             ) -> None:
     """One simultaneous gradient step, in place: ``V -= alpha dJ/dV``, ``U -= alpha dJ/dU``.
 
     Both gradients must have been computed from the vectors before this call,
@@ -531,29 +575,36 @@ def sgd_step(center_vectors, outside_vectors, grad_center_vectors, grad_outside_
     outside_vectors -= alpha * grad_outside_vectors
 
 
-def _output_layers(x, word, outside_vectors, negatives, tree, node_vectors, softmax):
+def _output_layers(x: _F64, word: int, outside_vectors: _Floats, negatives: Sequence[int] | None,
+                   tree: Tree | None, node_vectors: _Floats | None, softmax: bool
+                   ) -> tuple[float, _F64, _Floats, _Floats | None]:
     """Loss and gradients (w.r.t. x, U, the node vectors) of every output layer the
     trainer has on for input ``x`` predicting ``word``: negative sampling when
     ``negatives`` is non-empty (those equal to ``word`` skipped), hierarchical
     softmax when ``tree`` is given, the full softmax when ``softmax``."""
     loss, grad_x = 0.0, np.zeros(x.shape)
-    grad_outside = np.zeros_like(outside_vectors)
+    grad_outside: _Floats = np.zeros_like(outside_vectors)
     grad_nodes = None if tree is None else np.zeros_like(node_vectors)
+    # node_vectors (hence grad_nodes) come with tree: _check_replay, or an error here.
     if negatives is not None and len(negatives):
         kept = [w for w in negatives if w != word]
         part, g_x, g_outside = neg_sampling_loss_and_gradient(x, word, outside_vectors, kept)
         loss, grad_x, grad_outside = loss + part, grad_x + g_x, grad_outside + g_outside
     if tree is not None:
-        part, g_x, g_nodes = hs_loss_and_gradient(x, *_path(tree, word), node_vectors)
-        loss, grad_x, grad_nodes = loss + part, grad_x + g_x, grad_nodes + g_nodes
+        part, g_x, g_nodes = hs_loss_and_gradient(x, *_path(tree, word),
+                                                  cast(_Floats, node_vectors))
+        loss, grad_x = loss + part, grad_x + g_x
+        grad_nodes = cast(_Floats, grad_nodes) + g_nodes
     if softmax:
         part, g_x, g_outside = naive_softmax_loss_and_gradient(x, word, outside_vectors)
         loss, grad_x, grad_outside = loss + part, grad_x + g_x, grad_outside + g_outside
     return loss, grad_x, grad_outside, grad_nodes
 
 
-def skipgram_pair_step(center_vectors, outside_vectors, center, outside, negatives, alpha,
-                       *, tree=None, node_vectors=None, softmax=False, lock_factors=None):
+def skipgram_pair_step(center_vectors: _Floats, outside_vectors: _Floats, center: int,
+                       outside: int, negatives: Sequence[int] | None, alpha: float, *,
+                       tree: Tree | None = None, node_vectors: _Floats | None = None,
+                       softmax: bool = False, lock_factors: ArrayLike | None = None) -> float:
     """The trainer's update for one (center, outside) pair; returns the pair's loss.
 
     ``v_center`` predicts ``outside`` through the output layers that are on:
@@ -569,14 +620,16 @@ def skipgram_pair_step(center_vectors, outside_vectors, center, outside, negativ
     grad_center = np.zeros_like(center_vectors)
     grad_center[center] = grad_x
     sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha, lock_factors)
-    if grad_nodes is not None:
-        node_vectors -= alpha * grad_nodes
+    if grad_nodes is not None:   # then node_vectors was given (see _output_layers)
+        node_vectors -= alpha * grad_nodes  # type: ignore[operator]
     return loss
 
 
-def cbow_step(center_vectors, outside_vectors, context, center, negatives, alpha,
-              *, tree=None, node_vectors=None, softmax=False, cbow_mean=True,
-              lock_factors=None):
+def cbow_step(center_vectors: _Floats, outside_vectors: _Floats, context: Iterable[int],
+              center: int, negatives: Sequence[int] | None, alpha: float, *,
+              tree: Tree | None = None, node_vectors: _Floats | None = None,
+              softmax: bool = False, cbow_mean: bool = True,
+              lock_factors: ArrayLike | None = None) -> float:
     """The trainer's update for one CBOW window; returns its loss.
 
     ``h = mean(V[context])`` (the sum with ``cbow_mean=False``) predicts
@@ -595,13 +648,14 @@ def cbow_step(center_vectors, outside_vectors, context, center, negatives, alpha
     grad_center = np.zeros_like(center_vectors)
     np.add.at(grad_center, context, grad_h)
     sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha, lock_factors)
-    if grad_nodes is not None:
-        node_vectors -= alpha * grad_nodes
+    if grad_nodes is not None:   # then node_vectors was given (see _output_layers)
+        node_vectors -= alpha * grad_nodes  # type: ignore[operator]
     return loss
 
 
-def skipgram_batch_step(center_vectors, outside_vectors, context, center, negatives, alpha,
-                        *, lock_factors=None):
+def skipgram_batch_step(center_vectors: _Floats, outside_vectors: _Floats,
+                        context: Iterable[int], center: int, negatives: Iterable[int],
+                        alpha: float, *, lock_factors: ArrayLike | None = None) -> float:
     """The batch kernel's update for one skip-gram window; returns the summed loss.
 
     Each context word's center vector predicts ``center`` against the same
@@ -630,7 +684,7 @@ def skipgram_batch_step(center_vectors, outside_vectors, context, center, negati
 _MASK64 = (1 << 64) - 1
 
 
-def _mix64(z):
+def _mix64(z: int) -> int:
     """splitmix64's output function: a bijection that scrambles every bit."""
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
@@ -640,22 +694,22 @@ def _mix64(z):
 class SplitMix64:
     """splitmix64, the compiled core's RNG, with its three ways of using a draw."""
 
-    def __init__(self, state):
+    def __init__(self, state: int) -> None:
         self.state = int(state) & _MASK64
 
-    def next(self):
+    def next(self) -> int:
         self.state = (self.state + 0x9E3779B97F4A7C15) & _MASK64
         return _mix64(self.state)
 
-    def uniform(self):
+    def uniform(self) -> float:
         """Uniform in [0, 1) from the top 53 bits."""
         return (self.next() >> 11) * 2.0**-53
 
-    def below(self, n):
+    def below(self, n: int) -> int:
         """0..n-1 from the top 32 bits (multiply-shift)."""
         return ((self.next() >> 32) * n) >> 32
 
-    def noise(self, alias_prob, alias_index):
+    def noise(self, alias_prob: NDArray[np.float64], alias_index: NDArray[np.int32]) -> int:
         """One draw from an alias table: top 32 bits pick a column, low 32 its coin."""
         r = self.next()
         col = ((r >> 32) * len(alias_prob)) >> 32
@@ -663,7 +717,7 @@ class SplitMix64:
         return col if coin < alias_prob[col] else int(alias_index[col])
 
 
-def thread_seeds(seed, call, threads):
+def thread_seeds(seed: int, call: int, threads: int) -> list[int]:
     """The states threads 0..threads-1 of training call ``call`` start from: the first
     outputs of splitmix64 started at ``mix(mix(seed) + call)`` (twin of
     ``pyw2v._core.thread_seeds``), so calls never share a stream."""
@@ -671,16 +725,17 @@ def thread_seeds(seed, call, threads):
     return [rng.next() for _ in range(threads)]
 
 
-def keep_probabilities(counts, sample):
+def keep_probabilities(counts: ArrayLike, sample: float) -> _F64:
     """word2vec.c's subsampling keep-probability per word (ones when sample == 0)."""
     counts = np.asarray(counts, dtype=np.int64)
     if sample <= 0:
         return np.ones(len(counts))
     ratio = counts / (sample * counts.sum())
-    return np.minimum(1.0, (np.sqrt(ratio) + 1.0) / ratio)
+    keep: _F64 = np.minimum(1.0, (np.sqrt(ratio) + 1.0) / ratio)
+    return keep
 
 
-def alias_table(weights):
+def alias_table(weights: ArrayLike) -> tuple[_F64, NDArray[np.int32]]:
     """Vose's alias table for weights (float64): returns (prob, alias)."""
     weights = np.asarray(weights, dtype=np.float64)
     n = len(weights)
@@ -701,7 +756,7 @@ def alias_table(weights):
 _KERNEL_OF_MODEL = {"skipgram": ("pair", "batch"), "cbow": ("window",)}
 
 
-def _check_replay(model, kernel, loss, node_vectors):
+def _check_replay(model: str, kernel: str | None, loss: str, node_vectors: object) -> str:
     """The kernel train_reference replays (None: the model's first), checked."""
     if model not in _KERNEL_OF_MODEL:
         raise ValueError(f"model must be 'skipgram' or 'cbow', got {model!r}")
@@ -718,13 +773,15 @@ def _check_replay(model, kernel, loss, node_vectors):
     return kernel
 
 
-def _decayed(alpha, min_alpha, fraction_done):
+def _decayed(alpha: float, min_alpha: float, fraction_done: float) -> float:
     """The learning rate after ``fraction_done`` of all words: linear, floored at min_alpha."""
     return max(alpha - (alpha - min_alpha) * fraction_done, min_alpha)
 
 
-def _replay_sentence(rng, kept, center_vectors, outside_vectors, kernel, window, negative,
-                     noise, alpha, layers, shrink_windows=True):
+def _replay_sentence(rng: SplitMix64, kept: list[int], center_vectors: _Floats,
+                     outside_vectors: _Floats, kernel: str, window: int, negative: int,
+                     noise: tuple[_F64, NDArray[np.int32]], alpha: float, layers: dict[str, Any],
+                     shrink_windows: bool = True) -> tuple[float, int]:
     """One sentence's kept words through ``kernel``; returns (loss, predictions).
     ``layers`` holds the step's keywords (output layers, lock factors, CBOW's cbow_mean)."""
     loss, predictions = 0.0, 0
@@ -751,11 +808,15 @@ def _replay_sentence(rng, kept, center_vectors, outside_vectors, kernel, window,
     return loss, predictions
 
 
-def train_reference(sentences, center_vectors, outside_vectors, counts, *, model="skipgram",
-                    window=5, negative=5, sample=1e-3, alpha=0.025, min_alpha=0.0001, epochs=1,
-                    seed=1, call=0, publish_every=10000, kernel=None, loss="negative",
-                    node_vectors=None, ns_exponent=0.75, cbow_mean=True, shrink_windows=True,
-                    lock_factors=None):
+def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
+                    outside_vectors: _Floats, counts: Sequence[int] | NDArray[np.integer[Any]],
+                    *, model: str = "skipgram", window: int = 5, negative: int = 5,
+                    sample: float = 1e-3, alpha: float = 0.025, min_alpha: float = 0.0001,
+                    epochs: int = 1, seed: int = 1, call: int = 0, publish_every: int = 10000,
+                    kernel: str | None = None, loss: str = "negative",
+                    node_vectors: _Floats | None = None, ns_exponent: float = 0.75,
+                    cbow_mean: bool = True, shrink_windows: bool = True,
+                    lock_factors: ArrayLike | None = None) -> list[float]:
     """Train in place on ``sentences`` (lists of word ids) exactly as one thread of
     the compiled core does in its training call number ``call`` (0 for a new
     model), replaying its random stream. Returns the mean loss per prediction of

@@ -32,7 +32,8 @@ class _Domain:
     sections: tuple[tuple[str, int, int], ...]  # (analogy section, role of a, role of b)
 
 
-def _domain(roles, role_contexts, table, sections) -> _Domain:
+def _domain(roles: tuple[str, ...], role_contexts: tuple[str, ...], table: str,
+            sections: tuple[tuple[str, int, int], ...]) -> _Domain:
     """Parse a table of ``form form ... | context context ...`` lines."""
     forms, contexts = [], []
     for line in table.strip().splitlines():
@@ -189,14 +190,14 @@ class SyntheticCorpus:
         """Total number of tokens in all sentences."""
         return sum(len(s) for s in self.sentences)
 
-    def write_text(self, path: str | os.PathLike) -> None:
+    def write_text(self, path: str | os.PathLike[str]) -> None:
         """Write one sentence per line, tokens separated by single spaces (UTF-8)."""
         with open(path, "w", encoding="utf-8") as fh:
             for sentence in self.sentences:
                 fh.write(" ".join(sentence))
                 fh.write("\n")
 
-    def write_analogies(self, path: str | os.PathLike) -> None:
+    def write_analogies(self, path: str | os.PathLike[str]) -> None:
         """Write the analogies in the questions-words format.
 
         Each section starts with a ``: name`` line, followed by ``a b c d`` lines.
@@ -290,9 +291,9 @@ def make_corpus(
     return SyntheticCorpus(sentences, analogies, sections, families)
 
 
-def _check_corpus_args(n_sentences, n_filler_words, filler_per_sentence,
-                       entity_context_per_sentence, role_context_per_sentence,
-                       zipf_exponent) -> None:
+def _check_corpus_args(n_sentences: int, n_filler_words: int,
+                       filler_per_sentence: tuple[int, int], entity_context_per_sentence: int,
+                       role_context_per_sentence: int, zipf_exponent: float) -> None:
     """Refuse ``make_corpus`` arguments that cannot describe a corpus, naming the argument."""
     if not isinstance(n_sentences, (int, np.integer)) or n_sentences < 1:
         raise ValueError(f"n_sentences={n_sentences!r} must be a positive integer")

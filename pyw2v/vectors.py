@@ -20,13 +20,19 @@ gensim 4's ``KeyedVectors`` methods come from the mixin in :mod:`pyw2v.keyed_api
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Union, overload
+from typing import TYPE_CHECKING, Any, Protocol, cast, overload
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:   # annotations only: typing_extensions is not a dependency
+    from typing_extensions import TypeIs
 
 from . import evaluation, formats
 from ._cosine import (
     COSMUL_EPS,
+    Query,
+    Term,
     batch_size,
     check_method,
     check_restrict,
@@ -46,8 +52,13 @@ __all__ = [
     "load_word2vec",
 ]
 
-#: A query term: a word of the vocabulary or a vector of length ``dim``.
-Term = Union[str, np.ndarray]
+
+
+class Indexer(Protocol):
+    """gensim's approximate-neighbour hook (e.g. an AnnoyIndexer): see most_similar."""
+
+    def most_similar(self, vector: NDArray[np.float32], num_neighbors: int
+                     ) -> list[tuple[str, float]]: ...
 
 
 class WordVectors(KeyedVectorsAPI):
@@ -73,8 +84,8 @@ class WordVectors(KeyedVectorsAPI):
     def __init__(
         self,
         index_to_key: Iterable[str],
-        vectors: np.ndarray,
-        counts: Sequence[int] | None = None,
+        vectors: ArrayLike,
+        counts: ArrayLike | None = None,
     ) -> None:
         keys = list(index_to_key)
         for i, key in enumerate(keys):
@@ -87,9 +98,9 @@ class WordVectors(KeyedVectorsAPI):
             dup = next(k for i, k in enumerate(keys) if key_to_index[k] != i)
             raise ValueError(f"index_to_key contains {dup!r} more than once; words must be unique")
         self.index_to_key: list[str] = keys
-        self.key_to_index: dict = key_to_index
+        self.key_to_index: dict[str, int] = key_to_index
         self._vectors = self._check_matrix(vectors, len(keys))
-        self.counts: np.ndarray | None = None
+        self.counts: NDArray[np.int64] | None = None
         if counts is not None:
             arr = np.asarray(counts)
             if (
@@ -102,11 +113,11 @@ class WordVectors(KeyedVectorsAPI):
                     f"got shape {arr.shape} dtype {arr.dtype}"
                 )
             self.counts = arr.astype(np.int64)
-        self._norms: np.ndarray | None = None
-        self._safe_norms: np.ndarray | None = None
+        self._norms: NDArray[np.float32] | None = None
+        self._safe_norms: NDArray[np.float32] | None = None
 
     @staticmethod
-    def _check_matrix(vectors: np.ndarray, n: int) -> np.ndarray:
+    def _check_matrix(vectors: ArrayLike, n: int) -> NDArray[np.float32]:
         arr = np.asarray(vectors)
         if arr.ndim != 2 or arr.shape[0] != n or arr.shape[1] < 1:
             raise ValueError(
@@ -119,12 +130,12 @@ class WordVectors(KeyedVectorsAPI):
     # ------------------------------------------------------------------ container
 
     @property
-    def vectors(self) -> np.ndarray:
+    def vectors(self) -> NDArray[np.float32]:
         """The float32 matrix (n, dim), one row per word; not a copy."""
         return self._vectors
 
     @vectors.setter
-    def vectors(self, value: np.ndarray) -> None:
+    def vectors(self, value: ArrayLike) -> None:
         self._vectors = self._check_matrix(value, len(self.index_to_key))
         self.invalidate_norms()
 
@@ -142,11 +153,11 @@ class WordVectors(KeyedVectorsAPI):
     def __iter__(self) -> Iterator[str]:
         return iter(self.index_to_key)
 
-    def __getitem__(self, word: str | Sequence[str]) -> np.ndarray:
+    def __getitem__(self, word: str | Sequence[str]) -> NDArray[np.float32]:
         """The row of ``word`` (a view), or a new (k, dim) array for a list of words."""
-        if isinstance(word, str):
-            return self._vectors[self.get_index(word)]
-        return self._vectors[[self.get_index(w) for w in word]]
+        rows: NDArray[np.float32] = (self._vectors[self.get_index(word)] if isinstance(word, str)
+                                     else self._vectors[[self.get_index(w) for w in word]])
+        return rows
 
     def __repr__(self) -> str:
         return f"WordVectors({len(self)} words, dim {self.dim})"
@@ -163,14 +174,14 @@ class WordVectors(KeyedVectorsAPI):
     # ------------------------------------------------------------------ norms
 
     @property
-    def norms(self) -> np.ndarray:
+    def norms(self) -> NDArray[np.float32]:
         """Euclidean length of each row, float32 (n,); cached (see the class docstring)."""
         if self._norms is None:
             self._norms = row_norms(self._vectors)
             self._safe_norms = safe_norms(self._norms)
         return self._norms
 
-    def _divisors(self) -> np.ndarray:
+    def _divisors(self) -> NDArray[np.float32]:
         """Row norms with zeros replaced by 1, so zero rows score 0."""
         if self._safe_norms is None:
             self.norms
@@ -181,9 +192,9 @@ class WordVectors(KeyedVectorsAPI):
         self._norms = None
         self._safe_norms = None
 
-    def unit_vectors(self) -> np.ndarray:
+    def unit_vectors(self) -> NDArray[np.float32]:
         """A new float32 array (n, dim): each row scaled to length 1 (zero rows stay 0)."""
-        return self._vectors / self._divisors()[:, None]
+        return cast("NDArray[np.float32]", self._vectors / self._divisors()[:, None])
 
     # ------------------------------------------------------------------ queries
 
@@ -196,7 +207,7 @@ class WordVectors(KeyedVectorsAPI):
             raise ValueError(f"topn must be a positive integer, got {topn!r}")
         return int(topn)
 
-    def _unit(self, term: Term) -> tuple[np.ndarray, int | None]:
+    def _unit(self, term: ArrayLike) -> tuple[NDArray[np.float32], int | None]:
         """(unit float32 vector, row index or None) for a word or a vector."""
         if isinstance(term, str):
             index = self.get_index(term)
@@ -215,19 +226,19 @@ class WordVectors(KeyedVectorsAPI):
         return unit_rows(vec[None, :])[0], None
 
     @staticmethod
-    def _terms(value: Term | Iterable[Term] | None) -> list[Term]:
+    def _terms(value: Term | Iterable[Query] | None) -> list[Any]:   # items as the caller gave
         if value is None:
             return []
         if isinstance(value, str) or (isinstance(value, np.ndarray) and value.ndim == 1):
             return [value]
         return list(value)
 
-    def _cosines(self, query: np.ndarray, stop: int) -> np.ndarray:
+    def _cosines(self, query: NDArray[np.float32], stop: int) -> NDArray[np.float32]:
         """Cosine of each of the first ``stop`` rows with unit ``query``: one mat-vec product."""
         return (self._vectors[:stop] @ query) / self._divisors()[:stop]
 
     def _top(
-        self, scores: np.ndarray, topn: int, exclude: Iterable[int] = ()
+        self, scores: NDArray[np.floating[Any]], topn: int, exclude: Iterable[int] = ()
     ) -> list[tuple[str, float]]:
         """The ``topn`` best (word, score), highest first, ties by row, skipping ``exclude``."""
         excluded = {i for i in exclude if i < len(scores)}
@@ -246,8 +257,8 @@ class WordVectors(KeyedVectorsAPI):
         ][:topn]
 
     def _query(
-        self, positive: Term | Iterable[Term] | None, negative: Term | Iterable[Term] | None
-    ) -> tuple[np.ndarray, list[int]]:
+        self, positive: Term | Iterable[Query] | None, negative: Term | Iterable[Query] | None
+    ) -> tuple[NDArray[np.float32], list[int]]:
         """(unit query vector, rows of the query words) for :meth:`most_similar`.
 
         Each term is scaled to unit length and weighted +1 (positive) or -1
@@ -262,7 +273,7 @@ class WordVectors(KeyedVectorsAPI):
             raise ValueError("most_similar needs at least one positive or negative word")
         for term, weight in terms:
             if _is_weighted(term):
-                term, weight = term  # type: ignore[misc]
+                term, weight = term
                 if not np.isfinite(weight):
                     raise ValueError(f"the weight of {term!r} must be finite, got {weight!r}")
             unit, index = self._unit(term)
@@ -274,28 +285,56 @@ class WordVectors(KeyedVectorsAPI):
     @overload
     def most_similar(
         self,
-        positive: Term | Iterable[Term] | None = ...,
-        negative: Term | Iterable[Term] | None = ...,
+        positive: Term | Iterable[Query] | None = ...,
+        negative: Term | Iterable[Query] | None = ...,
         topn: int = ...,
         restrict_vocab: int | None = ...,
         *,
-        indexer: object | None = ...,
+        indexer: Indexer | None = ...,
     ) -> list[tuple[str, float]]: ...
 
     @overload
     def most_similar(
         self,
-        positive: Term | Iterable[Term] | None,
-        negative: Term | Iterable[Term] | None,
+        positive: Term | Iterable[Query] | None = ...,
+        negative: Term | Iterable[Query] | None = ...,
+        *,
+        topn: None,
+        restrict_vocab: int | None = ...,
+        indexer: Indexer | None = ...,
+    ) -> NDArray[np.float32]: ...
+
+    @overload
+    def most_similar(
+        self,
+        positive: Term | Iterable[Query] | None,
+        negative: Term | Iterable[Query] | None,
         topn: None,
         restrict_vocab: int | None = ...,
         *,
-        indexer: object | None = ...,
-    ) -> np.ndarray: ...
+        indexer: Indexer | None = ...,
+    ) -> NDArray[np.float32]: ...
+
+    @overload
+    def most_similar(
+        self,
+        positive: Term | Iterable[Query] | None = ...,
+        negative: Term | Iterable[Query] | None = ...,
+        topn: int | None = ...,
+        restrict_vocab: int | None = ...,
+        *,
+        indexer: Indexer | None = ...,
+    ) -> list[tuple[str, float]] | NDArray[np.float32]: ...
 
     def most_similar(
-        self, positive=None, negative=None, topn=10, restrict_vocab=None, *, indexer=None
-    ):
+        self,
+        positive: Term | Iterable[Query] | None = None,
+        negative: Term | Iterable[Query] | None = None,
+        topn: int | None = 10,
+        restrict_vocab: int | None = None,
+        *,
+        indexer: Indexer | None = None,
+    ) -> list[tuple[str, float]] | NDArray[np.float32]:
         """Words closest by cosine to the mean of the positive terms minus the negative ones.
 
         Terms are words, vectors (length ``dim``) or ``(term, weight)`` tuples,
@@ -316,14 +355,14 @@ class WordVectors(KeyedVectorsAPI):
         stop = self._restrict(restrict_vocab)
         query, exclude = self._query(positive, negative)
         if indexer is not None and topn is not None:
-            return indexer.most_similar(query, topn)  # type: ignore[attr-defined]
+            return indexer.most_similar(query, topn)
         scores = self._cosines(query, stop)
         if topn is None:
             return scores
         return self._top(scores, topn, exclude)
 
     def most_similar_to_vector(
-        self, vector: np.ndarray, topn: int = 10, restrict_vocab: int | None = None
+        self, vector: ArrayLike, topn: int = 10, restrict_vocab: int | None = None
     ) -> list[tuple[str, float]]:
         """The ``topn`` words closest by cosine to ``vector`` (dim,), as (word, cosine)."""
         topn = self._check_topn(topn)
@@ -332,7 +371,7 @@ class WordVectors(KeyedVectorsAPI):
         return self._top(self._cosines(unit, stop), topn)
 
     def most_similar_to_vectors(
-        self, vectors: np.ndarray, topn: int = 10, restrict_vocab: int | None = None
+        self, vectors: ArrayLike, topn: int = 10, restrict_vocab: int | None = None
     ) -> list[list[tuple[str, float]]]:
         """:meth:`most_similar_to_vector` for each row of ``vectors`` (m, dim).
 
@@ -362,15 +401,17 @@ class WordVectors(KeyedVectorsAPI):
 
     def doesnt_match(self, words: Sequence[str]) -> str:
         """The word of ``words`` least similar to the mean of their unit vectors."""
-        words = self._terms(words)  # type: ignore[assignment]
-        if not words:
+        terms = self._terms(words)
+        if not terms:
             raise ValueError("doesnt_match needs at least one word")
-        for word in words:
+        names: list[str] = []
+        for word in terms:
             if not isinstance(word, str):
                 raise TypeError(f"doesnt_match takes words, got {type(word).__name__}")
-        units = np.stack([self._unit(w)[0] for w in words])
+            names.append(word)
+        units = np.stack([self._unit(w)[0] for w in names])
         centre = unit_rows(units.mean(axis=0)[None, :])[0]
-        return words[int(np.argmin(units @ centre))]  # type: ignore[return-value]
+        return names[int(np.argmin(units @ centre))]
 
     @overload
     def analogy(
@@ -394,7 +435,15 @@ class WordVectors(KeyedVectorsAPI):
         restrict_vocab: int | None = ...,
     ) -> list[tuple[str, float]]: ...
 
-    def analogy(self, a, b, c, topn=None, method="3cosadd", restrict_vocab=None):
+    def analogy(
+        self,
+        a: Term,
+        b: Term,
+        c: Term,
+        topn: int | None = None,
+        method: str = "3cosadd",
+        restrict_vocab: int | None = None,
+    ) -> str | list[tuple[str, float]]:
         """Solve a : b :: c : ?, e.g. ``analogy("man", "king", "woman")`` -> ``"queen"``.
 
         ``method="3cosadd"`` ranks words d by cos(d, b - a + c) (all unit
@@ -517,7 +566,7 @@ class WordVectors(KeyedVectorsAPI):
         )
 
 
-def _is_weighted(term: object) -> bool:
+def _is_weighted(term: object) -> TypeIs[tuple[Term, float]]:
     """Whether a query term is a ``(word or vector, weight)`` tuple (gensim's weighted term)."""
     return (
         isinstance(term, tuple)

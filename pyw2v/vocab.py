@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 import numpy as np
+from numpy.typing import NDArray
 
 from pyw2v import _core
 from pyw2v.corpus import Corpus, open_source
@@ -56,7 +57,7 @@ class Vocabulary:
     """
 
     words: list[str]
-    counts: np.ndarray
+    counts: NDArray[np.int64]
     index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -87,7 +88,7 @@ class Vocabulary:
         return self is other or (self.words == other.words
                                  and np.array_equal(self.counts, other.counts))
 
-    __hash__ = None   # mutable-array contents: not hashable
+    __hash__ = None  # type: ignore[assignment]  # mutable-array contents: not hashable
 
     def save(self, path: PathLike, *, overwrite: bool = False) -> None:
         """Write word2vec.c's -save-vocab file: ``word count`` lines in this order.
@@ -154,21 +155,24 @@ class Vocabulary:
         """Number of in-vocabulary tokens in the corpus (one epoch)."""
         return int(self.counts.sum())
 
-    def keep_probabilities(self, sample: float) -> np.ndarray:
+    def keep_probabilities(self, sample: float) -> NDArray[np.float64]:
         """word2vec.c's subsampling: keep a token of w with probability
         min(1, (sqrt(f_w / (s N)) + 1) (s N) / f_w); all ones when sample == 0."""
         if sample <= 0:
             return np.ones(len(self), dtype=np.float64)
         threshold = sample * self.total_words
         ratio = self.counts / threshold
-        return np.minimum(1.0, (np.sqrt(ratio) + 1.0) / ratio)
+        keep: NDArray[np.float64] = np.minimum(1.0, (np.sqrt(ratio) + 1.0) / ratio)
+        return keep
 
-    def noise_distribution(self, power: float = 0.75) -> np.ndarray:
+    def noise_distribution(self, power: float = 0.75) -> NDArray[np.float64]:
         """P_n(w) proportional to count(w) ** power, float64, sums to 1."""
         weights = self.counts.astype(np.float64) ** power
-        return weights / weights.sum()
+        distribution: NDArray[np.float64] = weights / weights.sum()
+        return distribution
 
-    def noise_alias_table(self, power: float = 0.75) -> tuple[np.ndarray, np.ndarray]:
+    def noise_alias_table(self, power: float = 0.75
+                          ) -> tuple[NDArray[np.float64], NDArray[np.int32]]:
         """Alias table (prob float64, alias int32) for O(1) draws from the noise
         distribution count ** power (training's ns_exponent)."""
         with np.errstate(over="ignore", under="ignore"):
@@ -179,7 +183,7 @@ class Vocabulary:
                              "vanish for this vocabulary; use an exponent nearer 0")
         return _core.build_alias_table(weights)
 
-    def huffman_tree(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def huffman_tree(self) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.uint8]]:
         """Hierarchical softmax's Huffman tree over the counts, as flat arrays:
         (path_starts int64 (n+1,), path_nodes int32, path_codes uint8). Word i's
         path from the root is path_nodes[path_starts[i]:path_starts[i + 1]], inner
