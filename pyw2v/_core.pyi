@@ -25,7 +25,7 @@ def checked_lock_factors(lock_factors: object, n_words: int) -> NDArray[np.float
 def thread_seeds(seed: int, call: int, threads: int) -> list[int]: ...
 
 class Trainer:
-    """One training call's compiled state; see the class docstring in _core.pyx."""
+    """One training call's compiled state; see the class docstring in _core_impl.pxi."""
 
     def __init__(
         self,

@@ -29,7 +29,7 @@
 # * Output layers (`_predict`): negative sampling (U), hierarchical softmax (the
 #   inner-node rows of a Huffman tree, a matrix of their own) or both on the same
 #   input, as word2vec.c's -hs 1 -negative K; or the full softmax over every row
-#   of U. All steps share one signature (see _core.pxd).
+#   of U. All steps share one signature (see _core_types.pxi).
 #
 # Order of random draws (pyw2v.reference.train_reference replays it exactly)
 # ----------------------------------------------------------------------------
