@@ -97,3 +97,18 @@ def test_the_baseline_uses_no_avx_registers_and_avx2_no_avx512_ones():
     baseline, avx2 = _disassembly("baseline"), _disassembly("avx2")
     assert "%ymm" not in baseline and "%zmm" not in baseline
     assert "%ymm" in avx2 and "%zmm" not in avx2 and "{%k" not in avx2
+
+
+def test_the_simd_paths_benchmark_prints_a_row_per_path(tmp_path):
+    from pyw2v.synthetic import make_corpus
+
+    corpus = tmp_path / "tiny.txt"
+    make_corpus(n_sentences=300, seed=0).write_text(corpus)
+    script = os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks",
+                          "simd_paths.py")
+    out = subprocess.run([sys.executable, script, "--corpus", str(corpus), "--lines", "300",
+                          "--dim", "8", "--repeats", "1"], capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    rows = [line.split("|")[1].strip() for line in out.splitlines() if line.startswith("| ")]
+    assert rows == ["path", *pyw2v.simd_levels()]
+    assert "| baseline | " in out and "(1.00x)" in out
