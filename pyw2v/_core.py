@@ -15,7 +15,7 @@ die on an illegal instruction.
 from __future__ import annotations
 
 import importlib
-import importlib.util
+import importlib.machinery
 import os
 
 from pyw2v import _core_baseline
@@ -26,8 +26,11 @@ ENV_VARIABLE = "PYW2V_SIMD"
 
 
 def _built(path: str) -> bool:
-    """True when this install has the module of `path` (a compiler may have lacked one)."""
-    return importlib.util.find_spec(f"pyw2v._core_{path}") is not None
+    """True when this package's directory has the module of `path` (a compiler may have
+    lacked one). Only that directory counts: an editable install's finder could otherwise
+    hand out another tree's build."""
+    here = [os.path.dirname(os.path.abspath(__file__))]
+    return importlib.machinery.PathFinder.find_spec(f"pyw2v._core_{path}", here) is not None
 
 
 def runnable_paths() -> tuple[str, ...]:

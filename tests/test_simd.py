@@ -112,3 +112,11 @@ def test_the_simd_paths_benchmark_prints_a_row_per_path(tmp_path):
     rows = [line.split("|")[1].strip() for line in out.splitlines() if line.startswith("| ")]
     assert rows == ["path", *pyw2v.simd_levels()]
     assert "| baseline | " in out and "(1.00x)" in out
+
+
+def test_only_builds_beside_the_dispatcher_count(monkeypatch, tmp_path):
+    """A path module found elsewhere (another tree, via an editable install's finder)
+    is not this install's: it could be a different build of the core."""
+    assert all(_core._built(path) for path in pyw2v.simd_levels())
+    monkeypatch.setattr(_core, "__file__", str(tmp_path / "_core.py"))
+    assert not any(_core._built(path) for path in _core.PATHS)
