@@ -1,34 +1,62 @@
-"""Build the compiled core: Cython + OpenMP, -O3.
+"""Build the compiled core: Cython + OpenMP, -O3, one core per instruction-set path.
 
-OpenMP is probed by compiling a tiny program; without it the extension is built
-single-threaded and `pyw2v.openmp_enabled()` reports False.
+The core (pyw2v/_core_impl.pxi) is compiled once per path into its own module,
+pyw2v._core_<path>; pyw2v._core picks the best one the CPU runs, at import. On
+x86-64 the paths are baseline (any x86-64), avx2 (x86-64-v3) and avx512
+(x86-64-v4); elsewhere only the baseline (on aarch64 it includes NEON). So one
+build, or one wheel, runs on any CPU of its architecture at that CPU's speed.
+
+OpenMP is probed by compiling a tiny program; without it every path is built
+single-threaded and `pyw2v.openmp_enabled()` reports False. The probes use the
+compiler and flags the build uses: CC (may be several words, "ccache gcc"),
+CFLAGS and LDFLAGS.
 
 Environment knobs:
-  PYW2V_PORTABLE=1   do not add -march=native (for wheels meant for other machines)
   PYW2V_NO_OPENMP=1  build without OpenMP even if the compiler has it
+  PYW2V_PORTABLE=1   accepted for old build scripts; every build is portable now
 """
 import os
+import shlex
 import subprocess
+import sysconfig
 import tempfile
-
-import numpy
-from Cython.Build import cythonize
-from setuptools import Extension, setup
 
 _OPENMP_PROBE = r"""
 #include <omp.h>
 int main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }
 """
+_EMPTY_PROBE = "int main(void) { return 0; }"
+_X86_64_PROBE = """
+#ifndef __x86_64__
+#error not an x86-64 target
+#endif
+int main(void) { return 0; }
+"""
+
+#: path -> candidate flag sets, the first the compiler accepts is used.
+X86_PATHS = {
+    "baseline": [["-march=x86-64", "-mtune=generic"]],
+    "avx2": [["-march=x86-64-v3", "-mtune=generic"],
+             ["-mavx2", "-mfma", "-mbmi", "-mbmi2", "-mf16c", "-mlzcnt", "-mmovbe"]],
+    "avx512": [["-march=x86-64-v4", "-mtune=generic"],
+               ["-march=skylake-avx512", "-mtune=generic"]],
+}
+
+
+def _compiler():
+    """The C compiler command as a list of words: CC, else the one Python was built with."""
+    return shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
 
 
 def _compiler_accepts(flags, source=_OPENMP_PROBE):
-    """True when the C compiler builds and links `source` with `flags`."""
-    cc = os.environ.get("CC", "cc")
+    """True when the C compiler builds and links `source` with CFLAGS, `flags` and LDFLAGS."""
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "probe.c")
         with open(src, "w") as fh:
             fh.write(source)
-        cmd = [cc, src, "-o", os.path.join(tmp, "probe"), *flags]
+        cmd = [*_compiler(), *shlex.split(os.environ.get("CFLAGS", "")), src,
+               "-o", os.path.join(tmp, "probe"), *flags,
+               *shlex.split(os.environ.get("LDFLAGS", ""))]
         try:
             done = subprocess.run(cmd, capture_output=True, timeout=60)
         except (OSError, subprocess.TimeoutExpired):
@@ -36,47 +64,69 @@ def _compiler_accepts(flags, source=_OPENMP_PROBE):
         return done.returncode == 0
 
 
-def _build_flags():
-    compile_args = ["-O3", "-fno-math-errno", "-fno-trapping-math"]
-    link_args = []
-    macros = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
-    if not os.environ.get("PYW2V_PORTABLE") and _compiler_accepts(
-        ["-march=native"], "int main(void) { return 0; }"
-    ):
-        compile_args.append("-march=native")
+def simd_paths():
+    """{path: compiler flags} for each path this compiler can build for its target."""
+    if not _compiler_accepts([], _X86_64_PROBE):
+        return {"baseline": []}
+    paths = {}
+    for path, candidates in X86_PATHS.items():
+        usable = [flags for flags in candidates if _compiler_accepts(flags, _EMPTY_PROBE)]
+        if usable:
+            paths[path] = usable[0]
+        else:
+            print(f"pyw2v: the compiler cannot build the {path} path; skipping it")
+    return paths
+
+
+def openmp_flags():
+    """(compile, link) flags for OpenMP, or empty lists (with a notice) without it."""
     if not os.environ.get("PYW2V_NO_OPENMP") and _compiler_accepts(["-fopenmp"]):
-        compile_args.append("-fopenmp")
-        link_args.append("-fopenmp")
-    else:
-        print("pyw2v: building WITHOUT OpenMP (training will be single-threaded)")
-    return compile_args, link_args, macros
+        return ["-fopenmp"], ["-fopenmp"]
+    print("pyw2v: building WITHOUT OpenMP (training will be single-threaded)")
+    return [], []
 
 
-compile_args, link_args, macros = _build_flags()
-extensions = [
-    Extension(
-        name,
-        [f"pyw2v/{name.split('.')[-1]}.pyx"],
-        include_dirs=[numpy.get_include(), "pyw2v"],
-        extra_compile_args=compile_args,
-        extra_link_args=link_args,
-        define_macros=macros,
-        depends=depends,   # rebuild when a header or the .pxd changes
-    )
-    for name, depends in (("pyw2v._core", ["pyw2v/_core.pxd", "pyw2v/_kernels.h"]),
-                          ("pyw2v._text", ["pyw2v/_text.h"]),
-                          ("pyw2v._phrases", []))
-]
+def extensions():
+    """One core module per SIMD path, plus the tokenizer and the phrase counter."""
+    import numpy
+    from setuptools import Extension
 
-setup(
-    ext_modules=cythonize(
-        extensions,
-        compiler_directives={
-            "language_level": "3",
-            "boundscheck": False,
-            "wraparound": False,
-            "cdivision": True,
-            "initializedcheck": False,
-        },
-    )
-)
+    compile_args = ["-O3", "-fno-math-errno", "-fno-trapping-math"]
+    omp_compile, omp_link = openmp_flags()
+    modules = [(f"pyw2v._core_{path}", flags, ["pyw2v/_core_impl.pxi", "pyw2v/_core_types.pxi",
+                                                "pyw2v/_kernels.h", "pyw2v/_cpu.h"])
+               for path, flags in simd_paths().items()]
+    modules += [("pyw2v._text", [], ["pyw2v/_text.h"]), ("pyw2v._phrases", [], [])]
+    return [
+        Extension(name, [f"pyw2v/{name.split('.')[-1]}.pyx"],
+                  include_dirs=[numpy.get_include(), "pyw2v"],
+                  extra_compile_args=compile_args + flags + omp_compile,
+                  extra_link_args=omp_link,
+                  define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                  depends=depends)   # rebuild when a header or an include changes
+        for name, flags, depends in modules
+    ]
+
+
+def main():
+    from Cython.Build import cythonize
+    from setuptools import setup
+    from setuptools.command.build_ext import build_ext
+
+    class ParallelBuildExt(build_ext):
+        """Compiles the extensions in parallel (the core is built three times)."""
+
+        def finalize_options(self):
+            super().finalize_options()
+            if not self.parallel:
+                self.parallel = os.cpu_count() or 1
+
+    directives = {"language_level": "3", "boundscheck": False, "wraparound": False,
+                  "cdivision": True, "initializedcheck": False}
+    setup(ext_modules=cythonize(extensions(), compiler_directives=directives,
+                                nthreads=os.cpu_count() or 1),
+          cmdclass={"build_ext": ParallelBuildExt})
+
+
+if __name__ == "__main__":
+    main()

@@ -19,6 +19,18 @@ def openmp_enabled() -> bool:
     return _core.openmp_enabled()
 
 
+def simd_level() -> str:
+    """The instruction-set path the compiled core runs: "avx512", "avx2" or "baseline".
+
+    Chosen at import as the best this CPU runs; PYW2V_SIMD forces a lower one."""
+    return _core.SIMD_PATH
+
+
+def simd_levels() -> tuple[str, ...]:
+    """The paths this machine can run (CPU, OS and this install), lowest first."""
+    return _core.runnable_paths()
+
+
 if not openmp_enabled():
     import warnings
 
@@ -28,4 +40,4 @@ if not openmp_enabled():
 __all__ = ["AnalogyResult", "Callback", "EncodedCorpus", "FormatError", "LineStream", "ParameterError",
            "Phrases", "Progress", "StopTraining", "TrainingParams", "Vocabulary", "WordPairsResult",
            "WordVectors", "Word2Vec", "__version__", "build_vocabulary", "encode", "load_model",
-           "load_word2vec", "openmp_enabled", "train"]
+           "load_word2vec", "openmp_enabled", "simd_level", "simd_levels", "train"]

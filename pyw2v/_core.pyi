@@ -1,4 +1,5 @@
-"""Typed view of the compiled core (pyw2v/_core.pyx); C-level declarations are in _core.pxd."""
+"""Typed view of the compiled core: pyw2v/_core.py re-exports the names of the build it
+picks (pyw2v/_core_<path>.pyx, which include _core_impl.pxi; C types in _core_types.pxi)."""
 from typing import Literal
 
 import numpy as np
@@ -13,12 +14,19 @@ KERNELS: tuple[Literal["pair"], Literal["window"], Literal["batch"]]
 # Stub-only alias (not a runtime name): build_huffman's arrays.
 _Huffman = tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.uint8]]
 
+PATHS: tuple[str, ...]
+ENV_VARIABLE: str
+SIMD_PATH: str
+
+def runnable_paths() -> tuple[str, ...]: ...
 def openmp_enabled() -> bool: ...
+def compiled_path() -> str: ...
+def cpu_paths() -> tuple[str, ...]: ...
 def checked_lock_factors(lock_factors: ArrayLike | None, n_words: int) -> NDArray[np.float32] | None: ...
 def thread_seeds(seed: int, call: int, threads: int) -> list[int]: ...
 
 class Trainer:
-    """One training call's compiled state; see the class docstring in _core.pyx."""
+    """One training call's compiled state; see the class docstring in _core_impl.pxi."""
 
     # Cython's __cinit__ is the type's __new__: the arguments go there.
     def __new__(

@@ -6,6 +6,7 @@ a function, so a test calls e.g. ``random_matrices(seed, (12, 7), (12, 7))``.
 """
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import subprocess
@@ -15,6 +16,7 @@ from contextlib import redirect_stderr, redirect_stdout
 import numpy as np
 import pytest
 
+import pyw2v
 from pyw2v import reference
 from pyw2v.synthetic import make_corpus
 
@@ -40,6 +42,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+# ---------------------------------------------------------------- SIMD paths
+
+@pytest.fixture(params=pyw2v.simd_levels())
+def simd_core(request, monkeypatch):
+    """Each compiled-core path this machine runs, in turn (the test id names it): its module
+    replaces `_core` in the test's module and in the modules training calls it from, so
+    direct calls and training both run on that path."""
+    module = importlib.import_module(f"pyw2v._core_{request.param}")
+    for user in (request.module, pyw2v.model, pyw2v.vocab):
+        monkeypatch.setattr(user, "_core", module, raising=False)
+    return module
 
 
 # ---------------------------------------------------------------- corpora

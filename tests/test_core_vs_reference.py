@@ -1,6 +1,6 @@
 """The compiled core agrees with pyw2v.reference: every step function, the samplers, the
 random streams and whole one-thread epochs, over (model, kernel, loss); and the Trainer's
-checks."""
+checks. Every test runs on each SIMD path this machine supports (conftest's simd_core)."""
 import numpy as np
 import pytest
 
@@ -10,6 +10,7 @@ from pyw2v import _core, reference
 N_WORDS, DIM = 12, 7
 COUNTS = np.array([60, 41, 30, 30, 22, 15, 11, 9, 6, 3, 2, 1], dtype=np.int64)
 TREE = _core.build_huffman(COUNTS)
+pytestmark = pytest.mark.usefixtures("simd_core")
 
 
 SHAPES = ((N_WORDS, DIM), (N_WORDS, DIM), (N_WORDS - 1, DIM))  # V, U, the Huffman node rows

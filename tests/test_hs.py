@@ -70,6 +70,7 @@ def test_huffman_tree_is_an_optimal_prefix_code_over_inner_nodes(name):
     assert (np.diff(lengths[order]) >= 0).all()
 
 
+@pytest.mark.usefixtures("simd_core")
 @pytest.mark.parametrize("name", COUNT_CASES)
 def test_huffman_tree_is_the_reference_twin_bit_for_bit(name):
     counts = COUNT_CASES[name].astype(np.int64)
@@ -206,6 +207,7 @@ def test_two_threads_learn_planted_analogies_with_full_softmax(model_name, kwarg
     assert analogy_accuracy(model, small.analogies) >= floor
 
 
+@pytest.mark.usefixtures("simd_core")
 def test_one_thread_hs_runs_are_bit_identical(planted):
     kwargs = dict(hs=True, negative=2, dim=16, epochs=1, threads=1, seed=5)
     first = pyw2v.train(planted.sentences[:3000], **kwargs)
@@ -252,6 +254,7 @@ def test_hs_needs_two_words():
 # --- saved models -----------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("simd_core")
 @pytest.mark.parametrize("mmap", [False, True])
 def test_hs_training_resumes_after_loading_exactly_as_without_saving(planted, tmp_path, mmap):
     sentences = planted.sentences[:1500]

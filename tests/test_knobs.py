@@ -15,6 +15,7 @@ from pyw2v.cli import main
 N_WORDS, DIM = 12, 7
 COUNTS = np.array([60, 41, 30, 30, 22, 15, 11, 9, 6, 3, 2, 1], dtype=np.int64)
 TREE = _core.build_huffman(COUNTS)
+pytestmark = pytest.mark.usefixtures("simd_core")   # every test, on each SIMD path
 SHAPES = ((N_WORDS, DIM), (N_WORDS, DIM), (N_WORDS - 1, DIM))
 #: Mixed factors: 0 (frozen), 0.5, 1 and one above 1; rows 2 and 4 are frozen.
 LOCKS = np.array([1, 0.5, 0, 1, 0, 0.5, 1, 2, 0.5, 1, 0, 1], dtype=np.float32)

@@ -7,12 +7,12 @@ ASan), so it is marked slow and runs only when asked for:
 
 What it does, by hand:
 
-    cp pyw2v/*.py pyw2v/*.pyx pyw2v/*.h pyw2v/*.pyi $TMP/pyw2v/
+    cp pyw2v/*.py pyw2v/*.pyx pyw2v/*.pxi pyw2v/*.h pyw2v/*.pyi $TMP/pyw2v/
     cython -3 -X boundscheck=False -X wraparound=False -X cdivision=True \\
-        -X initializedcheck=False $TMP/pyw2v/_core.pyx         # (and _text.pyx)
+        -X initializedcheck=False $TMP/pyw2v/_core_baseline.pyx   # (and _text.pyx)
     gcc -shared -fPIC -O1 -g -fsanitize=address -fno-omit-frame-pointer -fopenmp \\
         -march=native -I<python include> -I<numpy include> -I$TMP/pyw2v \\
-        $TMP/pyw2v/_core.c -o $TMP/pyw2v/_core$(python3-config --extension-suffix)
+        $TMP/pyw2v/_core_baseline.c -o $TMP/pyw2v/_core_baseline$(python3-config --extension-suffix)
     LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \\
         PYTHONPATH=$TMP python train_script.py
 
@@ -50,8 +50,9 @@ TRAIN = textwrap.dedent("""
     import numpy as np
     root, tmp = sys.argv[1], sys.argv[2]
     import pyw2v
-    from pyw2v import _core, _text, corpus
-    assert _core.__file__.startswith(root) and _text.__file__.startswith(root), _core.__file__
+    from pyw2v import _core, _core_baseline, _text, corpus
+    assert _core_baseline.__file__.startswith(root) and _text.__file__.startswith(root)
+    assert pyw2v.simd_level() == "baseline"   # the only path built here
     warnings.simplefilter("ignore", UnicodeWarning)
 
     # A tiny vocabulary (Hogwild collisions on every update), lines far longer than
@@ -120,7 +121,7 @@ def _build(package: str) -> None:
     """Cython-translate and compile both extensions with -fsanitize=address."""
     include = [sysconfig.get_paths()["include"], np.get_include(), package]
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
-    for name in ("_core", "_text"):
+    for name in ("_core_baseline", "_text"):
         source = os.path.join(package, f"{name}.pyx")
         translate = [sys.executable, "-m", "cython", "-3", source, "-o",
                      os.path.join(package, f"{name}.c"), "-I", package]
@@ -147,7 +148,7 @@ def test_training_is_clean_under_address_sanitizer(tmp_path):
     package = root / "pyw2v"
     package.mkdir(parents=True)
     for name in os.listdir(os.path.join(ROOT, "pyw2v")):
-        if name.endswith((".py", ".pyx", ".pxd", ".h", ".pyi")):
+        if name.endswith((".py", ".pyx", ".pxd", ".pxi", ".h", ".pyi")):
             shutil.copy(os.path.join(ROOT, "pyw2v", name), package / name)
     _build(str(package))
     built = time.perf_counter()

@@ -1,12 +1,12 @@
-# The compiled core's C-level interface: what a training run holds, and the step
-# functions. Every step shares one convention,
+# The compiled core's C-level types: what a training run holds. Included by
+# _core_impl.pxi (a .pxd would bind them to one module name, and the core is
+# compiled once per instruction-set path). Every step function shares one convention,
 #     step(const Model *m, Scratch *s, <input>, const int32_t *targets, double alpha) -> loss
 # (the pair step also takes its center row's lock factor)
 # where <input> is a vector x (output layers), or the input words (kernel steps: the
 # center's row of V for a pair, the context ids for a window), targets[0]
 # is the predicted word and targets[1..negative] its negatives (-1: skipped); the
 # step moves the rows in place and returns its loss J.
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 
 
 cdef enum Kernel:
@@ -92,26 +92,3 @@ cdef struct Tally:
     double loss
     double predictions
     double alpha                         # the learning rate in use
-
-
-# Output layers: input vector x predicts targets[0]; they add -alpha dJ/dx to s.neu1e
-# (_negative_sampling_step and _predict first reset it).
-cdef double _negative_sampling_step(const Model *m, Scratch *s, const float *x,
-                                    const int32_t *targets, double alpha) noexcept nogil
-cdef double _hs_step(const Model *m, Scratch *s, const float *x, const int32_t *targets,
-                     double alpha) noexcept nogil
-cdef double _softmax_step(const Model *m, Scratch *s, const float *x,
-                          const int32_t *targets, double alpha) noexcept nogil
-cdef double _predict(const Model *m, Scratch *s, const float *x, const int32_t *targets,
-                     double alpha) noexcept nogil
-
-# Kernel steps: one prediction (pair) or one window (CBOW, batch), applied to V too.
-cdef double _pair_step(const Model *m, Scratch *s, float *center_row,
-                       const int32_t *targets, double alpha, float lock) noexcept nogil
-cdef double _cbow_step(const Model *m, Scratch *s, const int32_t *context, int n_context,
-                       const int32_t *targets, double alpha) noexcept nogil
-cdef double _batch_step(const Model *m, Scratch *s, const int32_t *context, int n_context,
-                        const int32_t *targets, double alpha) noexcept nogil
-
-cdef int _scratch_init(Scratch *s, const Model *m, int max_context) noexcept nogil
-cdef void _scratch_free(Scratch *s) noexcept nogil

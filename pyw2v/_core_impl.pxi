@@ -1,48 +1,48 @@
-# cython: language_level=3, cdivision=True
-"""Compiled word2vec kernels: skip-gram and CBOW with negative sampling,
-hierarchical softmax or the full softmax.
+# The compiled core (every SIMD path's module includes this file; see pyw2v/_core.py).
+# Compiled word2vec kernels: skip-gram and CBOW with negative sampling,
+# hierarchical softmax or the full softmax.
+#
+# Shape of the code
+# -----------------
+# * `Trainer`, built once per `train()` call, owns the configuration (a `Model`:
+#   matrices, samplers, output layers), one `ThreadSlot` per thread (RNG state and
+#   published counts, one cache line each, so threads never write the same line)
+#   and one `Scratch` per thread. `Trainer.train_chunk` trains on one encoded chunk
+#   (token ids + sentence starts): the sentences are split into one contiguous
+#   range per thread and each thread runs `_train_range` inside an OpenMP `prange`,
+#   without the GIL, updating the shared matrices V (center_vectors) and U
+#   (outside_vectors) with no locks (Hogwild). Python polls the slots' sums
+#   (`words_done`, `loss`, ...) from another thread to draw progress, and calls
+#   `request_stop()` to interrupt.
+# * `_train_range` is a short driver: `_subsample` a sentence, `_publish` counts
+#   every PUBLISH_INTERVAL words (refreshing the learning rate), then run the
+#   kernel's loop over the kept words: `_pair_loop` (skip-gram pair kernel) or
+#   `_window_loop` (CBOW's window kernel, the skip-gram batch kernel).
+# * Each prediction (a skip-gram pair or a CBOW window) is one simultaneous SGD
+#   step, as docs/math.md §4 and §7 define it: all K+1 scores are computed from
+#   the vectors before the step, so a negative drawn twice gets twice the update.
+#   The pair kernel's center row predicts the outside word (docs/math.md §6's
+#   orientation); CBOW's context mean predicts the center word. The skip-gram
+#   batch kernel (`_batch_step`) makes one simultaneous step per window instead:
+#   every context row predicts the center against one shared set of negatives
+#   (word2vec.c's orientation), as small dense matrix products.
+# * Output layers (`_predict`): negative sampling (U), hierarchical softmax (the
+#   inner-node rows of a Huffman tree, a matrix of their own) or both on the same
+#   input, as word2vec.c's -hs 1 -negative K; or the full softmax over every row
+#   of U. All steps share one signature (see _core_types.pxi).
+#
+# Order of random draws (pyw2v.reference.train_reference replays it exactly)
+# ----------------------------------------------------------------------------
+# Thread t of a Trainer's call k starts from `thread_seeds(seed, k, threads)[t]`.
+# For each sentence: one uniform per token whose keep-probability is < 1, in token
+# order (subsampling). Then for each kept position: one draw for the window
+# shrink (none when shrink_windows is off), followed by K negative draws per
+# prediction (skip-gram pair kernel: per context position, left to right; CBOW and
+# the skip-gram batch kernel: once per window with a non-empty context). A negative
+# equal to the positive word is skipped, as in word2vec.c. Hierarchical and full
+# softmax draw nothing, so with negative = 0 only the subsampling and window draws
+# remain.
 
-Shape of the code
------------------
-* `Trainer`, built once per `train()` call, owns the configuration (a `Model`:
-  matrices, samplers, output layers), one `ThreadSlot` per thread (RNG state and
-  published counts, one cache line each, so threads never write the same line)
-  and one `Scratch` per thread. `Trainer.train_chunk` trains on one encoded chunk
-  (token ids + sentence starts): the sentences are split into one contiguous
-  range per thread and each thread runs `_train_range` inside an OpenMP `prange`,
-  without the GIL, updating the shared matrices V (center_vectors) and U
-  (outside_vectors) with no locks (Hogwild). Python polls the slots' sums
-  (`words_done`, `loss`, ...) from another thread to draw progress, and calls
-  `request_stop()` to interrupt.
-* `_train_range` is a short driver: `_subsample` a sentence, `_publish` counts
-  every PUBLISH_INTERVAL words (refreshing the learning rate), then run the
-  kernel's loop over the kept words: `_pair_loop` (skip-gram pair kernel) or
-  `_window_loop` (CBOW's window kernel, the skip-gram batch kernel).
-* Each prediction (a skip-gram pair or a CBOW window) is one simultaneous SGD
-  step, as docs/math.md §4 and §7 define it: all K+1 scores are computed from
-  the vectors before the step, so a negative drawn twice gets twice the update.
-  The pair kernel's center row predicts the outside word (docs/math.md §6's
-  orientation); CBOW's context mean predicts the center word. The skip-gram
-  batch kernel (`_batch_step`) makes one simultaneous step per window instead:
-  every context row predicts the center against one shared set of negatives
-  (word2vec.c's orientation), as small dense matrix products.
-* Output layers (`_predict`): negative sampling (U), hierarchical softmax (the
-  inner-node rows of a Huffman tree, a matrix of their own) or both on the same
-  input, as word2vec.c's -hs 1 -negative K; or the full softmax over every row
-  of U. All steps share one signature (see _core.pxd).
-
-Order of random draws (pyw2v.reference.train_reference replays it exactly)
-----------------------------------------------------------------------------
-Thread t of a Trainer's call k starts from `thread_seeds(seed, k, threads)[t]`.
-For each sentence: one uniform per token whose keep-probability is < 1, in token
-order (subsampling). Then for each kept position: one draw for the window
-shrink (none when shrink_windows is off), followed by K negative draws per
-prediction (skip-gram pair kernel: per context position, left to right; CBOW and
-the skip-gram batch kernel: once per window with a non-empty context). A negative
-equal to the positive word is skipped, as in word2vec.c. Hierarchical and full
-softmax draw nothing, so with negative = 0 only the subsampling and window draws
-remain.
-"""
 import numpy as np
 
 cimport cython
@@ -51,6 +51,14 @@ from libc.math cimport exp, isfinite, log, log1p
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memset
+
+include "_core_types.pxi"
+
+cdef extern from "_cpu.h":
+    int PYW2V_PATH_AVX2
+    int PYW2V_PATH_AVX512
+    int pyw2v_cpu_has(int path)
+    const char *pyw2v_compiled_path()
 
 cdef extern from "_kernels.h" nogil:
     int pyw2v_openmp_enabled()
@@ -107,6 +115,21 @@ _fill_tables()
 def openmp_enabled() -> bool:
     """True when the extension was compiled with OpenMP."""
     return bool(pyw2v_openmp_enabled())
+
+
+def compiled_path() -> str:
+    """The instruction-set path this module was compiled for ("baseline", "avx2", "avx512")."""
+    return pyw2v_compiled_path().decode()
+
+
+def cpu_paths() -> tuple:
+    """The paths this CPU and OS can run, lowest first (pyw2v._core picks from them)."""
+    found = ["baseline"]
+    if pyw2v_cpu_has(PYW2V_PATH_AVX2):
+        found.append("avx2")
+    if pyw2v_cpu_has(PYW2V_PATH_AVX512):
+        found.append("avx512")
+    return tuple(found)
 
 
 # ---------------------------------------------------------------- primitives
