@@ -108,6 +108,16 @@ def extensions():
     ]
 
 
+def remove_stale_single_core(package="pyw2v"):
+    """Delete a pre-dispatch in-place build of the core (pyw2v/_core.c and
+    _core.<abi>.so): an extension module beside pyw2v/_core.py would shadow it
+    on import, and the dispatcher with it."""
+    for name in os.listdir(package):
+        if name == "_core.c" or (name.startswith("_core.") and name.endswith((".so", ".pyd"))):
+            os.remove(os.path.join(package, name))
+            print(f"pyw2v: removed {package}/{name}, a build from before the per-path core")
+
+
 def main():
     from Cython.Build import cythonize
     from setuptools import setup
@@ -121,6 +131,7 @@ def main():
             if not self.parallel:
                 self.parallel = os.cpu_count() or 1
 
+    remove_stale_single_core()
     directives = {"language_level": "3", "boundscheck": False, "wraparound": False,
                   "cdivision": True, "initializedcheck": False}
     setup(ext_modules=cythonize(extensions(), compiler_directives=directives,

@@ -73,3 +73,16 @@ def test_no_openmp_is_honoured(setup_py, monkeypatch, capsys):
     monkeypatch.setenv("PYW2V_NO_OPENMP", "1")
     assert setup_py.openmp_flags() == ([], [])
     assert "WITHOUT OpenMP" in capsys.readouterr().out
+
+
+def test_a_pre_dispatch_core_build_is_removed(setup_py, tmp_path, capsys):
+    """An old in-place pyw2v/_core.<abi>.so would shadow pyw2v/_core.py on import."""
+    package = tmp_path / "pyw2v"
+    package.mkdir()
+    stale = ["_core.c", "_core.cpython-311-x86_64-linux-gnu.so"]
+    kept = ["_core.py", "_core.pyi", "_core_avx2.c", "_core_avx2.cpython-311-x86_64-linux-gnu.so"]
+    for name in stale + kept:
+        (package / name).write_text("")
+    setup_py.remove_stale_single_core(str(package))
+    assert sorted(p.name for p in package.iterdir()) == sorted(kept)
+    assert "_core.cpython-311-x86_64-linux-gnu.so" in capsys.readouterr().out
