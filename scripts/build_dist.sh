@@ -15,8 +15,8 @@ raw="$out/raw"
 rm -rf "$raw"
 mkdir -p "$raw"
 
-# Portable: a wheel runs on CPUs other than the builder's (no -march=native).
-PYW2V_PORTABLE=1 python -m build --outdir "$raw" .
+# Every build is portable: the core is compiled per SIMD path and chosen at import.
+python -m build --outdir "$raw" .
 mv "$raw"/pyw2v-*.tar.gz "$out"/
 
 wheel="$(ls "$raw"/pyw2v-*.whl)"
