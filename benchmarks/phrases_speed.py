@@ -10,6 +10,8 @@ reads the file itself, gensim reads token lists split in Python (the way its
 users feed it). Prints MB/s of learn+transform for each, the ratio, and the
 number of phrases each found.
 """
+from __future__ import annotations
+
 import argparse
 import os
 import tempfile

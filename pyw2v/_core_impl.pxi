@@ -762,9 +762,12 @@ def thread_seeds(uint64_t seed, uint64_t call, int threads) -> list:
 
 def _split_sentences(sentence_starts, int threads):
     """Boundaries splitting a chunk's sentences into `threads` runs of ~equal tokens."""
-    targets = np.linspace(0, sentence_starts[-1], threads + 1)
+    # wraparound is off module-wide (setup.py), so no [-1] on Python objects here or in the
+    # checks below: numpy >= 2.5 (Python >= 3.12) rejects the unwrapped -1, lists crash.
+    last = len(sentence_starts) - 1
+    targets = np.linspace(0, sentence_starts[last], threads + 1)
     bounds = np.searchsorted(sentence_starts, targets).astype(np.int64)
-    bounds[0], bounds[-1] = 0, len(sentence_starts) - 1
+    bounds[0], bounds[threads] = 0, last
     return np.maximum.accumulate(bounds)
 
 
@@ -994,7 +997,8 @@ cdef _set_update_options(Model *m, bint cbow_mean, bint shrink_windows, lock_fac
 
 def _check_chunk(tokens, starts, uint32_t vocab_size):
     """Refuse a chunk whose sentences or ids would take the loop out of its buffers."""
-    if starts.shape[0] < 1 or starts[0] != 0 or starts[-1] != tokens.shape[0]:
+    if starts.shape[0] < 1 or starts[0] != 0 \
+            or starts[starts.shape[0] - 1] != tokens.shape[0]:
         raise ValueError("sentence_starts must run from 0 to len(token_ids)")
     lengths = np.diff(starts)
     if lengths.shape[0] and (lengths.min() < 0 or lengths.max() > MAX_SENTENCE):
@@ -1132,7 +1136,7 @@ def _check_huffman(huffman, Py_ssize_t n_words):
             raise TypeError(f"huffman's {name} must be a 1-D {np.dtype(dtype)} array, as "
                             "build_huffman returns")
     if starts.shape[0] != n_words + 1 or starts[0] != 0 or (np.diff(starts) < 1).any() \
-            or starts[-1] != path.shape[0] or path.shape[0] != codes.shape[0]:
+            or starts[n_words] != path.shape[0] or path.shape[0] != codes.shape[0]:
         raise ValueError(f"huffman does not describe {n_words} words' paths; build it with "
                          "build_huffman(counts) for this vocabulary")
     if path.min() < 0 or path.max() > n_words - 2 or codes.max() > 1:

@@ -1,5 +1,7 @@
 """Layers: every module imports alone, pyw2v's internal imports form no cycle, and
 production code never imports the NumPy twin (pyw2v.reference)."""
+from __future__ import annotations
+
 import ast
 import pkgutil
 import subprocess
