@@ -227,7 +227,7 @@ def naive_softmax_loss_and_gradient(center_vec: ArrayLike, outside_idx: int,
     delta = softmax(scores)  # y_hat - y, built in place
     delta[o] -= 1.0
     grad_center_vec = delta @ outside_vectors  # = U^T (y_hat - y)
-    grad_outside_vectors = np.outer(delta, center_vec)
+    grad_outside_vectors = np.outer(delta, center_vec).astype(np.float64, copy=False)
     return float(loss), grad_center_vec, grad_outside_vectors
 
 
