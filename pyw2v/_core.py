@@ -18,7 +18,14 @@ import importlib
 import importlib.machinery
 import os
 
-from pyw2v import _core_baseline
+_NOT_BUILT = (f"pyw2v's compiled core is not built in {os.path.dirname(os.path.abspath(__file__))}"
+              ": build it there with `pip install -e .`, or run Python from another "
+              "directory so that the installed pyw2v is imported")
+
+try:
+    from pyw2v import _core_baseline
+except ImportError as exc:   # a source tree that was never built (or cwd shadows the install)
+    raise ImportError(_NOT_BUILT) from exc
 
 #: Every path, lowest first.
 PATHS = ("baseline", "avx2", "avx512")
@@ -41,6 +48,8 @@ def runnable_paths() -> tuple[str, ...]:
 def _chosen_path() -> str:
     """PYW2V_SIMD's path when set (checked), else the best runnable one."""
     runnable = runnable_paths()
+    if not runnable:   # the baseline came from elsewhere (an editable install's finder)
+        raise ImportError(_NOT_BUILT)
     forced = os.environ.get(ENV_VARIABLE, "").strip().lower()
     if not forced:
         return runnable[-1]

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +121,14 @@ def test_only_builds_beside_the_dispatcher_count(monkeypatch, tmp_path):
     assert all(_core._built(path) for path in pyw2v.simd_levels())
     monkeypatch.setattr(_core, "__file__", str(tmp_path / "_core.py"))
     assert not any(_core._built(path) for path in _core.PATHS)
+
+
+def test_an_unbuilt_source_tree_says_how_to_build_it(tmp_path):
+    """Importing a checkout whose core was never compiled names the fix, not a circular import."""
+    package = Path(pyw2v.__file__).parent
+    shutil.copytree(package, tmp_path / "pyw2v",
+                    ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+    done = subprocess.run([sys.executable, "-c", "import pyw2v"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "compiled core is not built in" in done.stderr and "pip install -e ." in done.stderr
