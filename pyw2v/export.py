@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .formats import FormatError, PathLike, atomic_write, write_word2vec
+from .native_format import read_npy_header
 from .vectors import WordVectors
 
 __all__ = ["FORMATS", "check_output", "export", "export_npy", "export_spacy", "export_tsv",
@@ -212,17 +213,24 @@ def export(wv: WordVectors, out: PathLike, format: str, *, limit: int | None = N
 
 
 def _load_array(path: str, kind: type, ndim: int, mmap: bool) -> NDArray[Any]:
+    """The array in ``path`` after its header passed the model loader's checks
+    (pyw2v.native_format.read_npy_header: bounded header, no data read yet)."""
     try:
-        array = np.load(path, mmap_mode="c" if mmap else None, allow_pickle=False)
+        shape, dtype, _, _ = read_npy_header(path)
     except FileNotFoundError:
         raise FormatError(path, "missing (not a complete npy export)") from None
     except Exception as exc:   # numpy's header parser raises several kinds on damage
         raise FormatError(path, f"not a readable .npy file ({type(exc).__name__}: {exc})"
                           ) from None
-    loaded: NDArray[Any] = array
-    if array.ndim != ndim or not np.issubdtype(array.dtype, kind):
-        raise FormatError(path, f"holds {array.dtype} {array.shape}, expected "
+    if len(shape) != ndim or not np.issubdtype(dtype, kind):
+        raise FormatError(path, f"holds {dtype} {tuple(shape)}, expected "
                           f"{ndim}-D {kind.__name__}")
+    try:
+        loaded: NDArray[Any] = np.load(path, mmap_mode="c" if mmap else None,
+                                       allow_pickle=False)
+    except Exception as exc:   # data shorter than the header says
+        raise FormatError(path, f"not a readable .npy file ({type(exc).__name__}: {exc})"
+                          ) from None
     return loaded
 
 

@@ -73,8 +73,9 @@ def save_model_dir(path: str | os.PathLike[str], meta: dict[str, Any],
         raise
 
 
-def _npy_header(path: str) -> tuple[tuple[int, ...], np.dtype[Any], bool, int]:
-    """(shape, dtype, fortran_order, data offset) of a .npy file, without reading its data."""
+def read_npy_header(path: str) -> tuple[tuple[int, ...], np.dtype[Any], bool, int]:
+    """(shape, dtype, fortran_order, data offset) of a .npy file, without reading its data
+    (and refusing a header longer than NumPy's own limit for untrusted files)."""
     with open(path, "rb") as fh:
         # numpy 2.0's stubs leave these untyped and lack max_header_size.
         version = np.lib.format.read_magic(fh)  # type: ignore[no-untyped-call, unused-ignore]
@@ -98,7 +99,7 @@ def _npy_header(path: str) -> tuple[tuple[int, ...], np.dtype[Any], bool, int]:
 def _load_array(path: str, dtype: type, shape: tuple[int, ...], mmap: bool
                 ) -> NDArray[Any]:
     try:
-        found_shape, found_dtype, fortran, offset = _npy_header(path)
+        found_shape, found_dtype, fortran, offset = read_npy_header(path)
     except FileNotFoundError:
         raise FormatError(path, "missing (the model directory is incomplete)") from None
     except Exception as exc:   # a damaged header makes numpy's parser raise ValueError,
