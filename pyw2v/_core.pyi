@@ -7,6 +7,7 @@ from numpy.typing import ArrayLike, NDArray
 
 MAX_SENTENCE_LENGTH: int
 PUBLISH_INTERVAL: int
+BATCH_WINDOWS_LIMIT: int
 SIGMOID_TABLE_BINS: int
 SIGMOID_MAX_EXP: float
 KERNELS: tuple[Literal["pair"], Literal["window"], Literal["batch"]]
@@ -53,6 +54,7 @@ class Trainer:
         cbow_mean: bool = True,
         shrink_windows: bool = True,
         lock_factors: ArrayLike | None = None,
+        batch_windows: int = 1,
     ) -> Trainer: ...
     def train_chunk(
         self, token_ids: NDArray[np.uint32], sentence_starts: NDArray[np.int64]

@@ -84,11 +84,13 @@ cdef enum:
     MAX_SENTENCE = 10000    # the encoder splits longer sentences into segments
     PUBLISH_EVERY = 10000   # words between progress publications / alpha refreshes
     MAX_WINDOW = 1 << 28    # keeps 4 * window inside an int
+    MAX_BATCH_WINDOWS = 64  # params.MAX_BATCH_WINDOWS
 
 cdef double MAX_EXP = 6.0
 
 MAX_SENTENCE_LENGTH = MAX_SENTENCE
 PUBLISH_INTERVAL = PUBLISH_EVERY
+BATCH_WINDOWS_LIMIT = MAX_BATCH_WINDOWS
 SIGMOID_TABLE_BINS = SIGMOID_BINS
 SIGMOID_MAX_EXP = MAX_EXP
 #: Trainer(kernel=...): index i is the Kernel enum's value i.
@@ -784,7 +786,8 @@ cdef class Trainer:
     (else their sum). shrink_windows: each window's size is drawn in 1..window
     (else always window, and no draw). lock_factors: None, or float32
     (vocab,) finite factors scaling each row of V's updates (0 freezes a row;
-    U and the node rows are never locked). Thread t starts its random stream at
+    U and the node rows are never locked). batch_windows: consecutive windows
+    one batch step takes, sharing its negatives. Thread t starts its random stream at
     thread_seeds(seed, call, threads)[t]. The learning rate decays linearly
     from alpha to min_alpha over total_words words, summed over every chunk.
 
@@ -807,7 +810,7 @@ cdef class Trainer:
                   bint exact_sigmoid, double alpha, double min_alpha, double total_words,
                   int threads, uint64_t seed, uint64_t call, node_vectors=None, huffman=None,
                   bint softmax=False, bint cbow_mean=True, bint shrink_windows=True,
-                  lock_factors=None):
+                  lock_factors=None, int batch_windows=1):
         cdef int t
         cdef Model *m = &self.model
         _check_trainer_arguments(center, outside, keep_prob, alias_prob, alias_index, kernel,
@@ -827,6 +830,10 @@ cdef class Trainer:
         m.alias_prob = &alias_prob[0]
         m.alias_index = &alias_index[0]
         _set_update_options(m, cbow_mean, shrink_windows, lock_factors)
+        if not 1 <= batch_windows <= MAX_BATCH_WINDOWS:
+            raise ValueError(f"batch_windows must be in 1..{MAX_BATCH_WINDOWS}, "
+                             f"got {batch_windows}")
+        m.batch_windows = batch_windows
         if huffman is not None:
             _check_huffman(huffman, center.shape[0])
         _set_output_layers(m, node_vectors, huffman, softmax)
@@ -1180,6 +1187,7 @@ cdef _single_step_model(Model *m, float[:, ::1] center_vectors, float[:, ::1] ou
     """A Model holding what one prediction reads: matrices, output layers, CBOW's
     mean-or-sum and the lock factors (checked; the caller keeps them alive)."""
     memset(m, 0, sizeof(Model))
+    m.batch_windows = 1
     _set_update_options(m, cbow_mean, True, lock_factors)
     m.center = &center_vectors[0, 0]
     m.outside = &outside_vectors[0, 0]

@@ -37,6 +37,7 @@ cdef struct Model:
     bint cbow_mean                       # CBOW's h: the context mean (else their sum)
     bint shrink_windows                  # draw each window's shrink (else the full window)
     const float *lock_factors            # per-word scale of V's updates; NULL: all 1
+    int batch_windows                    # consecutive windows per batch step (>= 1)
 
 
 cdef struct ThreadSlot:

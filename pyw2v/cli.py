@@ -62,6 +62,7 @@ _OPTION_NAMES = {
     "threads": "--threads (-threads)", "max_vocab_size": "--max-vocab-size",
     "max_final_vocab": "--max-final-vocab", "ns_exponent": "--ns-exponent",
     "cbow_mean": "--cbow-mean", "shrink_windows": "--shrink-windows",
+    "batch_windows": "--batch-windows",
 }
 
 _TEXT_EXTENSIONS = (".txt", ".vec", ".text")
@@ -276,7 +277,8 @@ def _train_options(args: argparse.Namespace) -> tuple[str | list[str], dict[str,
                    max_vocab_size=args.max_vocab_size, max_final_vocab=args.max_final_vocab,
                    kernel=args.kernel, loss="hs" if args.hs else args.loss,
                    ns_exponent=args.ns_exponent, cbow_mean=bool(args.cbow_mean),
-                   shrink_windows=bool(args.shrink_windows), tmp_dir=args.tmp_dir)
+                   shrink_windows=bool(args.shrink_windows),
+                   batch_windows=args.batch_windows, tmp_dir=args.tmp_dir)
     if args.freeze_pretrained and args.pretrained is None:
         raise UsageError("--freeze-pretrained freezes the rows --pretrained FILE starts; "
                          "give --pretrained FILE")
@@ -464,6 +466,9 @@ def _add_model_options(m: argparse._ArgumentGroup) -> None:
                    type=_zero_or_one, default=int(d.shrink_windows), metavar="1|0",
                    help="1 draws each window's size in 1..window, 0 always uses the full "
                         "window (default: %(default)s)")
+    m.add_argument("--batch-windows", dest="batch_windows", type=int, default=d.batch_windows,
+                   metavar="N", help="consecutive windows one batch step takes, sharing one "
+                                     "set of negatives (default: %(default)s)")
     m.add_argument("--pretrained", "-pretrained", dest="pretrained", metavar="FILE",
                    default=None, help="word2vec file (text or binary) whose vectors start "
                                       "the rows of the words it shares with the vocabulary")

@@ -278,7 +278,8 @@ class Word2Vec:
             seed=params.seed, call=self.training_calls, node_vectors=self.node_vectors,
             huffman=self.vocab.huffman_tree() if params.loss == "hs" else None,
             softmax=params.loss == "softmax", cbow_mean=params.cbow_mean,
-            shrink_windows=params.shrink_windows, lock_factors=self.lock_factors)
+            shrink_windows=params.shrink_windows, lock_factors=self.lock_factors,
+            batch_windows=params.batch_windows)
 
     def _check_epoch(self, report: Progress, trainer: _core.Trainer,
                      params: TrainingParams) -> None:
@@ -466,7 +467,7 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
           hs: bool = False, progress: ProgressArg = None,
           vocab: Vocabulary | str | PathLike[str] | None = None,
           tmp_dir: str | PathLike[str] | None = None, ns_exponent: float = 0.75,
-          cbow_mean: bool = True, shrink_windows: bool = True,
+          cbow_mean: bool = True, shrink_windows: bool = True, batch_windows: int = 1,
           pretrained: str | PathLike[str] | None = None,
           freeze_pretrained: bool = False,
           callbacks: Iterable[Any] | None = None) -> Word2Vec:
@@ -493,7 +494,7 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
     min_count=1 takes it whole); max_vocab_size is an error.
     tmp_dir: where a stream's ids go once they outgrow memory (default
     tempfile.gettempdir()); deleted when training ends.
-    ns_exponent, cbow_mean, shrink_windows: see TrainingParams.
+    ns_exponent, cbow_mean, shrink_windows, batch_windows: see TrainingParams.
     pretrained: a word2vec file (text or binary) whose vectors start the rows of
     the words it shares with the vocabulary (Word2Vec.intersect_word2vec);
     freeze_pretrained=True keeps those rows as they are (lock factor 0).
@@ -506,7 +507,7 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
                             max_final_vocab=max_final_vocab, exact_sigmoid=exact_sigmoid,
                             kernel=kernel, loss=resolve_loss(loss, hs),
                             ns_exponent=ns_exponent, cbow_mean=cbow_mean,
-                            shrink_windows=shrink_windows)
+                            shrink_windows=shrink_windows, batch_windows=batch_windows)
     start = _pretrained_start(pretrained, freeze_pretrained)
     threads = effective_threads(threads)
     callbacks = as_callbacks(callbacks)

@@ -28,6 +28,8 @@ ANALOGY_METHODS = ("3cosadd", "3cosmul")
 SOFTMAX_MAX_VOCAB = 10_000
 DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}
 MAX_SEED = 2**64 - 1
+#: The most windows one batch step takes (its scratch grows with the number).
+MAX_BATCH_WINDOWS = 64
 
 
 class ParameterError(Exception):
@@ -141,6 +143,7 @@ RULES: dict[str, Rule] = {
     "ns_exponent": Interval(None, integer=False),
     "cbow_mean": Flag(),
     "shrink_windows": Flag(),
+    "batch_windows": Interval(1, MAX_BATCH_WINDOWS),
     "threads": Interval(1, optional=True, none_means="all usable cores"),
     "training_calls": Interval(0),
     "progress": Options(PROGRESS_MODES, also="True, False, None or a callable"),
@@ -198,6 +201,10 @@ class TrainingParams:
     number, as gensim). cbow_mean: CBOW's input is the mean of the context rows
     (word2vec.c's), else their sum. shrink_windows: each window's size is drawn
     from 1..window (word2vec.c's), else always the full window.
+    batch_windows: how many consecutive windows one batch step takes; they
+    share one set of negatives, so each gathered block of output rows serves
+    more input rows (negative sampling with kernel="batch" only; 1 is one
+    window per step).
     Bad values raise ParameterValueError / ParameterTypeError (subclasses of
     ValueError / TypeError) naming the parameter in `.param`.
     """
@@ -220,6 +227,7 @@ class TrainingParams:
     ns_exponent: float = 0.75
     cbow_mean: bool = True
     shrink_windows: bool = True
+    batch_windows: int = 1
 
     def __post_init__(self) -> None:
         check({f.name: getattr(self, f.name) for f in fields(self) if f.name in RULES})

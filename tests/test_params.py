@@ -26,7 +26,8 @@ BAD_FIELDS = [
     ("max_vocab_size", 0, ValueError), ("max_final_vocab", "10", TypeError),
     ("ns_exponent", math.nan, ValueError), ("ns_exponent", -math.inf, ValueError),
     ("ns_exponent", "0.75", TypeError), ("cbow_mean", 1, TypeError),
-    ("shrink_windows", None, TypeError),
+    ("shrink_windows", None, TypeError), ("batch_windows", 0, ValueError),
+    ("batch_windows", 65, ValueError), ("batch_windows", 2.0, TypeError),
 ]
 
 
@@ -177,7 +178,7 @@ def test_a_cbow_model_saved_with_kernel_pair_still_loads(tmp_path):
 
 BAD_OPTIONS = {"dim": "0", "window": "0", "negative": "-1", "sample": "-1", "min_count": "0",
                "epochs": "0", "alpha": "0", "min_alpha": "-1", "seed": "-1", "threads": "0",
-               "max_vocab_size": "0", "max_final_vocab": "0"}
+               "max_vocab_size": "0", "max_final_vocab": "0", "batch_windows": "0"}
 
 
 @pytest.mark.parametrize("name", sorted(BAD_OPTIONS))
@@ -198,3 +199,8 @@ def test_cli_maps_by_param_not_by_message():
 
 def test_every_option_name_is_a_rule():
     assert set(_OPTION_NAMES) <= set(params.RULES)
+
+
+def test_batch_windows_limit_is_the_cores():
+    from pyw2v import _core
+    assert params.MAX_BATCH_WINDOWS == _core.BATCH_WINDOWS_LIMIT
