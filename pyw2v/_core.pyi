@@ -128,3 +128,15 @@ def skipgram_batch_update(
     *,
     lock_factors: ArrayLike | None = None,
 ) -> float: ...
+def skipgram_block_update(
+    center_vectors: NDArray[np.float32],
+    outside_vectors: NDArray[np.float32],
+    kept: NDArray[np.int32],
+    first: int,
+    spans: NDArray[np.int32],
+    negatives: NDArray[np.int32],
+    alpha: float,
+    exact: bool = True,
+    *,
+    lock_factors: ArrayLike | None = None,
+) -> float: ...

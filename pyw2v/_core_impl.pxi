@@ -299,61 +299,111 @@ cdef inline double _cbow_step(const Model *m, Scratch *s, const int32_t *context
     return loss
 
 
-cdef double _batch_step(const Model *m, Scratch *s, const int32_t *context, int n_context,
-                        const int32_t *targets, double alpha) noexcept nogil:
-    """Skip-gram over one window with one set of negatives shared by the window
-    (long: the loop over scores is kept in one piece for the compiler).
-
-    As in word2vec.c, each of the m = n_context context rows is an input
-    predicting the center word (targets[0]) against the shared negatives. The
-    rows are gathered into small dense matrices (inputs: m x dim, outputs:
-    n x dim, a negative drawn c times kept once with count c), so the step is
-    three small matrix products: scores = inputs outputs^T, V[context] += G
-    outputs and U[targets] += G^T inputs, with G the m x n gradient
-    coefficients. All products read the gathered copies, so the step is
-    simultaneous (and the order of the two updates does not matter). With lock
-    factors, row i of G is scaled by its context row's factor for V's update only.
-    """
-    cdef int i, k, n = 0, dim = m.dim, dimp = pyw2v_padded(m.dim), n_targets = m.negative + 1
-    cdef bint exact = m.exact
+cdef inline int _block_targets(const Model *m, Scratch *s, const Block *b,
+                               const uint32_t *kept, int *n_centers_out) noexcept nogil:
+    """Fill s.batch_ids with the block's distinct targets, the words of its
+    centers that have a pair first (how many into n_centers_out), then its
+    distinct negatives with their counts in s.batch_counts (a negative equal to
+    one of those centers is skipped); set each such center's column in
+    s.center_columns. Returns the number of targets."""
+    cdef int c, i, k, n = 0, n_centers
     cdef int32_t t
-    cdef float f
-    cdef double sig, log_sig, loss = 0.0
-    cdef float *g
     cdef int32_t *ids = s.batch_ids
     cdef float *counts = s.batch_counts
-    for k in range(n_targets):
-        t = targets[k]
-        if t < 0:
+    for c in range(b.count):
+        if b.hi[c] - b.lo[c] < 2:          # the window holds only its center
             continue
+        t = <int32_t>kept[b.first + c]
         i = 0
         while i < n and ids[i] != t:
             i += 1
         if i == n:
             ids[n] = t
+            n += 1
+        s.center_columns[c] = i
+    n_centers = n
+    n_centers_out[0] = n
+    for k in range(m.negative):
+        t = b.negatives[k]
+        i = 0
+        while i < n and ids[i] != t:
+            i += 1
+        if i < n_centers:
+            continue
+        if i == n:
+            ids[n] = t
             counts[n] = 0.0
             n += 1
         counts[i] += 1.0
-    pyw2v_gather(m.center, context, n_context, dim, dimp, s.batch_inputs)
-    pyw2v_gather(m.outside, ids, n, dim, dimp, s.batch_outputs)
-    pyw2v_scores(s.batch_inputs, n_context, s.batch_outputs, n, dimp, s.batch_scores)
-    for i in range(n_context):
+    return n
+
+
+cdef inline void _block_pairs(const Block *b, int pos, const int *center_columns,
+                              int n_centers, float *pair_counts) noexcept nogil:
+    """How many pairs position `pos` makes with each distinct center column,
+    into pair_counts."""
+    cdef int c
+    for c in range(n_centers):
+        pair_counts[c] = 0.0
+    for c in range(b.count):
+        if b.lo[c] <= pos < b.hi[c] and pos != b.first + c:
+            pair_counts[center_columns[c]] += 1.0
+
+
+cdef double _batch_step(const Model *m, Scratch *s, const Block *b, const uint32_t *kept,
+                        double alpha) noexcept nogil:
+    """Skip-gram over one block of consecutive windows sharing one set of
+    negatives (long: the loop over scores is kept in one piece for the compiler).
+
+    As in word2vec.c, each context position's row of V predicts its window's
+    center. The block's input rows are the positions inside some window, each
+    once (inputs: m x dim); its targets the centers' and the negatives' rows of
+    U, each once (outputs: n x dim, a negative drawn c times kept with count c).
+    The step is three small matrix products: scores = inputs outputs^T,
+    V[rows] += G outputs and U[targets] += G^T inputs, with G the m x n gradient
+    coefficients: a row's coefficient on a center it is paired with, zero on
+    the others, and on each negative its pairs times the negative's count (the
+    same negatives serve each of its pairs). All products read the gathered
+    copies, so the step is simultaneous. With one window per block this is one
+    window's step, every row paired once. With lock factors, row i of G is
+    scaled by its row's factor for V's update only.
+    """
+    cdef int i, k, n, n_centers, dim = m.dim, dimp = pyw2v_padded(m.dim)
+    cdef int n_rows = b.n_rows
+    cdef bint exact = m.exact
+    cdef float f, w, weight
+    cdef double sig, log_sig, loss = 0.0
+    cdef float *g
+    cdef float *counts = s.batch_counts
+    cdef float *pair_counts = s.pair_counts
+    n = _block_targets(m, s, b, kept, &n_centers)
+    pyw2v_gather(m.center, b.rows, n_rows, dim, dimp, s.batch_inputs)
+    pyw2v_gather(m.outside, s.batch_ids, n, dim, dimp, s.batch_outputs)
+    pyw2v_scores(s.batch_inputs, n_rows, s.batch_outputs, n, dimp, s.batch_scores)
+    for i in range(n_rows):
         g = s.batch_scores + i * n
-        f = g[0]
-        sig = _sigmoid_terms(f, exact, &log_sig)
-        loss -= log_sig
-        g[0] = <float>((1.0 - sig) * alpha)
-        for k in range(1, n):
+        _block_pairs(b, b.row_pos[i], s.center_columns, n_centers, pair_counts)
+        for k in range(n_centers):
+            w = pair_counts[k]
+            if w == 0.0:
+                g[k] = 0.0
+                continue
+            sig = _sigmoid_terms(g[k], exact, &log_sig)
+            loss -= w * log_sig
+            g[k] = <float>(w * (1.0 - sig) * alpha)
+        w = b.row_pairs[i]
+        for k in range(n_centers, n):
             f = g[k]
             sig = _sigmoid_terms(f, exact, &log_sig)
-            loss -= counts[k] * (log_sig - f)     # log sigma(-f) = log sigma(f) - f
-            g[k] = <float>(-counts[k] * sig * alpha)
-    pyw2v_update_rows(m.outside, ids, n, s.batch_scores, 1, n, s.batch_inputs, n_context,
+            weight = w * counts[k]
+            loss -= weight * (log_sig - f)     # log sigma(-f) = log sigma(f) - f
+            g[k] = <float>(-weight * sig * alpha)
+    pyw2v_update_rows(m.outside, s.batch_ids, n, s.batch_scores, 1, n, s.batch_inputs, n_rows,
                       dim, dimp)
     if m.lock_factors != NULL:
-        for i in range(n_context):
-            pyw2v_scale(m.lock_factors[context[i]], s.batch_scores + i * n, n)
-    pyw2v_update_rows(m.center, context, n_context, s.batch_scores, n, 1, s.batch_outputs, n,
+        for i in range(n_rows):
+            pyw2v_scale(m.lock_factors[b.rows[i]], s.batch_scores + i * n, n)
+    pyw2v_update_rows(m.center, b.rows, n_rows, s.batch_scores, n, 1, s.batch_outputs, n,
                       dim, dimp)
     return loss
 
@@ -535,13 +585,36 @@ def build_huffman(const int64_t[::1] counts):
 
 # ---------------------------------------------------------------- the epoch driver
 
+cdef int _block_init(Block *b, int max_rows, int max_centers, int negative) noexcept nogil:
+    b.lo = <int *> malloc(2 * <size_t>max_centers * sizeof(int))
+    b.rows = <int32_t *> malloc((<size_t>max_rows + negative + 1) * sizeof(int32_t))
+    b.row_pos = <int *> malloc(<size_t>max_rows * sizeof(int))
+    b.row_pairs = <float *> malloc(<size_t>max_rows * sizeof(float))
+    if b.lo == NULL or b.rows == NULL or b.row_pos == NULL or b.row_pairs == NULL:
+        return -1
+    b.hi = b.lo + max_centers
+    b.negatives = b.rows + max_rows
+    return 0
+
+
+cdef void _block_free(Block *b) noexcept nogil:
+    free(b.lo)
+    free(b.rows)
+    free(b.row_pos)
+    free(b.row_pairs)
+
+
 cdef int _scratch_init(Scratch *s, const Model *m, int max_context) noexcept nogil:
-    """Allocate s's buffers for windows of up to max_context context words.
-    Returns 0, or -1 if an allocation failed (s must start zeroed; free with
-    _scratch_free either way)."""
+    """Allocate s's buffers for windows of up to max_context context words (and
+    batch blocks of m.batch_windows such windows). Returns 0, or -1 if an
+    allocation failed (s must start zeroed; free with _scratch_free either way)."""
     cdef int dim = m.dim, k1 = m.negative + 1, dimp = pyw2v_padded(m.dim)
-    cdef size_t batch_floats = <size_t>(max_context + k1) * dimp \
-        + <size_t>max_context * k1 + k1
+    cdef int n_centers = m.batch_windows
+    # A block's rows: the positions of n_centers consecutive windows, at most
+    # max_context + n_centers; its targets: its centers and the K negatives.
+    cdef size_t max_rows = <size_t>max_context + n_centers, max_targets = n_centers + k1
+    cdef size_t batch_floats = (max_rows + max_targets) * dimp + max_rows * max_targets \
+        + max_targets
     s.kept = <uint32_t *> malloc(MAX_SENTENCE * sizeof(uint32_t))
     s.context = <int32_t *> malloc(2 * <size_t>max_context * sizeof(int32_t))
     s.targets = <int32_t *> malloc(2 * <size_t>k1 * sizeof(int32_t))
@@ -550,16 +623,21 @@ cdef int _scratch_init(Scratch *s, const Model *m, int max_context) noexcept nog
     s.h = <float *> malloc(dim * sizeof(float))
     s.scores = <float *> malloc((m.vocab_size if m.softmax else 1) * sizeof(float))
     s.batch_inputs = <float *> malloc(batch_floats * sizeof(float))
-    s.batch_ids = <int32_t *> malloc(k1 * sizeof(int32_t))
+    s.batch_ids = <int32_t *> malloc(max_targets * sizeof(int32_t))
+    s.center_columns = <int *> malloc(n_centers * sizeof(int))
+    s.pair_counts = <float *> malloc(n_centers * sizeof(float))
     if s.kept == NULL or s.context == NULL or s.targets == NULL or s.coef == NULL \
             or s.neu1e == NULL or s.h == NULL or s.scores == NULL \
-            or s.batch_inputs == NULL or s.batch_ids == NULL:
+            or s.batch_inputs == NULL or s.batch_ids == NULL or s.center_columns == NULL \
+            or s.pair_counts == NULL \
+            or _block_init(&s.blocks[0], <int>max_rows, n_centers, m.negative) != 0 \
+            or _block_init(&s.blocks[1], <int>max_rows, n_centers, m.negative) != 0:
         return -1
     s.next_context = s.context + max_context
     s.next_targets = s.targets + k1
-    s.batch_outputs = s.batch_inputs + <size_t>max_context * dimp
-    s.batch_scores = s.batch_outputs + <size_t>k1 * dimp
-    s.batch_counts = s.batch_scores + <size_t>max_context * k1
+    s.batch_outputs = s.batch_inputs + max_rows * dimp
+    s.batch_scores = s.batch_outputs + max_targets * dimp
+    s.batch_counts = s.batch_scores + max_rows * max_targets
     return 0
 
 
@@ -573,6 +651,10 @@ cdef void _scratch_free(Scratch *s) noexcept nogil:
     free(s.scores)
     free(s.batch_inputs)
     free(s.batch_ids)
+    free(s.center_columns)
+    free(s.pair_counts)
+    _block_free(&s.blocks[0])
+    _block_free(&s.blocks[1])
     memset(s, 0, sizeof(Scratch))
 
 
@@ -603,6 +685,53 @@ cdef inline int _prepare_window(uint64_t *rng, const Model *m, const uint32_t *k
     if n_context > 0:
         _draw_targets(rng, m, kept[pos], targets)
     return n_context
+
+
+cdef inline int _fill_block(const Model *m, Block *b, const uint32_t *kept) noexcept nogil:
+    """Find the input rows of the block's windows (b.first, b.count, b.lo, b.hi
+    set): each position inside some window, once, in sentence order, with how
+    many of the block's centers it is paired with; prefetch their rows of V.
+    Returns the block's number of (center, position) pairs."""
+    cdef int c, j, lo = b.lo[0], hi = b.hi[0], n_rows = 0, pairs, total = 0, dim = m.dim
+    for c in range(1, b.count):
+        lo = b.lo[c] if b.lo[c] < lo else lo
+        hi = b.hi[c] if b.hi[c] > hi else hi
+    for j in range(lo, hi):
+        pairs = 0
+        for c in range(b.count):
+            if b.lo[c] <= j < b.hi[c] and j != b.first + c:
+                pairs += 1
+        if pairs == 0:
+            continue
+        b.rows[n_rows] = <int32_t>kept[j]
+        b.row_pos[n_rows] = j
+        b.row_pairs[n_rows] = pairs
+        pyw2v_prefetch_row(m.center + <int64_t>kept[j] * dim, dim)
+        n_rows += 1
+        total += pairs
+    b.n_rows = n_rows
+    return total
+
+
+cdef inline int _prepare_block(uint64_t *rng, const Model *m, const uint32_t *kept, int n,
+                               int first, Block *b) noexcept nogil:
+    """Draw the window shrinks of centers first.. (up to m.batch_windows of them)
+    and, if the block has a pair, its K shared negatives; find its rows and
+    prefetch every row it will touch. Returns the number of pairs."""
+    cdef int c, k, pairs, dim = m.dim
+    cdef int32_t w
+    b.first = first
+    b.count = m.batch_windows if first + m.batch_windows <= n else n - first
+    for c in range(b.count):
+        _window_span(rng, m, first + c, n, &b.lo[c], &b.hi[c])
+        pyw2v_prefetch_row(m.outside + <int64_t>kept[first + c] * dim, dim)
+    pairs = _fill_block(m, b, kept)
+    if pairs > 0:
+        for k in range(m.negative):
+            w = _draw_noise(rng, m.alias_prob, m.alias_index, m.vocab_size)
+            b.negatives[k] = w
+            pyw2v_prefetch_row(m.outside + <int64_t>w * dim, dim)
+    return pairs
 
 
 cdef inline int _subsample(const Model *m, uint64_t *rng, const uint32_t *tokens,
@@ -681,9 +810,9 @@ cdef inline void _pair_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
 
 cdef inline void _window_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
                               Tally *tally) noexcept nogil:
-    """CBOW's window kernel or the skip-gram batch kernel over n >= 1 kept words.
+    """CBOW's window kernel over n >= 1 kept words.
 
-    These draw nothing while computing, so drawing the next window ahead (and
+    It draws nothing while computing, so drawing the next window ahead (and
     prefetching its rows) keeps the draw order.
     """
     cdef int32_t *context = s.context
@@ -706,12 +835,35 @@ cdef inline void _window_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
             n_next = _prepare_window(rng, m, s.kept, n, pos + 1, next_context, next_targets)
         if n_context == 0:
             continue
-        if m.kernel == KERNEL_WINDOW:
-            loss += _cbow_step(m, s, context, n_context, targets, alpha)
-            predictions += 1.0
-        else:
-            loss += _batch_step(m, s, context, n_context, targets, alpha)
-            predictions += n_context
+        loss += _cbow_step(m, s, context, n_context, targets, alpha)
+        predictions += 1.0
+    tally.loss = loss
+    tally.predictions = predictions
+
+
+cdef inline void _block_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
+                             Tally *tally) noexcept nogil:
+    """The skip-gram batch kernel over n >= 1 kept words, m.batch_windows
+    centers per step. Drawing the next block ahead (and prefetching its rows)
+    keeps the draw order, as the step draws nothing."""
+    cdef Block *block = &s.blocks[0]
+    cdef Block *next_block = &s.blocks[1]
+    cdef Block *swap
+    cdef int first, pairs, next_pairs
+    cdef double loss = tally.loss, predictions = tally.predictions, alpha = tally.alpha
+    next_pairs = _prepare_block(rng, m, s.kept, n, 0, next_block)
+    first = 0
+    while first < n:
+        swap = block
+        block = next_block
+        next_block = swap
+        pairs = next_pairs
+        first += m.batch_windows
+        if first < n:
+            next_pairs = _prepare_block(rng, m, s.kept, n, first, next_block)
+        if pairs > 0:
+            loss += _batch_step(m, s, block, s.kept, alpha)
+            predictions += pairs
     tally.loss = loss
     tally.predictions = predictions
 
@@ -739,7 +891,11 @@ cdef void _train_range(const Model *m, Schedule *run, const Chunk *chunk, Scratc
             _publish(run, slot, &tally)
         if m.kernel == KERNEL_PAIR:
             _pair_loop(m, s, &rng, n, &tally)
-        elif n > 0:
+        elif n == 0:
+            continue
+        elif m.kernel == KERNEL_BATCH:
+            _block_loop(m, s, &rng, n, &tally)
+        else:
             _window_loop(m, s, &rng, n, &tally)
     _publish(run, slot, &tally)
     slot.rng = rng
@@ -1279,16 +1435,68 @@ def skipgram_batch_update(float[:, ::1] center_vectors, float[:, ::1] outside_ve
     """Apply the batch kernel's update for one window in place; return its loss
     (summed over the len(context) predictions). lock_factors as for
     skipgram_pair_update, for each context row."""
+    _context_ids(context, center_vectors.shape[0])
+    kept = np.append(np.asarray(context), np.int32(center)).astype(np.int32)
+    spans = np.array([[0, kept.shape[0]]], dtype=np.int32)
+    return skipgram_block_update(center_vectors, outside_vectors, kept, kept.shape[0] - 1,
+                                 spans, negatives, alpha, exact, lock_factors=lock_factors)
+
+
+def skipgram_block_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
+                          const int32_t[::1] kept, int first, const int32_t[:, ::1] spans,
+                          const int32_t[::1] negatives, double alpha,
+                          bint exact=True, *, lock_factors=None) -> float:
+    """Apply the batch kernel's update for one block in place; return its loss
+    (summed over its pairs). kept: a sentence's word ids; the block's centers
+    are kept[first + c] for c < len(spans), center c's window being positions
+    spans[c, 0] <= j < spans[c, 1] (j != first + c); negatives: the K draws
+    the block shares. lock_factors as for skipgram_pair_update."""
     cdef Model m
     cdef Scratch s
+    cdef Block *b
     cdef double loss
-    cdef int32_t[::1] targets = _targets(center_vectors, outside_vectors, "center", center,
-                                         np.asarray(negatives))
-    _context_ids(context, center_vectors.shape[0])
+    cdef int c, count = spans.shape[0], n = kept.shape[0]
+    _check_block(center_vectors, outside_vectors, kept, first, spans, negatives)
     lock_factors = checked_lock_factors(lock_factors, center_vectors.shape[0])
-    _single_step_model(&m, center_vectors, outside_vectors, KERNEL_BATCH, targets.shape[0] - 1,
+    _single_step_model(&m, center_vectors, outside_vectors, KERNEL_BATCH, negatives.shape[0],
                        exact, None, None, False, lock_factors)
-    _new_scratch(&s, &m, context.shape[0])
-    loss = _batch_step(&m, &s, &context[0], context.shape[0], &targets[0], alpha)
+    m.batch_windows = count
+    _new_scratch(&s, &m, n)
+    b = &s.blocks[0]
+    b.first = first
+    b.count = count
+    for c in range(count):
+        b.lo[c] = spans[c, 0]
+        b.hi[c] = spans[c, 1]
+    for c in range(negatives.shape[0]):
+        b.negatives[c] = negatives[c]
+    cdef uint32_t[::1] words = np.asarray(kept).astype(np.uint32)
+    if _fill_block(&m, b, &words[0]) == 0:
+        _scratch_free(&s)
+        raise ValueError("the block has no (center, context) pair: give windows that hold "
+                         "a position besides their center")
+    loss = _batch_step(&m, &s, b, &words[0], alpha)
     _scratch_free(&s)
     return loss
+
+
+def _check_block(center_vectors, outside_vectors, kept, int first, spans, negatives):
+    """skipgram_block_update's arguments, checked so that no index leaves its array."""
+    if center_vectors.shape[0] != outside_vectors.shape[0] or \
+            center_vectors.shape[1] != outside_vectors.shape[1]:
+        raise ValueError("center_vectors and outside_vectors must have the same shape")
+    cdef Py_ssize_t n_words = center_vectors.shape[0], n = kept.shape[0]
+    for j in range(n):
+        _check_rows("kept", kept[j], n_words)
+    for k in range(negatives.shape[0]):
+        _check_rows(f"negatives[{k}]", negatives[k], n_words)
+    if spans.shape[0] < 1 or spans.shape[1] != 2 or spans.shape[0] > MAX_BATCH_WINDOWS:
+        raise ValueError(f"spans must have shape (count, 2) with 1 <= count <= "
+                         f"{MAX_BATCH_WINDOWS}, got {tuple(spans.shape)}")
+    if not 0 <= first or first + spans.shape[0] > n:
+        raise ValueError(f"centers first={first}..{first + spans.shape[0] - 1} must lie in "
+                         f"kept (length {n})")
+    for c in range(spans.shape[0]):
+        if not 0 <= spans[c, 0] <= first + c < spans[c, 1] <= n:
+            raise ValueError(f"spans[{c}] = ({spans[c, 0]}, {spans[c, 1]}) must hold center "
+                             f"position {first + c} and lie in 0..{n}")

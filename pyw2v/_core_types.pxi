@@ -67,6 +67,23 @@ cdef struct Chunk:
     const int64_t *thread_sentences      # n_threads + 1 boundaries into the sentences
 
 
+cdef struct Block:
+    # The skip-gram batch kernel's unit of work: centers first .. first + count - 1
+    # of a sentence's kept words (count <= batch_windows), each with its window
+    # [lo, hi), and one set of negatives for all of them. Its input rows are the
+    # positions inside some center's window, each once, with how many (center,
+    # position) pairs it takes part in.
+    int first
+    int count
+    int *lo                              # count window starts ...
+    int *hi                              # ... and ends (exclusive), in kept positions
+    int n_rows
+    int32_t *rows                        # the word at each input row's position
+    int *row_pos                         # the row's position in the sentence
+    float *row_pairs                     # how many of the block's centers it predicts
+    int32_t *negatives                   # K draws shared by the block
+
+
 cdef struct Scratch:
     # One thread's work space, allocated once per Trainer.
     uint32_t *kept                       # the sentence after subsampling
@@ -78,13 +95,16 @@ cdef struct Scratch:
     float *neu1e                         # -alpha dJ/dx, dim
     float *h                             # CBOW's context mean, dim
     float *scores                        # the full softmax's vocab_size scores
-    # The batch kernel's window of m <= 2 * window context rows and n <= K + 1
-    # distinct targets, rows padded to a multiple of 8 floats.
-    float *batch_inputs                  # m x dimp: gathered context rows of V
+    Block blocks[2]                      # the batch kernel's block, and the next one
+    # The batch kernel's m input rows and n distinct targets (the block's centers,
+    # then its negatives), rows padded to a multiple of 8 floats.
+    float *batch_inputs                  # m x dimp: gathered input rows of V
     float *batch_outputs                 # n x dimp: gathered target rows of U
     float *batch_scores                  # m x n: scores, then gradient coefficients
-    float *batch_counts                  # how many of the K draws each target stands for
-    int32_t *batch_ids                   # n distinct targets: the positive first
+    float *batch_counts                  # how many of the K draws each negative stands for
+    int32_t *batch_ids                   # n distinct targets: the centers first
+    int *center_columns                  # each center's column among the targets
+    float *pair_counts                   # one row's pairs with each center column
 
 
 cdef struct Tally:

@@ -37,6 +37,7 @@ __all__ = [
     "skipgram_pair_step",
     "cbow_step",
     "skipgram_batch_step",
+    "skipgram_block_step",
     "SplitMix64",
     "thread_seeds",
     "keep_probabilities",
@@ -659,16 +660,32 @@ def skipgram_batch_step(center_vectors: _Floats, outside_vectors: _Floats,
     """The batch kernel's update for one skip-gram window; returns the summed loss.
 
     Each context word's center vector predicts ``center`` against the same
-    negatives (those equal to ``center`` skipped): the loss is the sum of
-    :func:`neg_sampling_loss_and_gradient` over the context, and one
-    simultaneous step applies the summed gradients (``lock_factors`` as in
-    :func:`sgd_step`).
+    negatives: :func:`skipgram_block_step` with one window.
     """
-    negatives = [w for w in negatives if w != center]
+    return skipgram_block_step(center_vectors, outside_vectors,
+                               [(word, center) for word in context], negatives, alpha,
+                               lock_factors=lock_factors)
+
+
+def skipgram_block_step(center_vectors: _Floats, outside_vectors: _Floats,
+                        pairs: Iterable[tuple[int, int]], negatives: Iterable[int],
+                        alpha: float, *, lock_factors: ArrayLike | None = None) -> float:
+    """The batch kernel's update for a block of windows sharing one set of
+    negatives; returns the summed loss.
+
+    ``pairs`` holds (context word, center word): the context word's center
+    vector predicts the center against the negatives, those equal to the
+    center of any pair skipped. The loss is the sum of
+    :func:`neg_sampling_loss_and_gradient` over the pairs, and one simultaneous
+    step applies the summed gradients (``lock_factors`` as in :func:`sgd_step`).
+    """
+    pairs = list(pairs)
+    centers = {center for _, center in pairs}
+    negatives = [w for w in negatives if w not in centers]
     grad_center = np.zeros_like(center_vectors)
     grad_outside = np.zeros_like(outside_vectors)
     loss = 0.0
-    for word in context:
+    for word, center in pairs:
         pair_loss, grad_vec, grad_u = neg_sampling_loss_and_gradient(
             center_vectors[word], center, outside_vectors, negatives
         )
@@ -784,6 +801,9 @@ def _replay_sentence(rng: SplitMix64, kept: list[int], center_vectors: _Floats,
                      shrink_windows: bool = True) -> tuple[float, int]:
     """One sentence's kept words through ``kernel``; returns (loss, predictions).
     ``layers`` holds the step's keywords (output layers, lock factors, CBOW's cbow_mean)."""
+    if kernel == "batch":
+        return _replay_blocks(rng, kept, center_vectors, outside_vectors, window, negative,
+                              noise, alpha, layers, shrink_windows)
     loss, predictions = 0.0, 0
     for pos, word in enumerate(kept):
         win = window - rng.below(window) if shrink_windows else window
@@ -797,14 +817,33 @@ def _replay_sentence(rng: SplitMix64, kept: list[int], center_vectors: _Floats,
                 predictions += 1
         elif around:
             negs = [rng.noise(*noise) for _ in range(negative)]
-            if kernel == "batch":
-                loss += skipgram_batch_step(center_vectors, outside_vectors, around, word, negs,
-                                            alpha, lock_factors=layers.get("lock_factors"))
-                predictions += len(around)
-            else:
-                loss += cbow_step(center_vectors, outside_vectors, around, word, negs, alpha,
-                                  **layers)
-                predictions += 1
+            loss += cbow_step(center_vectors, outside_vectors, around, word, negs, alpha,
+                              **layers)
+            predictions += 1
+    return loss, predictions
+
+
+def _replay_blocks(rng: SplitMix64, kept: list[int], center_vectors: _Floats,
+                   outside_vectors: _Floats, window: int, negative: int,
+                   noise: tuple[_F64, NDArray[np.int32]], alpha: float, layers: dict[str, Any],
+                   shrink_windows: bool) -> tuple[float, int]:
+    """The skip-gram batch kernel over one sentence: blocks of
+    ``layers["batch_windows"]`` consecutive centers, each block drawing its
+    centers' window shrinks, then (if it has a pair) K shared negatives."""
+    loss, predictions = 0.0, 0
+    step = layers["batch_windows"]
+    for first in range(0, len(kept), step):
+        pairs = []
+        for pos in range(first, min(first + step, len(kept))):
+            win = window - rng.below(window) if shrink_windows else window
+            pairs += [(kept[j], kept[pos])
+                      for j in range(max(0, pos - win), min(len(kept), pos + win + 1))
+                      if j != pos]
+        if pairs:
+            negs = [rng.noise(*noise) for _ in range(negative)]
+            loss += skipgram_block_step(center_vectors, outside_vectors, pairs, negs, alpha,
+                                        lock_factors=layers["lock_factors"])
+            predictions += len(pairs)
     return loss, predictions
 
 
@@ -816,7 +855,8 @@ def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
                     kernel: str | None = None, loss: str = "negative",
                     node_vectors: _Floats | None = None, ns_exponent: float = 0.75,
                     cbow_mean: bool = True, shrink_windows: bool = True,
-                    lock_factors: ArrayLike | None = None) -> list[float]:
+                    lock_factors: ArrayLike | None = None,
+                    batch_windows: int = 1) -> list[float]:
     """Train in place on ``sentences`` (lists of word ids) exactly as one thread of
     the compiled core does in its training call number ``call`` (0 for a new
     model), replaying its random stream. Returns the mean loss per prediction of
@@ -831,19 +871,25 @@ def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
     counts : (n_words,) corpus counts, for subsampling and the count**ns_exponent noise.
     cbow_mean, shrink_windows, lock_factors : as the Trainer's (docs/math.md §14);
         with shrink_windows=False no window is drawn.
+    batch_windows : consecutive windows per step of the skip-gram batch kernel.
     Sentences must already be cut to the core's maximum length. Draw order per
     sentence: a uniform for each token whose keep-probability is < 1; then per
     kept position a window shrink, then K negatives per prediction (skip-gram pair
-    kernel: each context position left to right; CBOW and the skip-gram batch
-    kernel, whose context rows predict the center: once per non-empty window). The
+    kernel: each context position left to right; CBOW: once per non-empty
+    window; the skip-gram batch kernel: per block of ``batch_windows`` centers,
+    their window shrinks, then K negatives once if the block has a pair). The
     learning rate decays linearly with words done, refreshed at the start of each
     epoch (one chunk) and whenever ``publish_every`` words have gone by since the
     last refresh, counted at sentence starts.
     """
     kernel = _check_replay(model, kernel, loss, node_vectors)
+    if not (1 <= batch_windows <= 64 and (batch_windows == 1 or kernel == "batch")):
+        raise ValueError(f"batch_windows must be in 1..64, and 1 unless kernel='batch', "
+                         f"got {batch_windows}")
     softmax = loss == "softmax"
     negative = 0 if softmax else negative
-    layers = {"lock_factors": lock_factors} if kernel == "batch" else dict(
+    layers = {"lock_factors": lock_factors, "batch_windows": batch_windows} \
+        if kernel == "batch" else dict(
         tree=huffman_tree(counts) if loss == "hs" else None, node_vectors=node_vectors,
         softmax=softmax, lock_factors=lock_factors)
     if kernel == "window":

@@ -128,6 +128,62 @@ def test_batch_step_across_block_shapes(dim, n_context, n_negatives, random_matr
     np.testing.assert_array_equal(outside[untouched], before[1][untouched])
 
 
+def _random_block(rng, n_kept, count, window, n_words):
+    """A sentence, a block of `count` consecutive centers in it with random windows
+    (each holding its center; the first's one more word, so that the block has a
+    pair), and the (context word, center word) pairs they make."""
+    kept = rng.integers(0, n_words, n_kept).astype(np.int32)
+    first = int(rng.integers(0, n_kept - count + 1))
+    spans, pairs = [], []
+    for pos in range(first, first + count):
+        win = int(rng.integers(1 if pos == first else 0, window + 1))
+        lo, hi = max(0, pos - win), min(n_kept, pos + win + 1)
+        spans.append((lo, hi))
+        pairs += [(int(kept[j]), int(kept[pos])) for j in range(lo, hi) if j != pos]
+    return kept, first, np.array(spans, np.int32), pairs
+
+
+@pytest.mark.parametrize("dim", [5, 16, 100])
+@pytest.mark.parametrize("count", [1, 2, 3, 8])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("locked", [False, True])
+def test_block_step_matches_its_twin(dim, count, seed, locked, random_matrices):
+    """Several windows sharing one negative set: rows in more than one window,
+    repeated words among rows and centers, negatives that hit a center."""
+    rng = np.random.default_rng(seed * 1000 + dim * 10 + count)
+    n_words = 15
+    kept, first, spans, pairs = _random_block(rng, 14, count, 4, n_words)
+    center, outside = random_matrices(rng, (n_words, dim), (n_words, dim))
+    ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
+    negatives = np.concatenate([kept[first:first + 1], rng.integers(0, n_words, 4)])
+    lock = rng.uniform(0.0, 1.0, n_words).astype(np.float32) if locked else None
+    loss = _core.skipgram_block_update(center, outside, kept, first, spans,
+                                       negatives.astype(np.int32), 0.1, exact=True,
+                                       lock_factors=lock)
+    ref_loss = reference.skipgram_block_step(ref_center, ref_outside, pairs,
+                                             negatives.tolist(), 0.1, lock_factors=lock)
+    np.testing.assert_allclose(center, ref_center, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(outside, ref_outside, atol=1e-5, rtol=0)
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+
+
+@pytest.mark.parametrize("first, spans, message", [
+    (0, [[1, 3]], "must hold center position 0"),
+    (2, [[0, 9]], "lie in 0..8"),
+    (7, [[5, 8], [6, 8]], "must lie in kept"),
+    (0, np.zeros((0, 2)), "shape"),
+    (0, [[0, 1]], "no .center, context. pair"),
+])
+def test_block_update_refuses_bad_blocks(first, spans, message, random_matrices):
+    center, outside = random_matrices(0, (10, 4), (10, 4))
+    before = center.copy()
+    with pytest.raises(ValueError, match=message):
+        _core.skipgram_block_update(center, outside, np.arange(8, dtype=np.int32), first,
+                                    np.array(spans, np.int32).reshape(-1, 2),
+                                    np.array([1, 2], np.int32), 0.1)
+    np.testing.assert_array_equal(center, before)
+
+
 def test_table_mode_hs_agrees_to_the_table_resolution(random_matrices):
     center, outside, nodes = random_matrices(5, *SHAPES)
     ref_center, ref_nodes = center.astype(np.float64), nodes.astype(np.float64)
@@ -320,6 +376,36 @@ def test_one_thread_trainer_equals_train_reference(model, kernel, loss, negative
         np.testing.assert_allclose(trained.loss_history[-epochs:], ref_losses, rtol=1e-5)
     moved = trained.outside_vectors if twin[2] is None else trained.node_vectors
     assert np.abs(moved).max() > 0.01   # training did move the vectors
+
+
+@pytest.mark.parametrize("batch_windows", [2, 3, 8])
+@pytest.mark.parametrize("shrink_windows", [True, False])
+def test_one_thread_block_kernel_equals_train_reference(batch_windows, shrink_windows):
+    """The skip-gram batch kernel with several windows per step replays too."""
+    sentences = _planted_sentences()
+    params = pyw2v.TrainingParams(
+        dim=8, window=3, negative=4, sample=1e-2, min_count=2, epochs=2, alpha=0.05,
+        min_alpha=0.001, seed=11, kernel="batch", exact_sigmoid=True,
+        batch_windows=batch_windows, shrink_windows=shrink_windows)
+    vocab = pyw2v.build_vocabulary(sentences, min_count=params.min_count)
+    trained = pyw2v.Word2Vec(vocab, params)
+    twin = trained.center_vectors.astype(np.float64), trained.outside_vectors.astype(np.float64)
+    trained.train(sentences, threads=1)
+    ref_losses = reference.train_reference(
+        _id_sentences(sentences, vocab), *twin, vocab.counts, window=3, negative=4,
+        sample=1e-2, alpha=0.05, min_alpha=0.001, epochs=2, seed=11,
+        publish_every=_core.PUBLISH_INTERVAL, kernel="batch", batch_windows=batch_windows,
+        shrink_windows=shrink_windows)
+    assert np.abs(trained.center_vectors - twin[0]).max() < 1e-4
+    assert np.abs(trained.outside_vectors - twin[1]).max() < 1e-4
+    np.testing.assert_allclose(trained.loss_history[-2:], ref_losses, rtol=1e-5)
+    # ... and the replay tells block sizes apart.
+    other = trained.center_vectors.astype(np.float64), trained.outside_vectors.astype(np.float64)
+    reference.train_reference(
+        _id_sentences(sentences, vocab), *other, vocab.counts, window=3, negative=4,
+        sample=1e-2, alpha=0.05, epochs=1, seed=11, kernel="batch",
+        batch_windows=batch_windows - 1, shrink_windows=shrink_windows)
+    assert np.abs(other[1] - trained.outside_vectors).max() > 1e-3
 
 
 @pytest.mark.parametrize("seed, call", [(12, 0), (11, 1)])
