@@ -29,8 +29,8 @@ from pyw2v._threads import effective_threads
 from pyw2v.corpus import STDIN
 from pyw2v.files import is_glob
 from pyw2v.native_format import META_FILE
-from pyw2v.params import (ANALOGY_METHODS, KERNELS, LOSSES, MODELS, PROGRESS_MODES,
-                          SOFTMAX_MAX_VOCAB, ParameterError, TrainingParams)
+from pyw2v.params import (ANALOGY_METHODS, DEFAULT_BATCH_WINDOWS, KERNELS, LOSSES, MODELS,
+                          PROGRESS_MODES, SOFTMAX_MAX_VOCAB, ParameterError, TrainingParams)
 from pyw2v.phrases import SCORINGS, Phrases
 from pyw2v.progress import progress_display
 from pyw2v.synthetic import make_corpus
@@ -466,9 +466,11 @@ def _add_model_options(m: argparse._ArgumentGroup) -> None:
                    type=_zero_or_one, default=int(d.shrink_windows), metavar="1|0",
                    help="1 draws each window's size in 1..window, 0 always uses the full "
                         "window (default: %(default)s)")
-    m.add_argument("--batch-windows", dest="batch_windows", type=int, default=d.batch_windows,
-                   metavar="N", help="consecutive windows one batch step takes, sharing one "
-                                     "set of negatives (default: %(default)s)")
+    m.add_argument("--batch-windows", dest="batch_windows", type=int, default=0,
+                   metavar="N", help="consecutive windows one skip-gram batch step takes, "
+                                     "sharing one set of negatives (default: 0, the kernel's "
+                                     f"own: {DEFAULT_BATCH_WINDOWS} for skip-gram with "
+                                     "negative sampling, else 1)")
     m.add_argument("--pretrained", "-pretrained", dest="pretrained", metavar="FILE",
                    default=None, help="word2vec file (text or binary) whose vectors start "
                                       "the rows of the words it shares with the vocabulary")

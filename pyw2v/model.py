@@ -279,7 +279,7 @@ class Word2Vec:
             huffman=self.vocab.huffman_tree() if params.loss == "hs" else None,
             softmax=params.loss == "softmax", cbow_mean=params.cbow_mean,
             shrink_windows=params.shrink_windows, lock_factors=self.lock_factors,
-            batch_windows=params.batch_windows)
+            batch_windows=params.windows_per_step)
 
     def _check_epoch(self, report: Progress, trainer: _core.Trainer,
                      params: TrainingParams) -> None:
@@ -467,7 +467,7 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
           hs: bool = False, progress: ProgressArg = None,
           vocab: Vocabulary | str | PathLike[str] | None = None,
           tmp_dir: str | PathLike[str] | None = None, ns_exponent: float = 0.75,
-          cbow_mean: bool = True, shrink_windows: bool = True, batch_windows: int = 1,
+          cbow_mean: bool = True, shrink_windows: bool = True, batch_windows: int = 0,
           pretrained: str | PathLike[str] | None = None,
           freeze_pretrained: bool = False,
           callbacks: Iterable[Any] | None = None) -> Word2Vec:

@@ -143,7 +143,7 @@ RULES: dict[str, Rule] = {
     "ns_exponent": Interval(None, integer=False),
     "cbow_mean": Flag(),
     "shrink_windows": Flag(),
-    "batch_windows": Interval(1, MAX_BATCH_WINDOWS),
+    "batch_windows": Interval(0, MAX_BATCH_WINDOWS),
     "threads": Interval(1, optional=True, none_means="all usable cores"),
     "training_calls": Interval(0),
     "progress": Options(PROGRESS_MODES, also="True, False, None or a callable"),
@@ -178,6 +178,27 @@ def resolve_kernel(model: str, kernel: str, loss: str) -> str:
     return kernel
 
 
+#: Windows per step of the skip-gram batch kernel with negative sampling when
+#: batch_windows=0: 4 is about twice one window's speed at equal quality
+#: (README, "Benchmarks"); 8 and more lose analogy accuracy.
+DEFAULT_BATCH_WINDOWS = 4
+
+
+def resolve_batch_windows(kernel: str, loss: str, batch_windows: int) -> int:
+    """The windows per batch step `batch_windows` means for the resolved kernel
+    and loss: 0 is DEFAULT_BATCH_WINDOWS for skip-gram's batch kernel with
+    negative sampling, 1 elsewhere; more than 1 needs that kernel."""
+    multi = kernel == "batch" and loss == "negative"
+    if batch_windows == 0:
+        return DEFAULT_BATCH_WINDOWS if multi else 1
+    if batch_windows > 1 and not multi:
+        raise ParameterValueError(
+            "batch_windows", f"={batch_windows} needs skip-gram's batch kernel with negative "
+            f"sampling (kernel='batch', loss='negative'); got kernel={kernel!r}, "
+            f"loss={loss!r}: use batch_windows=1 or 0 (the kernel's default)")
+    return batch_windows
+
+
 @dataclass(frozen=True)
 class TrainingParams:
     """Everything that shapes a model; validated on construction.
@@ -203,8 +224,9 @@ class TrainingParams:
     from 1..window (word2vec.c's), else always the full window.
     batch_windows: how many consecutive windows one batch step takes; they
     share one set of negatives, so each gathered block of output rows serves
-    more input rows (negative sampling with kernel="batch" only; 1 is one
-    window per step).
+    more input rows (skip-gram, kernel="batch", negative sampling only; 1 is
+    one window per step, word2vec.c's sampling; 0, the default, is
+    DEFAULT_BATCH_WINDOWS for that kernel and 1 for the others).
     Bad values raise ParameterValueError / ParameterTypeError (subclasses of
     ValueError / TypeError) naming the parameter in `.param`.
     """
@@ -227,11 +249,12 @@ class TrainingParams:
     ns_exponent: float = 0.75
     cbow_mean: bool = True
     shrink_windows: bool = True
-    batch_windows: int = 1
+    batch_windows: int = 0
 
     def __post_init__(self) -> None:
         check({f.name: getattr(self, f.name) for f in fields(self) if f.name in RULES})
         object.__setattr__(self, "kernel", resolve_kernel(self.model, self.kernel, self.loss))
+        resolve_batch_windows(self.kernel, self.loss, self.batch_windows)   # checked
         if self.loss == "negative" and self.negative == 0:
             raise ParameterValueError(
                 "negative", " must be >= 1 for negative sampling (loss='negative'), got 0; for "
@@ -244,6 +267,12 @@ class TrainingParams:
         if self.min_alpha > cast(float, self.alpha):   # set just above when None
             raise ParameterValueError(
                 "min_alpha", f" ({self.min_alpha}) must not exceed alpha ({self.alpha})")
+
+    @property
+    def windows_per_step(self) -> int:
+        """batch_windows resolved for the kernel (it stays 0 in the fields, so that a
+        copy with another kernel takes that kernel's default)."""
+        return resolve_batch_windows(self.kernel, self.loss, self.batch_windows)
 
 
 def saved_params(saved: Mapping[str, Any]) -> TrainingParams:

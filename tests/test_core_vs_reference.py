@@ -368,7 +368,7 @@ def test_one_thread_trainer_equals_train_reference(model, kernel, loss, negative
             ids, twin[0], twin[1], vocab.counts, model=model, window=3, negative=negative,
             sample=1e-2, alpha=0.05, min_alpha=0.001, epochs=epochs, seed=11, call=call,
             publish_every=_core.PUBLISH_INTERVAL, kernel=kernel, loss=loss,
-            node_vectors=twin[2])
+            node_vectors=twin[2], batch_windows=params.windows_per_step)
         assert np.abs(trained.center_vectors - twin[0]).max() < 1e-4
         assert np.abs(trained.outside_vectors - twin[1]).max() < 1e-4
         if twin[2] is not None:

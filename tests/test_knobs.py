@@ -158,7 +158,8 @@ def test_one_thread_trainer_with_knobs_equals_train_reference(model, kernel, los
             ids, twin[0], twin[1], vocab.counts, model=model, window=3, negative=negative,
             sample=1e-2, alpha=params.alpha, min_alpha=0.001, epochs=1, seed=7, call=call,
             publish_every=_core.PUBLISH_INTERVAL, kernel=kernel, loss=loss,
-            node_vectors=twin[2], lock_factors=trained.lock_factors, **knobs)
+            node_vectors=twin[2], lock_factors=trained.lock_factors,
+            batch_windows=trained.params.windows_per_step, **knobs)
         assert np.abs(trained.center_vectors - twin[0]).max() < 1e-4
         assert np.abs(trained.outside_vectors - twin[1]).max() < 1e-4
         if twin[2] is not None:

@@ -1,4 +1,5 @@
 """pyw2v.params: the rules, the errors' .param for every parameter, and the CLI's mapping."""
+import dataclasses
 import json
 import math
 
@@ -26,7 +27,7 @@ BAD_FIELDS = [
     ("max_vocab_size", 0, ValueError), ("max_final_vocab", "10", TypeError),
     ("ns_exponent", math.nan, ValueError), ("ns_exponent", -math.inf, ValueError),
     ("ns_exponent", "0.75", TypeError), ("cbow_mean", 1, TypeError),
-    ("shrink_windows", None, TypeError), ("batch_windows", 0, ValueError),
+    ("shrink_windows", None, TypeError), ("batch_windows", -1, ValueError),
     ("batch_windows", 65, ValueError), ("batch_windows", 2.0, TypeError),
 ]
 
@@ -178,7 +179,7 @@ def test_a_cbow_model_saved_with_kernel_pair_still_loads(tmp_path):
 
 BAD_OPTIONS = {"dim": "0", "window": "0", "negative": "-1", "sample": "-1", "min_count": "0",
                "epochs": "0", "alpha": "0", "min_alpha": "-1", "seed": "-1", "threads": "0",
-               "max_vocab_size": "0", "max_final_vocab": "0", "batch_windows": "0"}
+               "max_vocab_size": "0", "max_final_vocab": "0", "batch_windows": "-1"}
 
 
 @pytest.mark.parametrize("name", sorted(BAD_OPTIONS))
@@ -204,3 +205,21 @@ def test_every_option_name_is_a_rule():
 def test_batch_windows_limit_is_the_cores():
     from pyw2v import _core
     assert params.MAX_BATCH_WINDOWS == _core.BATCH_WINDOWS_LIMIT
+
+
+def test_batch_windows_resolves_per_kernel():
+    """0 is the batch kernel's default with negative sampling and 1 elsewhere; more than
+    one window per step is refused where no kernel takes it."""
+    assert params.TrainingParams().windows_per_step == params.DEFAULT_BATCH_WINDOWS
+    assert params.TrainingParams(batch_windows=3).windows_per_step == 3
+    assert params.TrainingParams(kernel="pair").windows_per_step == 1
+    assert params.TrainingParams(model="cbow").windows_per_step == 1
+    assert params.TrainingParams(loss="hs", negative=0).windows_per_step == 1
+    # The field keeps 0, so a copy with another kernel takes that kernel's default.
+    default = params.TrainingParams()
+    assert default.batch_windows == 0
+    assert dataclasses.replace(default, kernel="pair").windows_per_step == 1
+    with pytest.raises(params.ParameterValueError, match="batch_windows=2 needs skip-gram's"):
+        params.TrainingParams(model="cbow", batch_windows=2)
+    with pytest.raises(params.ParameterValueError, match="kernel='pair'"):
+        params.TrainingParams(kernel="pair", batch_windows=4)

@@ -343,15 +343,17 @@ def test_vectors_are_float32_and_losses_float64_everywhere(small_model, tmp_path
 def test_the_mean_loss_of_millions_of_predictions_is_exact():
     """With a vanishing learning rate every score stays 0, so each of the 1 + K terms
     of a prediction costs exactly log 2, except negatives that hit the positive word
-    (skipped). Over ~6 million predictions the reported mean must match that to
-    1e-4: the sums are float64 (a float32 running sum would be off by far more)."""
+    (skipped; one window per step, so that the positive is the only center). Over ~6
+    million predictions the reported mean must match that to 1e-4: the sums are
+    float64 (a float32 running sum would be off by far more)."""
     vocab_size, negative = 1000, 5
     rng = np.random.default_rng(0)
     words = np.array([f"w{i}" for i in range(vocab_size)])
     ids = rng.integers(0, vocab_size, size=1_000_000)
     sentences = [list(words[ids[i:i + 1000]]) for i in range(0, len(ids), 1000)]
     model = pyw2v.train(sentences, dim=4, negative=negative, window=5, min_count=1, sample=0,
-                        alpha=1e-30, min_alpha=0.0, epochs=1, threads=2, exact_sigmoid=True)
+                        alpha=1e-30, min_alpha=0.0, epochs=1, threads=2, exact_sigmoid=True,
+                        batch_windows=1)
     p = model.vocab.counts / model.vocab.counts.sum()
     noise = model.vocab.noise_distribution()
     expected = math.log(2) * (1 + negative * (1 - float(p @ noise)))
