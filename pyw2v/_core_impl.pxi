@@ -94,7 +94,7 @@ BATCH_WINDOWS_LIMIT = MAX_BATCH_WINDOWS
 SIGMOID_TABLE_BINS = SIGMOID_BINS
 SIGMOID_MAX_EXP = MAX_EXP
 #: Trainer(kernel=...): index i is the Kernel enum's value i.
-KERNELS = ("pair", "window", "batch")
+KERNELS = ("pair", "window", "batch", "cbow-batch")
 
 cdef float SIGMOID_TABLE[SIGMOID_BINS]
 cdef float LOG_SIGMOID_TABLE[SIGMOID_BINS]
@@ -631,7 +631,8 @@ cdef int _scratch_init(Scratch *s, const Model *m, int max_context) noexcept nog
             or s.batch_inputs == NULL or s.batch_ids == NULL or s.center_columns == NULL \
             or s.pair_counts == NULL \
             or _block_init(&s.blocks[0], <int>max_rows, n_centers, m.negative) != 0 \
-            or _block_init(&s.blocks[1], <int>max_rows, n_centers, m.negative) != 0:
+            or _block_init(&s.blocks[1], <int>max_rows, n_centers, m.negative) != 0 \
+            or _cbow_scratch_init(s, m, max_context) != 0:
         return -1
     s.next_context = s.context + max_context
     s.next_targets = s.targets + k1
@@ -655,6 +656,7 @@ cdef void _scratch_free(Scratch *s) noexcept nogil:
     free(s.pair_counts)
     _block_free(&s.blocks[0])
     _block_free(&s.blocks[1])
+    _cbow_scratch_free(s)
     memset(s, 0, sizeof(Scratch))
 
 
@@ -841,6 +843,9 @@ cdef inline void _window_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
     tally.predictions = predictions
 
 
+include "_cbow_batch.pxi"
+
+
 cdef inline void _block_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
                              Tally *tally) noexcept nogil:
     """The skip-gram batch kernel over n >= 1 kept words, m.batch_windows
@@ -874,13 +879,17 @@ cdef void _train_range(const Model *m, Schedule *run, const Chunk *chunk, Scratc
     cdef ThreadSlot *slot = &run.slots[thread]
     cdef uint64_t rng = slot.rng
     cdef Tally tally
-    cdef int64_t sentence, start, length
+    cdef int64_t sentence, start, length, first
     cdef int n
     tally.words = 0
     tally.loss = 0.0
     tally.predictions = 0.0
     tally.alpha = _learning_rate(run)
-    for sentence in range(chunk.thread_sentences[thread], chunk.thread_sentences[thread + 1]):
+    first = chunk.thread_sentences[thread]
+    if m.kernel == KERNEL_CBOW_BATCH:     # takes every sentence, in lanes (_cbow_batch.pxi)
+        _lane_loop(m, run, chunk, s, slot, &rng, &tally, thread)
+        first = chunk.thread_sentences[thread + 1]
+    for sentence in range(first, chunk.thread_sentences[thread + 1]):
         if pyw2v_load_flag(&run.stop):
             break
         start = chunk.sentence_starts[sentence]
@@ -996,6 +1005,9 @@ cdef class Trainer:
         if m.kernel == KERNEL_BATCH and (m.hs or m.softmax):
             raise ValueError("kernel='batch' is negative-sampling only; use kernel='pair' for "
                              "hierarchical or full softmax")
+        if m.kernel == KERNEL_CBOW_BATCH and (m.hs or m.softmax or negative == 0):
+            raise ValueError("kernel='cbow-batch' is negative-sampling only (negative > 0); "
+                             "use kernel='window' for hierarchical or full softmax")
         if negative == 0 and not (m.hs or m.softmax):
             raise ValueError("no output layer: give negative > 0, node_vectors and huffman, "
                              "or softmax=True")
@@ -1424,6 +1436,51 @@ def cbow_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
                        exact, node_vectors, huffman, softmax, lock_factors, cbow_mean)
     _new_scratch(&s, &m, context.shape[0])
     loss = _cbow_step(&m, &s, &context[0], context.shape[0], &targets[0], alpha)
+    _scratch_free(&s)
+    return loss
+
+
+def cbow_batch_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
+                      contexts, centers, const int32_t[::1] negatives, double alpha,
+                      bint exact=True, *, bint cbow_mean=True, lock_factors=None) -> float:
+    """Apply CBOW's batch kernel's update for one block in place; return its loss
+    (summed over its windows). Window c's context ids contexts[c] (not empty)
+    predict centers[c]; the windows share the K negatives (one skipped for a
+    window whose center it equals). cbow_mean and lock_factors as for cbow_update.
+    """
+    cdef Model m
+    cdef Scratch s
+    cdef CbowBlock *b
+    cdef double loss
+    cdef int c, j, count = len(centers), stride
+    cdef const int32_t[::1] ids
+    if len(contexts) != count or not 1 <= count <= MAX_BATCH_WINDOWS:
+        raise ValueError(f"contexts and centers must have the same length, in 1.."
+                         f"{MAX_BATCH_WINDOWS}; got {len(contexts)} and {count}")
+    if negatives.shape[0] < 1:
+        raise ValueError("negatives must not be empty: the batch kernel is negative sampling")
+    windows = [np.ascontiguousarray(ctx, dtype=np.int32).ravel() for ctx in contexts]
+    for c in range(count):
+        _targets(center_vectors, outside_vectors, f"centers[{c}]", centers[c], negatives)
+        _context_ids(windows[c], center_vectors.shape[0])
+    lock_factors = checked_lock_factors(lock_factors, center_vectors.shape[0])
+    _single_step_model(&m, center_vectors, outside_vectors, KERNEL_CBOW_BATCH,
+                       negatives.shape[0], exact, None, None, False, lock_factors, cbow_mean)
+    m.batch_windows = count
+    stride = max(len(w) for w in windows)
+    _new_scratch(&s, &m, stride)
+    b = &s.cbow_blocks[0]
+    b.count = count
+    b.alpha = alpha
+    for c in range(count):
+        ids = windows[c]
+        b.centers[c] = centers[c]
+        b.n_context[c] = ids.shape[0]
+        for j in range(ids.shape[0]):
+            b.context[c * stride + j] = ids[j]
+    for c in range(negatives.shape[0]):
+        b.negatives[c] = negatives[c]
+    loss = _cbow_batch_step(&m, &s, b)
     _scratch_free(&s)
     return loss
 

@@ -75,9 +75,9 @@ def test_every_rule_is_tested():
 
 
 @pytest.mark.parametrize("kwargs, param, says", [
-    ({"model": "cbow", "kernel": "pair"}, "kernel", "CBOW has one kernel, 'window'"),
-    ({"model": "cbow", "kernel": "batch"}, "kernel", "kernel='batch' is implemented for "
-                                                    "model='skipgram' only"),
+    ({"model": "cbow", "kernel": "pair"}, "kernel", "kernel='pair' is skip-gram's kernel"),
+    ({"model": "cbow", "kernel": "batch", "loss": "hs"}, "kernel",
+     "use kernel='window' with loss='hs'"),
     ({"kernel": "window"}, "kernel", "kernel='window' is CBOW's kernel"),
     ({"kernel": "batch", "loss": "hs"}, "kernel", "use kernel='pair' with loss='hs'"),
     ({"negative": 0}, "negative", "negative must be >= 1 for negative sampling"),
@@ -219,7 +219,7 @@ def test_batch_windows_resolves_per_kernel():
     default = params.TrainingParams()
     assert default.batch_windows == 0
     assert dataclasses.replace(default, kernel="pair").windows_per_step == 1
-    with pytest.raises(params.ParameterValueError, match="batch_windows=2 needs skip-gram's"):
+    with pytest.raises(params.ParameterValueError, match="batch_windows=2 needs a batch kernel"):
         params.TrainingParams(model="cbow", batch_windows=2)
     with pytest.raises(params.ParameterValueError, match="kernel='pair'"):
         params.TrainingParams(kernel="pair", batch_windows=4)
