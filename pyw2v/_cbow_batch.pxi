@@ -10,13 +10,13 @@
 # still visited once per epoch; only the order changes.
 #
 # The step (`_cbow_batch_step`) is three small products, as the skip-gram batch
-# step: scores = H U_t^T (H: the B context means, U_t: the distinct targets,
-# the B centers then the negatives), U_t += G^T H and E = G U_t, with G the
-# gradient coefficients (window c: its center's column, label 1; each negative
-# column, label 0, times how often it was drawn; a negative equal to the
-# window's center is skipped for that window, as in word2vec.c; other windows'
-# centers: 0). Then each window's context rows move by E[c] (word2vec.c's CBOW
-# convention, as `_cbow_step`), scaled by their lock factors.
+# step: scores = H U_n^T (H: the B context means, U_n: the distinct negatives),
+# U_n += G^T H and E = G U_n, with G the gradient coefficients (label 0, times
+# how often the negative was drawn; label 1 where a negative is the window's own
+# center, which word2vec.c then skips as a negative). Each window's center, when
+# not among the negatives, adds its own dot product and two axpys (label 1).
+# Then each window's context rows move by E[c] (word2vec.c's CBOW convention,
+# as `_cbow_step`), scaled by their lock factors.
 #
 # Draw order (pyw2v.reference replays it): blocks in turn; for each lane in
 # order, if its sentence is done, the thread's next sentences are subsampled
@@ -36,7 +36,9 @@ cdef int _cbow_scratch_init(Scratch *s, const Model *m, int max_context) noexcep
     s.lane_n = <int *> calloc(2 * <size_t>lanes, sizeof(int))
     s.cbow_errors = <float *> malloc(<size_t>lanes * dimp * sizeof(float))
     s.lane_ids = <int32_t *> malloc(<size_t>lanes * sizeof(int32_t))
-    if s.lane_kept == NULL or s.lane_n == NULL or s.cbow_errors == NULL or s.lane_ids == NULL:
+    s.center_coef = <float *> malloc(<size_t>lanes * sizeof(float))
+    if s.lane_kept == NULL or s.lane_n == NULL or s.cbow_errors == NULL or s.lane_ids == NULL \
+            or s.center_coef == NULL:
         return -1
     s.lane_pos = s.lane_n + lanes
     for c in range(lanes):
@@ -60,6 +62,7 @@ cdef void _cbow_scratch_free(Scratch *s) noexcept nogil:
     free(s.lane_n)
     free(s.cbow_errors)
     free(s.lane_ids)
+    free(s.center_coef)
     for c in range(2):
         free(s.cbow_blocks[c].centers)
         free(s.cbow_blocks[c].n_context)
@@ -67,17 +70,22 @@ cdef void _cbow_scratch_free(Scratch *s) noexcept nogil:
 
 cdef double _cbow_batch_step(const Model *m, Scratch *s, const CbowBlock *b) noexcept nogil:
     """One simultaneous step for the block's windows (see the top of this file);
-    returns the summed loss. (Long: the target and score loops share their locals.)"""
-    cdef int c, i, j, k, n = 0, count = b.count, dim = m.dim, dimp = pyw2v_padded(m.dim)
+    returns the summed loss. Only the negatives' columns are dense products; a
+    window's center (unless also drawn as a negative) is scored and moved by
+    itself, so no product spends work on the other windows' centers. (Long: the
+    target and score loops share their locals.)"""
+    cdef int c, i, j, k, n = 0, n_neg = 0, col, count = b.count, dim = m.dim
+    cdef int dimp = pyw2v_padded(m.dim)
     cdef bint exact = m.exact
     cdef int32_t t
     cdef const int32_t *context
     cdef int32_t *ids = s.batch_ids
     cdef int *center_columns = s.center_columns
     cdef float *counts = s.batch_counts
+    cdef float *own = s.center_coef
     cdef float *h
     cdef float *g
-    cdef float f, weight
+    cdef float f
     cdef double sig, log_sig, loss = 0.0, alpha = b.alpha
     for c in range(count):
         h = s.batch_inputs + c * dimp
@@ -87,10 +95,10 @@ cdef double _cbow_batch_step(const Model *m, Scratch *s, const CbowBlock *b) noe
             pyw2v_axpy(1.0, m.center + <int64_t>context[j] * dim, h, dim)
         if m.cbow_mean:
             pyw2v_scale(<float>(1.0 / b.n_context[c]), h, dim)
-    # The distinct targets: the centers, then the negatives, with how often each
-    # was drawn as a negative.
-    for c in range(count + m.negative):
-        t = b.centers[c] if c < count else b.negatives[c - count]
+    # The distinct targets: the negatives (with how often each was drawn), then
+    # the centers that are not among them.
+    for c in range(m.negative + count):
+        t = b.negatives[c] if c < m.negative else b.centers[c - m.negative]
         i = 0
         while i < n and ids[i] != t:
             i += 1
@@ -98,33 +106,43 @@ cdef double _cbow_batch_step(const Model *m, Scratch *s, const CbowBlock *b) noe
             ids[n] = t
             counts[n] = 0.0
             n += 1
-        if c < count:
-            center_columns[c] = i
-        else:
+        if c < m.negative:
             counts[i] += 1.0
+            n_neg = n
+        else:
+            center_columns[c - m.negative] = i
     pyw2v_gather(m.outside, ids, n, dim, dimp, s.batch_outputs)
-    pyw2v_scores(s.batch_inputs, count, s.batch_outputs, n, dimp, s.batch_scores)
+    pyw2v_scores(s.batch_inputs, count, s.batch_outputs, n_neg, dimp, s.batch_scores)
     for c in range(count):
-        g = s.batch_scores + c * n
-        for k in range(n):
+        g = s.batch_scores + c * n_neg
+        col = center_columns[c]
+        for k in range(n_neg):
             f = g[k]
-            if k == center_columns[c]:
-                sig = _sigmoid_terms(f, exact, &log_sig)
+            sig = _sigmoid_terms(f, exact, &log_sig)
+            if k == col:
                 loss -= log_sig
                 g[k] = <float>((1.0 - sig) * alpha)
-            elif counts[k] > 0.0:
-                sig = _sigmoid_terms(f, exact, &log_sig)
-                weight = counts[k]
-                loss -= weight * (log_sig - f)     # log sigma(-f) = log sigma(f) - f
-                g[k] = <float>(-weight * sig * alpha)
             else:
-                g[k] = 0.0
-    pyw2v_update_rows(m.outside, ids, n, s.batch_scores, 1, n, s.batch_inputs, count, dim,
-                      dimp)
-    # E = G U_t, through the row update with E's rows as the "matrix".
+                loss -= counts[k] * (log_sig - f)     # log sigma(-f) = log sigma(f) - f
+                g[k] = <float>(-counts[k] * sig * alpha)
+        if col >= n_neg:
+            f = pyw2v_dot(s.batch_inputs + c * dimp, s.batch_outputs + col * dimp, dimp)
+            sig = _sigmoid_terms(f, exact, &log_sig)
+            loss -= log_sig
+            own[c] = <float>((1.0 - sig) * alpha)
+    # U_t += G^T H and E = G U_t (E's rows as the "matrix" of the row update), from
+    # the gathered copies; then the centers' own columns.
     pyw2v_zero(s.cbow_errors, count * dimp)
-    pyw2v_update_rows(s.cbow_errors, s.lane_ids, count, s.batch_scores, n, 1,
-                      s.batch_outputs, n, dimp, dimp)
+    pyw2v_update_rows(s.cbow_errors, s.lane_ids, count, s.batch_scores, n_neg, 1,
+                      s.batch_outputs, n_neg, dimp, dimp)
+    pyw2v_update_rows(m.outside, ids, n_neg, s.batch_scores, 1, n_neg, s.batch_inputs, count,
+                      dim, dimp)
+    for c in range(count):
+        col = center_columns[c]
+        if col >= n_neg:
+            pyw2v_axpy(own[c], s.batch_outputs + col * dimp, s.cbow_errors + c * dimp, dimp)
+            pyw2v_axpy(own[c], s.batch_inputs + c * dimp, m.outside + <int64_t>ids[col] * dim,
+                       dim)
     for c in range(count):
         h = s.cbow_errors + c * dimp
         context = b.context + c * b.stride

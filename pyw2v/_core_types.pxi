@@ -126,6 +126,7 @@ cdef struct Scratch:
     int *lane_pos
     CbowBlock cbow_blocks[2]
     float *cbow_errors                   # batch_windows x dimp
+    float *center_coef                   # each window's coefficient on its own center
     int32_t *lane_ids                    # 0 .. batch_windows - 1
 
 
