@@ -90,9 +90,7 @@ cdef double _cbow_batch_step(const Model *m, Scratch *s, const CbowBlock *b) noe
     for c in range(count):
         h = s.batch_inputs + c * dimp
         context = b.context + c * b.stride
-        pyw2v_zero(h, dimp)
-        for j in range(b.n_context[c]):
-            pyw2v_axpy(1.0, m.center + <int64_t>context[j] * dim, h, dim)
+        pyw2v_sum_rows(m.center, context, b.n_context[c], dim, h)
         if m.cbow_mean:
             pyw2v_scale(<float>(1.0 / b.n_context[c]), h, dim)
     # The distinct targets: the negatives (with how often each was drawn), then
@@ -132,7 +130,7 @@ cdef double _cbow_batch_step(const Model *m, Scratch *s, const CbowBlock *b) noe
             own[c] = <float>((1.0 - sig) * alpha)
     # U_t += G^T H and E = G U_t (E's rows as the "matrix" of the row update), from
     # the gathered copies; then the centers' own columns.
-    pyw2v_zero(s.cbow_errors, count * dimp)
+    pyw2v_zero_padded(s.cbow_errors, count * dimp)
     pyw2v_update_rows(s.cbow_errors, s.lane_ids, count, s.batch_scores, n_neg, 1,
                       s.batch_outputs, n_neg, dimp, dimp)
     pyw2v_update_rows(m.outside, ids, n_neg, s.batch_scores, 1, n_neg, s.batch_inputs, count,
@@ -147,8 +145,7 @@ cdef double _cbow_batch_step(const Model *m, Scratch *s, const CbowBlock *b) noe
         h = s.cbow_errors + c * dimp
         context = b.context + c * b.stride
         if m.lock_factors == NULL:
-            for j in range(b.n_context[c]):
-                pyw2v_axpy(1.0, h, m.center + <int64_t>context[j] * dim, dim)
+            pyw2v_add_to_rows(m.center, context, b.n_context[c], h, dim)
         else:
             for j in range(b.n_context[c]):
                 pyw2v_axpy(m.lock_factors[context[j]], h, m.center + <int64_t>context[j] * dim,

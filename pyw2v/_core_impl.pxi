@@ -72,6 +72,9 @@ cdef extern from "_kernels.h" nogil:
     void pyw2v_store_flag(int *flag, int value)
     void pyw2v_prefetch_row(const float *row, int n)
     int pyw2v_padded(int dim)
+    void pyw2v_zero_padded(float *y, int n)
+    void pyw2v_sum_rows(const float *matrix, const int32_t *ids, int n, int dim, float *out)
+    void pyw2v_add_to_rows(float *matrix, const int32_t *ids, int n, const float *x, int dim)
     void pyw2v_gather(const float *matrix, const int32_t *ids, int n, int dim, int dimp,
                       float *out)
     void pyw2v_scores(const float *A, int m, const float *B, int n, int dimp, float *S)
