@@ -157,8 +157,9 @@ def check(values: Mapping[str, Any]) -> None:
 
 
 def resolve_kernel(model: str, kernel: str, loss: str) -> str:
-    """The kernel `kernel` means for `model` and `loss`; "auto" becomes skip-gram's
-    "batch" (negative sampling) or "pair" (other losses), and CBOW's "window"."""
+    """The kernel `kernel` means for `model` and `loss`; "auto" becomes "batch" with
+    negative sampling (skip-gram's and CBOW's batch kernels), else skip-gram's "pair"
+    or CBOW's "window"."""
     if kernel == "batch" and loss != "negative":
         raise ParameterValueError(
             "kernel", f"='batch' is negative-sampling only (loss='negative'); "
@@ -168,7 +169,9 @@ def resolve_kernel(model: str, kernel: str, loss: str) -> str:
             raise ParameterValueError(
                 "kernel", "='pair' is skip-gram's kernel (model='skipgram'); for model='cbow' "
                 "use 'window', 'batch' or 'auto'")
-        return "window" if kernel == "auto" else kernel
+        if kernel == "auto":
+            return "batch" if loss == "negative" else "window"
+        return kernel
     if kernel == "window":
         raise ParameterValueError(
             "kernel", "='window' is CBOW's kernel (model='cbow'); for model='skipgram' "
@@ -183,7 +186,8 @@ def resolve_kernel(model: str, kernel: str, loss: str) -> str:
 #: (README, "Benchmarks"); 8 and more lose analogy accuracy.
 DEFAULT_BATCH_WINDOWS = 4
 #: Windows per step of CBOW's batch kernel when batch_windows=0 (one per lane,
-#: from different sentences; docs/math.md §15).
+#: from different sentences): 4 is as accurate as the window kernel and about 1.4x
+#: its speed; 8 loses about half an analogy point more (docs/math.md §15).
 DEFAULT_CBOW_BATCH_WINDOWS = 4
 
 
@@ -219,8 +223,8 @@ class TrainingParams:
     "batch", one update per block of batch_windows windows from different
     sentences sharing one set of negatives (negative sampling only; faster,
     at some quality cost: docs/math.md §15).
-    "auto" (the default) becomes "batch" for skip-gram with negative sampling,
-    "pair" for skip-gram with other losses, and "window" for CBOW.
+    "auto" (the default) becomes "batch" with negative sampling, and "pair"
+    (skip-gram) or "window" (CBOW) with other losses.
     loss: "negative", negative sampling with `negative` >= 1 draws; "hs",
     hierarchical softmax, plus negative sampling on the same input when
     negative > 0 (word2vec.c's -hs 1 -negative N; negative=0 for HS alone);

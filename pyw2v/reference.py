@@ -866,7 +866,7 @@ def _replay_lanes(rng: SplitMix64, sentences: Iterator[list[int]],
     loss, predictions, active = 0.0, 0, True
     while active:
         active = False
-        windows = []
+        windows: list[tuple[list[int], int]] = []
         for c in range(lanes):
             while cursor[c] >= len(kept[c]):
                 sentence = next(sentences, None)

@@ -202,4 +202,5 @@ def test_params_resolve_the_lanes():
         pyw2v.params.DEFAULT_CBOW_BATCH_WINDOWS
     assert TrainingParams(model="cbow", kernel="batch", batch_windows=2).windows_per_step == 2
     assert TrainingParams(model="cbow", kernel="batch").core_kernel == "cbow-batch"
-    assert TrainingParams(model="cbow").core_kernel == "window"
+    assert TrainingParams(model="cbow").core_kernel == "cbow-batch"   # auto, negative sampling
+    assert TrainingParams(model="cbow", loss="hs", negative=0).core_kernel == "window"
