@@ -16,8 +16,10 @@
 #   `request_stop()` to interrupt.
 # * `_train_range` is a short driver: `_subsample` a sentence, `_publish` counts
 #   every PUBLISH_INTERVAL words (refreshing the learning rate), then run the
-#   kernel's loop over the kept words: `_pair_loop` (skip-gram pair kernel) or
-#   `_window_loop` (CBOW's window kernel, the skip-gram batch kernel).
+#   kernel's loop over the kept words: `_pair_loop` (skip-gram pair kernel),
+#   `_block_loop` (skip-gram batch kernel) or `_window_loop` (CBOW's window kernel).
+#   CBOW's batch kernel (`_lane_loop`, _cbow_batch.pxi) takes the thread's sentences
+#   itself, several at once, and steps one window of each together.
 # * Each prediction (a skip-gram pair or a CBOW window) is one simultaneous SGD
 #   step, as docs/math.md §4 and §7 define it: all K+1 scores are computed from
 #   the vectors before the step, so a negative drawn twice gets twice the update.
@@ -41,7 +43,8 @@
 # the skip-gram batch kernel: once per window with a non-empty context). A negative
 # equal to the positive word is skipped, as in word2vec.c. Hierarchical and full
 # softmax draw nothing, so with negative = 0 only the subsampling and window draws
-# remain.
+# remain. CBOW's batch kernel interleaves sentences in lanes: its order is stated at
+# the top of _cbow_batch.pxi.
 
 import numpy as np
 
