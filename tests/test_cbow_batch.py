@@ -159,6 +159,21 @@ def test_every_center_with_a_context_is_predicted_once(threads, lanes, random_ma
     assert trainer.words_done == starts[-1]
 
 
+def test_a_stop_request_ends_the_lanes(random_matrices):
+    """After request_stop() no lane loads another sentence: nothing is trained."""
+    center, outside = random_matrices(0, (12, 8), (12, 8))
+    before = center.copy()
+    prob, alias = _core.build_alias_table(np.ones(12))
+    trainer = _core.Trainer(center, outside, np.ones(12), prob, alias, kernel="cbow-batch",
+                            window=2, negative=3, exact_sigmoid=False, alpha=0.05,
+                            min_alpha=0.001, total_words=100.0, threads=2, seed=1, call=0,
+                            batch_windows=4)
+    trainer.request_stop()
+    trainer.train_chunk(np.arange(100, dtype=np.uint32) % 12, np.arange(0, 101, 10))
+    assert trainer.predictions == 0 and trainer.words_done == 0
+    np.testing.assert_array_equal(center, before)
+
+
 def test_trainer_refuses_other_output_layers(random_matrices):
     center, outside = random_matrices(0, (12, 8), (12, 8))
     prob, alias = _core.build_alias_table(np.ones(12))
