@@ -10,6 +10,7 @@ fastest path; fastText trains without subwords (minn=maxn=0), i.e. word2vec.
 
     python benchmarks/compare.py                       # corpus-dev, skip-gram
     python benchmarks/compare.py --model cbow --repeats 3
+    python benchmarks/compare.py --model cbow --kernel batch --batch-windows 4
     python benchmarks/compare.py --markdown            # the README's table rows
     python benchmarks/compare.py --hs                  # hierarchical softmax, negative 0
     python benchmarks/compare.py --corpus my.txt --epochs 1 --no-gensim
@@ -36,7 +37,8 @@ def run_pyw2v(args) -> dict:
     params = TrainingParams(model=args.model, dim=args.dim, window=args.window,
                             negative=args.negative, sample=args.sample,
                             min_count=args.min_count, epochs=args.epochs, seed=args.seed,
-                            kernel=args.kernel, loss="hs" if args.hs else "negative")
+                            kernel=args.kernel, loss="hs" if args.hs else "negative",
+                            batch_windows=args.batch_windows)
     started = time.perf_counter()
     vocab = pyw2v.build_vocabulary(args.corpus, min_count=params.min_count)
     vocab_seconds = time.perf_counter() - started
@@ -114,8 +116,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", default=str(DATA / "corpus-dev.txt"))
     parser.add_argument("--model", choices=["skipgram", "cbow"], default="skipgram")
-    parser.add_argument("--kernel", choices=["auto", "pair", "batch"], default="auto",
-                        help="pyw2v's skip-gram kernel")
+    parser.add_argument("--kernel", choices=["auto", "pair", "window", "batch"], default="auto",
+                        help="pyw2v's kernel (skip-gram: pair, batch; CBOW: window, batch)")
+    parser.add_argument("--batch-windows", type=int, default=0,
+                        help="windows per batch step (0: the kernel's default)")
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--window", type=int, default=5)
     parser.add_argument("--negative", type=int, default=5)
@@ -162,7 +166,7 @@ def main() -> None:
                   f"analogy {100 * result['analogy']:.2f}%, spearman {result['spearman']:.3f}",
                   flush=True)
 
-    print(f"\n{args.model} (pyw2v kernel {args.kernel}), dim {args.dim}, window {args.window}, "
+    print(f"\n{args.model} (pyw2v kernel {args.kernel}, batch windows {args.batch_windows}), dim {args.dim}, window {args.window}, "
           f"negative {args.negative}, hs {int(args.hs)}, "
           f"sample {args.sample}, min_count {args.min_count}, {args.epochs} epochs, "
           f"{args.threads} threads, {args.repeats} run(s) each, medians; corpus {args.corpus}")

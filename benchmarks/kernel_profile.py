@@ -5,6 +5,8 @@ kernel change where wall-clock timings on a shared machine cannot:
 
     valgrind --tool=callgrind --callgrind-out-file=cg.out \\
         python benchmarks/kernel_profile.py --kernel batch
+    valgrind --tool=callgrind --callgrind-out-file=cg.out \
+        python benchmarks/kernel_profile.py --kernel cbow-batch --window 10 --batch-windows 8
     callgrind_annotate --inclusive=yes cg.out | grep -E "omp_fn|_step|pyw2v_"
 
 Divide the inclusive count of `train_chunk._omp_fn` (the compiled loop) by the
@@ -20,7 +22,7 @@ from pyw2v.model import TrainingParams, Word2Vec
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 KERNELS = {"batch": ("skipgram", "batch"), "pair": ("skipgram", "pair"),
-           "cbow": ("cbow", "window")}
+           "cbow": ("cbow", "window"), "cbow-batch": ("cbow", "batch")}
 
 
 def main() -> None:
@@ -29,16 +31,20 @@ def main() -> None:
     parser.add_argument("--kernel", choices=list(KERNELS), default="batch")
     parser.add_argument("--lines", type=int, default=3000, help="first lines of the corpus")
     parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--window", type=int, default=5)
+    parser.add_argument("--batch-windows", type=int, default=0,
+                        help="windows per batch step (0: the kernel's default)")
     args = parser.parse_args()
     with open(args.corpus, encoding="utf-8") as f:
         sentences = [line.split() for line in islice(f, args.lines)]
     model_name, kernel = KERNELS[args.kernel]
     params = TrainingParams(model=model_name, kernel=kernel, dim=args.dim, epochs=1,
-                            min_count=2)
+                            min_count=2, window=args.window, batch_windows=args.batch_windows)
     vocab = pyw2v.build_vocabulary(sentences, min_count=params.min_count)
     encoded = pyw2v.encode(sentences, vocab)   # encoded here, apart from the training loop
     Word2Vec(vocab, params).train(encoded, threads=1)
-    print(f"{args.kernel}: {encoded.n_tokens} tokens, vocabulary {len(vocab)}, dim {args.dim}")
+    print(f"{args.kernel}: {encoded.n_tokens} tokens, vocabulary {len(vocab)}, dim {args.dim}, "
+          f"window {args.window}, {params.windows_per_step} window(s) per step")
 
 
 if __name__ == "__main__":

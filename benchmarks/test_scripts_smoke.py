@@ -35,7 +35,7 @@ def test_compare_hs_runs_hierarchical_softmax_alone(tmp_path):
     out = subprocess.run([sys.executable, str(SCRIPT), "--corpus", str(corpus), "--epochs", "1",
                           "--dim", "8", "--hs"], capture_output=True, text=True,
                          timeout=300, check=True).stdout
-    assert "kernel auto), dim 8, window 5, negative 0, hs 1," in out
+    assert "kernel auto, batch windows 0), dim 8, window 5, negative 0, hs 1," in out
     assert "pyw2v / gensim" in out or "gensim is not installed" in out
 
 

@@ -1,5 +1,6 @@
 """Typed view of the compiled core: pyw2v/_core.py re-exports the names of the build it
 picks (pyw2v/_core_<path>.pyx, which include _core_impl.pxi; C types in _core_types.pxi)."""
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -10,7 +11,7 @@ PUBLISH_INTERVAL: int
 BATCH_WINDOWS_LIMIT: int
 SIGMOID_TABLE_BINS: int
 SIGMOID_MAX_EXP: float
-KERNELS: tuple[Literal["pair"], Literal["window"], Literal["batch"]]
+KERNELS: tuple[Literal["pair"], Literal["window"], Literal["batch"], Literal["cbow-batch"]]
 
 # Stub-only alias (not a runtime name): build_huffman's arrays.
 _Huffman = tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.uint8]]
@@ -114,6 +115,18 @@ def cbow_update(
     node_vectors: NDArray[np.float32] | None = None,
     huffman: _Huffman | None = None,
     softmax: bool = False,
+    cbow_mean: bool = True,
+    lock_factors: ArrayLike | None = None,
+) -> float: ...
+def cbow_batch_update(
+    center_vectors: NDArray[np.float32],
+    outside_vectors: NDArray[np.float32],
+    contexts: Sequence[ArrayLike],
+    centers: Sequence[int],
+    negatives: NDArray[np.int32],
+    alpha: float,
+    exact: bool = True,
+    *,
     cbow_mean: bool = True,
     lock_factors: ArrayLike | None = None,
 ) -> float: ...

@@ -16,8 +16,10 @@
 #   `request_stop()` to interrupt.
 # * `_train_range` is a short driver: `_subsample` a sentence, `_publish` counts
 #   every PUBLISH_INTERVAL words (refreshing the learning rate), then run the
-#   kernel's loop over the kept words: `_pair_loop` (skip-gram pair kernel) or
-#   `_window_loop` (CBOW's window kernel, the skip-gram batch kernel).
+#   kernel's loop over the kept words: `_pair_loop` (skip-gram pair kernel),
+#   `_block_loop` (skip-gram batch kernel) or `_window_loop` (CBOW's window kernel).
+#   CBOW's batch kernel (`_lane_loop`, _cbow_batch.pxi) takes the thread's sentences
+#   itself, several at once, and steps one window of each together.
 # * Each prediction (a skip-gram pair or a CBOW window) is one simultaneous SGD
 #   step, as docs/math.md §4 and §7 define it: all K+1 scores are computed from
 #   the vectors before the step, so a negative drawn twice gets twice the update.
@@ -41,7 +43,8 @@
 # the skip-gram batch kernel: once per window with a non-empty context). A negative
 # equal to the positive word is skipped, as in word2vec.c. Hierarchical and full
 # softmax draw nothing, so with negative = 0 only the subsampling and window draws
-# remain.
+# remain. CBOW's batch kernel interleaves sentences in lanes: its order is stated at
+# the top of _cbow_batch.pxi.
 
 import numpy as np
 
@@ -72,6 +75,9 @@ cdef extern from "_kernels.h" nogil:
     void pyw2v_store_flag(int *flag, int value)
     void pyw2v_prefetch_row(const float *row, int n)
     int pyw2v_padded(int dim)
+    void pyw2v_zero_padded(float *y, int n)
+    void pyw2v_sum_rows(const float *matrix, const int32_t *ids, int n, int dim, float *out)
+    void pyw2v_add_to_rows(float *matrix, const int32_t *ids, int n, const float *x, int dim)
     void pyw2v_gather(const float *matrix, const int32_t *ids, int n, int dim, int dimp,
                       float *out)
     void pyw2v_scores(const float *A, int m, const float *B, int n, int dimp, float *S)
@@ -94,7 +100,7 @@ BATCH_WINDOWS_LIMIT = MAX_BATCH_WINDOWS
 SIGMOID_TABLE_BINS = SIGMOID_BINS
 SIGMOID_MAX_EXP = MAX_EXP
 #: Trainer(kernel=...): index i is the Kernel enum's value i.
-KERNELS = ("pair", "window", "batch")
+KERNELS = ("pair", "window", "batch", "cbow-batch")
 
 cdef float SIGMOID_TABLE[SIGMOID_BINS]
 cdef float LOG_SIGMOID_TABLE[SIGMOID_BINS]
@@ -631,7 +637,8 @@ cdef int _scratch_init(Scratch *s, const Model *m, int max_context) noexcept nog
             or s.batch_inputs == NULL or s.batch_ids == NULL or s.center_columns == NULL \
             or s.pair_counts == NULL \
             or _block_init(&s.blocks[0], <int>max_rows, n_centers, m.negative) != 0 \
-            or _block_init(&s.blocks[1], <int>max_rows, n_centers, m.negative) != 0:
+            or _block_init(&s.blocks[1], <int>max_rows, n_centers, m.negative) != 0 \
+            or _cbow_scratch_init(s, m, max_context) != 0:
         return -1
     s.next_context = s.context + max_context
     s.next_targets = s.targets + k1
@@ -655,6 +662,7 @@ cdef void _scratch_free(Scratch *s) noexcept nogil:
     free(s.pair_counts)
     _block_free(&s.blocks[0])
     _block_free(&s.blocks[1])
+    _cbow_scratch_free(s)
     memset(s, 0, sizeof(Scratch))
 
 
@@ -841,6 +849,9 @@ cdef inline void _window_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
     tally.predictions = predictions
 
 
+include "_cbow_batch.pxi"
+
+
 cdef inline void _block_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
                              Tally *tally) noexcept nogil:
     """The skip-gram batch kernel over n >= 1 kept words, m.batch_windows
@@ -874,13 +885,17 @@ cdef void _train_range(const Model *m, Schedule *run, const Chunk *chunk, Scratc
     cdef ThreadSlot *slot = &run.slots[thread]
     cdef uint64_t rng = slot.rng
     cdef Tally tally
-    cdef int64_t sentence, start, length
+    cdef int64_t sentence, start, length, first
     cdef int n
     tally.words = 0
     tally.loss = 0.0
     tally.predictions = 0.0
     tally.alpha = _learning_rate(run)
-    for sentence in range(chunk.thread_sentences[thread], chunk.thread_sentences[thread + 1]):
+    first = chunk.thread_sentences[thread]
+    if m.kernel == KERNEL_CBOW_BATCH:     # takes every sentence, in lanes (_cbow_batch.pxi)
+        _lane_loop(m, run, chunk, s, slot, &rng, &tally, thread)
+        first = chunk.thread_sentences[thread + 1]
+    for sentence in range(first, chunk.thread_sentences[thread + 1]):
         if pyw2v_load_flag(&run.stop):
             break
         start = chunk.sentence_starts[sentence]
@@ -996,6 +1011,9 @@ cdef class Trainer:
         if m.kernel == KERNEL_BATCH and (m.hs or m.softmax):
             raise ValueError("kernel='batch' is negative-sampling only; use kernel='pair' for "
                              "hierarchical or full softmax")
+        if m.kernel == KERNEL_CBOW_BATCH and (m.hs or m.softmax or negative == 0):
+            raise ValueError("kernel='cbow-batch' is negative-sampling only (negative > 0); "
+                             "use kernel='window' for hierarchical or full softmax")
         if negative == 0 and not (m.hs or m.softmax):
             raise ValueError("no output layer: give negative > 0, node_vectors and huffman, "
                              "or softmax=True")
@@ -1424,6 +1442,51 @@ def cbow_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
                        exact, node_vectors, huffman, softmax, lock_factors, cbow_mean)
     _new_scratch(&s, &m, context.shape[0])
     loss = _cbow_step(&m, &s, &context[0], context.shape[0], &targets[0], alpha)
+    _scratch_free(&s)
+    return loss
+
+
+def cbow_batch_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
+                      contexts, centers, const int32_t[::1] negatives, double alpha,
+                      bint exact=True, *, bint cbow_mean=True, lock_factors=None) -> float:
+    """Apply CBOW's batch kernel's update for one block in place; return its loss
+    (summed over its windows). Window c's context ids contexts[c] (not empty)
+    predict centers[c]; the windows share the K negatives (one skipped for a
+    window whose center it equals). cbow_mean and lock_factors as for cbow_update.
+    """
+    cdef Model m
+    cdef Scratch s
+    cdef CbowBlock *b
+    cdef double loss
+    cdef int c, j, count = len(centers), stride
+    cdef const int32_t[::1] ids
+    if len(contexts) != count or not 1 <= count <= MAX_BATCH_WINDOWS:
+        raise ValueError(f"contexts and centers must have the same length, in 1.."
+                         f"{MAX_BATCH_WINDOWS}; got {len(contexts)} and {count}")
+    if negatives.shape[0] < 1:
+        raise ValueError("negatives must not be empty: the batch kernel is negative sampling")
+    windows = [np.ascontiguousarray(ctx, dtype=np.int32).ravel() for ctx in contexts]
+    for c in range(count):
+        _targets(center_vectors, outside_vectors, f"centers[{c}]", centers[c], negatives)
+        _context_ids(windows[c], center_vectors.shape[0])
+    lock_factors = checked_lock_factors(lock_factors, center_vectors.shape[0])
+    _single_step_model(&m, center_vectors, outside_vectors, KERNEL_CBOW_BATCH,
+                       negatives.shape[0], exact, None, None, False, lock_factors, cbow_mean)
+    m.batch_windows = count
+    stride = max(len(w) for w in windows)
+    _new_scratch(&s, &m, stride)
+    b = &s.cbow_blocks[0]
+    b.count = count
+    b.alpha = alpha
+    for c in range(count):
+        ids = windows[c]
+        b.centers[c] = centers[c]
+        b.n_context[c] = ids.shape[0]
+        for j in range(ids.shape[0]):
+            b.context[c * stride + j] = ids[j]
+    for c in range(negatives.shape[0]):
+        b.negatives[c] = negatives[c]
+    loss = _cbow_batch_step(&m, &s, b)
     _scratch_free(&s)
     return loss
 

@@ -13,6 +13,7 @@ cdef enum Kernel:
     KERNEL_PAIR = 0       # skip-gram: one step per (center, outside) pair
     KERNEL_WINDOW = 1     # CBOW: one step per window, the context mean (or sum) predicts the center
     KERNEL_BATCH = 2      # skip-gram: one step per window, negatives shared by the window
+    KERNEL_CBOW_BATCH = 3 # CBOW: one step per block of windows from different sentences
 
 
 cdef struct Model:
@@ -84,6 +85,19 @@ cdef struct Block:
     int32_t *negatives                   # K draws shared by the block
 
 
+cdef struct CbowBlock:
+    # CBOW's batch kernel's unit of work (_cbow_batch.pxi): up to batch_windows
+    # windows, one per lane (sentence), each with a non-empty context, sharing
+    # one set of negatives.
+    int count
+    int stride                           # context ids per window in `context`
+    int32_t *centers                     # count predicted words
+    int *n_context                       # count context sizes
+    int32_t *context                     # window c's ids at c * stride
+    int32_t *negatives                   # K draws shared by the block
+    double alpha                         # the learning rate when it was drawn
+
+
 cdef struct Scratch:
     # One thread's work space, allocated once per Trainer.
     uint32_t *kept                       # the sentence after subsampling
@@ -105,6 +119,15 @@ cdef struct Scratch:
     int32_t *batch_ids                   # n distinct targets: the centers first
     int *center_columns                  # each center's column among the targets
     float *pair_counts                   # one row's pairs with each center column
+    # CBOW's batch kernel: batch_windows lanes, each a kept sentence and its
+    # next center; two blocks (this one, the next); each window's -alpha dJ/dh.
+    uint32_t *lane_kept                  # lane c's sentence at c * MAX_SENTENCE
+    int *lane_n
+    int *lane_pos
+    CbowBlock cbow_blocks[2]
+    float *cbow_errors                   # batch_windows x dimp
+    float *center_coef                   # each window's coefficient on its own center
+    int32_t *lane_ids                    # 0 .. batch_windows - 1
 
 
 cdef struct Tally:

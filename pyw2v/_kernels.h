@@ -100,10 +100,74 @@ static inline void pyw2v_prefetch_row(const float *row, int n)
 
 static inline int pyw2v_padded(int dim) { return (dim + 7) & ~7; }
 
+/* y[0..n) = 0 for n a multiple of 8, in whole vectors (no memset call for short rows). */
+PYW2V_NO_LIBCALLS static inline void pyw2v_zero_padded(float *restrict y, int n)
+{
+    pyw2v_v8 zero = {0};
+    for (int i = 0; i < n; i += 8)
+        pyw2v_store8(y + i, zero);
+}
+
 static inline pyw2v_v8 pyw2v_broadcast8(float x)
 {
     pyw2v_v8 v = {x, x, x, x, x, x, x, x};
     return v;
+}
+
+/* out = the sum of rows matrix[ids[r]], r < n, in order (as n axpys into zeros
+ * would add them), zero-padded to the next multiple of 8; each chunk of 16 floats
+ * is summed in registers and stored once. */
+PYW2V_NO_LIBCALLS static inline void
+pyw2v_sum_rows(const float *restrict matrix, const int32_t *ids, int n, int dim,
+               float *restrict out)
+{
+    int d = 0;
+    for (; d + 16 <= dim; d += 16) {
+        pyw2v_v8 a0 = {0}, a1 = {0};
+        for (int r = 0; r < n; r++) {
+            const float *row = matrix + (int64_t)ids[r] * dim + d;
+            a0 += pyw2v_load8(row);
+            a1 += pyw2v_load8(row + 8);
+        }
+        pyw2v_store8(out + d, a0);
+        pyw2v_store8(out + d + 8, a1);
+    }
+    if (d + 8 <= dim) {
+        pyw2v_v8 a0 = {0};
+        for (int r = 0; r < n; r++)
+            a0 += pyw2v_load8(matrix + (int64_t)ids[r] * dim + d);
+        pyw2v_store8(out + d, a0);
+        d += 8;
+    }
+    if (d < dim) {
+        float last[8] = {0};
+        for (int r = 0; r < n; r++) {
+            const float *row = matrix + (int64_t)ids[r] * dim + d;
+            for (int i = 0; d + i < dim; i++)
+                last[i] += row[i];
+        }
+        pyw2v_store8(out + d, pyw2v_load8(last));
+    }
+}
+
+/* matrix[ids[r]] += x for r < n, one row after the other (repeated ids add twice). */
+static inline void pyw2v_add_to_rows(float *restrict matrix, const int32_t *ids, int n,
+                                     const float *restrict x, int dim)
+{
+    for (int r = 0; r < n; r++) {
+        float *row = matrix + (int64_t)ids[r] * dim;
+        int d = 0;
+        for (; d + 16 <= dim; d += 16) {
+            pyw2v_store8(row + d, pyw2v_load8(row + d) + pyw2v_load8(x + d));
+            pyw2v_store8(row + d + 8, pyw2v_load8(row + d + 8) + pyw2v_load8(x + d + 8));
+        }
+        if (d + 8 <= dim) {
+            pyw2v_store8(row + d, pyw2v_load8(row + d) + pyw2v_load8(x + d));
+            d += 8;
+        }
+        for (; d < dim; d++)
+            row[d] += x[d];
+    }
 }
 
 /* out[r] = matrix[ids[r]] for r < n, each row zero-padded from dim to dimp. */

@@ -29,8 +29,9 @@ from pyw2v._threads import effective_threads
 from pyw2v.corpus import STDIN
 from pyw2v.files import is_glob
 from pyw2v.native_format import META_FILE
-from pyw2v.params import (ANALOGY_METHODS, DEFAULT_BATCH_WINDOWS, KERNELS, LOSSES, MODELS,
-                          PROGRESS_MODES, SOFTMAX_MAX_VOCAB, ParameterError, TrainingParams)
+from pyw2v.params import (ANALOGY_METHODS, DEFAULT_BATCH_WINDOWS, DEFAULT_CBOW_BATCH_WINDOWS,
+                          KERNELS, LOSSES, MODELS, PROGRESS_MODES, SOFTMAX_MAX_VOCAB,
+                          ParameterError, TrainingParams)
 from pyw2v.phrases import SCORINGS, Phrases
 from pyw2v.progress import progress_display
 from pyw2v.synthetic import make_corpus
@@ -421,7 +422,8 @@ def _add_model_options(m: argparse._ArgumentGroup) -> None:
     m.add_argument("--kernel", choices=KERNELS, default="auto",
                    help="skip-gram update: batch (one update per window, negatives shared "
                         "by the window; the default via auto) or pair (one per center and "
-                        "outside word); CBOW's kernel is window (auto picks it)")
+                        "outside word); CBOW: window (one update per window; auto picks it) "
+                        "or batch (windows of --batch-windows sentences share negatives)")
     m.add_argument("--dim", "-size", dest="dim", type=int, default=d.dim, metavar="N",
                    help="vector size (default: %(default)s)")
     m.add_argument("--window", "-window", dest="window", type=int, default=d.window,
@@ -467,10 +469,11 @@ def _add_model_options(m: argparse._ArgumentGroup) -> None:
                    help="1 draws each window's size in 1..window, 0 always uses the full "
                         "window (default: %(default)s)")
     m.add_argument("--batch-windows", dest="batch_windows", type=int, default=0,
-                   metavar="N", help="consecutive windows one skip-gram batch step takes, "
-                                     "sharing one set of negatives (default: 0, the kernel's "
-                                     f"own: {DEFAULT_BATCH_WINDOWS} for skip-gram with "
-                                     "negative sampling, else 1)")
+                   metavar="N", help="windows one batch step takes, sharing one set "
+                                     "of negatives (skip-gram: consecutive ones; CBOW: from "
+                                     "that many sentences; default: 0, the kernel's own: "
+                                     f"{DEFAULT_BATCH_WINDOWS} for skip-gram, "
+                                     f"{DEFAULT_CBOW_BATCH_WINDOWS} for CBOW, else 1)")
     m.add_argument("--pretrained", "-pretrained", dest="pretrained", metavar="FILE",
                    default=None, help="word2vec file (text or binary) whose vectors start "
                                       "the rows of the words it shares with the vocabulary")

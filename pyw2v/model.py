@@ -271,7 +271,7 @@ class Word2Vec:
         keep_prob = self.vocab.keep_probabilities(params.sample)
         return _core.Trainer(
             self.center_vectors, self.outside_vectors, keep_prob, alias_prob, alias_index,
-            kernel=params.kernel, window=params.window,
+            kernel=params.core_kernel, window=params.window,
             negative=params.negative, exact_sigmoid=params.exact_sigmoid,
             alpha=cast(float, params.alpha),   # TrainingParams fills in the default
             min_alpha=params.min_alpha, total_words=float(total_words), threads=threads,

@@ -18,7 +18,7 @@ from typing import Any, Union, cast
 import numpy as np
 
 MODELS = ("skipgram", "cbow")
-#: "pair" and "batch" are skip-gram's kernels, "window" is CBOW's; "auto" picks one.
+#: "pair" and "batch" are skip-gram's kernels, "window" and "batch" CBOW's; "auto" picks one.
 KERNELS = ("auto", "pair", "window", "batch")
 LOSSES = ("negative", "hs", "softmax")
 #: What ``progress=`` accepts as a string (see pyw2v.progress).
@@ -157,24 +157,27 @@ def check(values: Mapping[str, Any]) -> None:
 
 
 def resolve_kernel(model: str, kernel: str, loss: str) -> str:
-    """The kernel `kernel` means for `model` and `loss`; "auto" becomes skip-gram's
-    "batch" (negative sampling) or "pair" (other losses), and CBOW's "window"."""
+    """The kernel `kernel` means for `model` and `loss`; "auto" becomes "batch" with
+    negative sampling (skip-gram's and CBOW's batch kernels), else skip-gram's "pair"
+    or CBOW's "window"."""
+    if kernel == "batch" and loss != "negative":
+        raise ParameterValueError(
+            "kernel", f"='batch' is negative-sampling only (loss='negative'); "
+            f"use kernel={'window' if model == 'cbow' else 'pair'!r} with loss={loss!r}")
     if model == "cbow":
-        if kernel not in ("auto", "window"):
+        if kernel == "pair":
             raise ParameterValueError(
-                "kernel", f"={kernel!r} is implemented for model='skipgram' only; "
-                "CBOW has one kernel, 'window' (kernel='auto' picks it)")
-        return "window"
+                "kernel", "='pair' is skip-gram's kernel (model='skipgram'); for model='cbow' "
+                "use 'window', 'batch' or 'auto'")
+        if kernel == "auto":
+            return "batch" if loss == "negative" else "window"
+        return kernel
     if kernel == "window":
         raise ParameterValueError(
             "kernel", "='window' is CBOW's kernel (model='cbow'); for model='skipgram' "
             "use 'batch', 'pair' or 'auto'")
     if kernel == "auto":
         return "batch" if loss == "negative" else "pair"
-    if kernel == "batch" and loss != "negative":
-        raise ParameterValueError(
-            "kernel", f"='batch' is negative-sampling only (loss='negative'); "
-            f"use kernel='pair' with loss={loss!r}")
     return kernel
 
 
@@ -182,18 +185,26 @@ def resolve_kernel(model: str, kernel: str, loss: str) -> str:
 #: batch_windows=0: 4 is about twice one window's speed at equal quality
 #: (README, "Benchmarks"); 8 and more lose analogy accuracy.
 DEFAULT_BATCH_WINDOWS = 4
+#: Windows per step of CBOW's batch kernel when batch_windows=0 (one per lane,
+#: from different sentences): 4 is as accurate as the window kernel and about 1.4x
+#: its speed; 8 loses about half an analogy point more (docs/math.md §15).
+DEFAULT_CBOW_BATCH_WINDOWS = 4
 
 
-def resolve_batch_windows(kernel: str, loss: str, batch_windows: int) -> int:
-    """The windows per batch step `batch_windows` means for the resolved kernel
-    and loss: 0 is DEFAULT_BATCH_WINDOWS for skip-gram's batch kernel with
-    negative sampling, 1 elsewhere; more than 1 needs that kernel."""
+def resolve_batch_windows(kernel: str, loss: str, batch_windows: int,
+                          model: str = "skipgram") -> int:
+    """The windows per batch step `batch_windows` means for the resolved kernel,
+    loss and model: 0 is DEFAULT_BATCH_WINDOWS for skip-gram's batch kernel and
+    DEFAULT_CBOW_BATCH_WINDOWS for CBOW's (negative sampling), 1 elsewhere; more
+    than 1 needs a batch kernel."""
     multi = kernel == "batch" and loss == "negative"
     if batch_windows == 0:
-        return DEFAULT_BATCH_WINDOWS if multi else 1
+        if not multi:
+            return 1
+        return DEFAULT_CBOW_BATCH_WINDOWS if model == "cbow" else DEFAULT_BATCH_WINDOWS
     if batch_windows > 1 and not multi:
         raise ParameterValueError(
-            "batch_windows", f"={batch_windows} needs skip-gram's batch kernel with negative "
+            "batch_windows", f"={batch_windows} needs a batch kernel with negative "
             f"sampling (kernel='batch', loss='negative'); got kernel={kernel!r}, "
             f"loss={loss!r}: use batch_windows=1 or 0 (the kernel's default)")
     return batch_windows
@@ -208,9 +219,12 @@ class TrainingParams:
     kernel: for skip-gram, "batch", one update per window with negatives
     shared by the window (faster; see pyw2v._core; negative sampling only),
     or "pair", one update per (center, outside) pair in which the center row
-    predicts the outside word; for CBOW, "window", one update per window.
-    "auto" (the default) becomes "batch" for skip-gram with negative sampling,
-    "pair" for skip-gram with other losses, and "window" for CBOW.
+    predicts the outside word; for CBOW, "window", one update per window, or
+    "batch", one update per block of batch_windows windows from different
+    sentences sharing one set of negatives (negative sampling only; faster,
+    at some quality cost: docs/math.md §15).
+    "auto" (the default) becomes "batch" with negative sampling, and "pair"
+    (skip-gram) or "window" (CBOW) with other losses.
     loss: "negative", negative sampling with `negative` >= 1 draws; "hs",
     hierarchical softmax, plus negative sampling on the same input when
     negative > 0 (word2vec.c's -hs 1 -negative N; negative=0 for HS alone);
@@ -222,11 +236,13 @@ class TrainingParams:
     number, as gensim). cbow_mean: CBOW's input is the mean of the context rows
     (word2vec.c's), else their sum. shrink_windows: each window's size is drawn
     from 1..window (word2vec.c's), else always the full window.
-    batch_windows: how many consecutive windows one batch step takes; they
-    share one set of negatives, so each gathered block of output rows serves
-    more input rows (skip-gram, kernel="batch", negative sampling only; 1 is
-    one window per step, word2vec.c's sampling; 0, the default, is
-    DEFAULT_BATCH_WINDOWS for that kernel and 1 for the others).
+    batch_windows: how many windows one batch step takes (skip-gram: consecutive
+    ones; CBOW: one from each of that many sentences); they share one set of
+    negatives, so each gathered block of output rows serves more input rows
+    (kernel="batch", negative sampling only; 1 is one window per step,
+    word2vec.c's sampling; 0, the default, is DEFAULT_BATCH_WINDOWS for
+    skip-gram's batch kernel, DEFAULT_CBOW_BATCH_WINDOWS for CBOW's and 1 for
+    the others).
     Bad values raise ParameterValueError / ParameterTypeError (subclasses of
     ValueError / TypeError) naming the parameter in `.param`.
     """
@@ -254,7 +270,7 @@ class TrainingParams:
     def __post_init__(self) -> None:
         check({f.name: getattr(self, f.name) for f in fields(self) if f.name in RULES})
         object.__setattr__(self, "kernel", resolve_kernel(self.model, self.kernel, self.loss))
-        resolve_batch_windows(self.kernel, self.loss, self.batch_windows)   # checked
+        resolve_batch_windows(self.kernel, self.loss, self.batch_windows, self.model)  # checked
         if self.loss == "negative" and self.negative == 0:
             raise ParameterValueError(
                 "negative", " must be >= 1 for negative sampling (loss='negative'), got 0; for "
@@ -272,7 +288,13 @@ class TrainingParams:
     def windows_per_step(self) -> int:
         """batch_windows resolved for the kernel (it stays 0 in the fields, so that a
         copy with another kernel takes that kernel's default)."""
-        return resolve_batch_windows(self.kernel, self.loss, self.batch_windows)
+        return resolve_batch_windows(self.kernel, self.loss, self.batch_windows, self.model)
+
+    @property
+    def core_kernel(self) -> str:
+        """The compiled core's name for the kernel (pyw2v._core.KERNELS): CBOW's
+        batch kernel is "cbow-batch"."""
+        return "cbow-batch" if self.model == "cbow" and self.kernel == "batch" else self.kernel
 
 
 def saved_params(saved: Mapping[str, Any]) -> TrainingParams:

@@ -12,7 +12,7 @@ the gradients shaped like the arguments they differentiate, so a training step i
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Union, cast, overload
 
 import numpy as np
@@ -36,6 +36,7 @@ __all__ = [
     "sgd_step",
     "skipgram_pair_step",
     "cbow_step",
+    "cbow_batch_step",
     "skipgram_batch_step",
     "skipgram_block_step",
     "SplitMix64",
@@ -654,6 +655,37 @@ def cbow_step(center_vectors: _Floats, outside_vectors: _Floats, context: Iterab
     return loss
 
 
+def cbow_batch_step(center_vectors: _Floats, outside_vectors: _Floats,
+                    windows: Iterable[tuple[Iterable[int], int]], negatives: Iterable[int],
+                    alpha: float, *, cbow_mean: bool = True,
+                    lock_factors: ArrayLike | None = None) -> float:
+    """CBOW's batch kernel's update for a block of windows sharing one set of
+    negatives; returns the summed loss.
+
+    ``windows`` holds (context words, center word). Each window is
+    :func:`cbow_step`'s prediction with the block's negatives, those equal to
+    its own center skipped; the loss is the sum of the windows' losses, and one
+    simultaneous step applies the summed updates (V's rows by ``alpha dJ/dh``
+    of their windows, as :func:`cbow_step`; ``lock_factors`` as in :func:`sgd_step`).
+    """
+    negatives = list(negatives)
+    center64 = np.asarray(center_vectors, dtype=np.float64)
+    grad_center = np.zeros_like(center_vectors)
+    grad_outside = np.zeros_like(outside_vectors)
+    loss = 0.0
+    for context, center in windows:
+        context = list(context)
+        rows = center64[context]
+        h = rows.mean(axis=0) if cbow_mean else rows.sum(axis=0)
+        part, grad_h, grad_u = neg_sampling_loss_and_gradient(
+            h, center, outside_vectors, [w for w in negatives if w != center])
+        loss += part
+        grad_outside += grad_u
+        np.add.at(grad_center, context, grad_h)
+    sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha, lock_factors)
+    return loss
+
+
 def skipgram_batch_step(center_vectors: _Floats, outside_vectors: _Floats,
                         context: Iterable[int], center: int, negatives: Iterable[int],
                         alpha: float, *, lock_factors: ArrayLike | None = None) -> float:
@@ -770,7 +802,7 @@ def alias_table(weights: ArrayLike) -> tuple[_F64, NDArray[np.int32]]:
     return prob, alias
 
 
-_KERNEL_OF_MODEL = {"skipgram": ("pair", "batch"), "cbow": ("window",)}
+_KERNEL_OF_MODEL = {"skipgram": ("pair", "batch"), "cbow": ("window", "batch")}
 
 
 def _check_replay(model: str, kernel: str | None, loss: str, node_vectors: object) -> str:
@@ -793,6 +825,71 @@ def _check_replay(model: str, kernel: str | None, loss: str, node_vectors: objec
 def _decayed(alpha: float, min_alpha: float, fraction_done: float) -> float:
     """The learning rate after ``fraction_done`` of all words: linear, floored at min_alpha."""
     return max(alpha - (alpha - min_alpha) * fraction_done, min_alpha)
+
+
+class _Clock:
+    """The learning rate one thread uses: linear decay with its words done,
+    refreshed at the start of each epoch and whenever ``publish_every`` words
+    have gone by since the last refresh, counted at sentence starts."""
+
+    def __init__(self, alpha: float, min_alpha: float, total_words: float,
+                 publish_every: int) -> None:
+        self.alpha, self.min_alpha, self.total_words = alpha, min_alpha, total_words
+        self.publish_every = publish_every
+        self.words_done, self.unpublished = 0, 0
+        self.current = alpha
+
+    def start_epoch(self) -> None:
+        self.words_done += self.unpublished
+        self.unpublished = 0
+        self.current = _decayed(self.alpha, self.min_alpha, self.words_done / self.total_words)
+
+    def count(self, words: int) -> None:
+        self.unpublished += words
+        if self.unpublished >= self.publish_every:
+            self.start_epoch()
+
+
+def _replay_lanes(rng: SplitMix64, sentences: Iterator[list[int]],
+                  subsample: Callable[[list[int]], list[int]], clock: _Clock,
+                  center_vectors: _Floats, outside_vectors: _Floats, window: int,
+                  negative: int, noise: tuple[_F64, NDArray[np.int32]], layers: dict[str, Any],
+                  shrink_windows: bool) -> tuple[float, int]:
+    """CBOW's batch kernel over one epoch: ``layers["batch_windows"]`` lanes, each
+    holding a kept sentence; a block takes each lane's next center (a finished
+    lane first subsamples the next sentences until one keeps a word), then, if a
+    window has a context, draws K shared negatives and steps with the learning
+    rate of that moment."""
+    lanes = layers["batch_windows"]
+    kept: list[list[int]] = [[] for _ in range(lanes)]
+    cursor = [0] * lanes
+    loss, predictions, active = 0.0, 0, True
+    while active:
+        active = False
+        windows: list[tuple[list[int], int]] = []
+        for c in range(lanes):
+            while cursor[c] >= len(kept[c]):
+                sentence = next(sentences, None)
+                if sentence is None:
+                    break
+                kept[c], cursor[c] = subsample(sentence), 0
+            if cursor[c] >= len(kept[c]):
+                continue
+            words, pos = kept[c], cursor[c]
+            cursor[c] += 1
+            active = True
+            win = window - rng.below(window) if shrink_windows else window
+            around = [words[j] for j in range(max(0, pos - win), min(len(words), pos + win + 1))
+                      if j != pos]
+            if around:
+                windows.append((around, words[pos]))
+        if windows:
+            negs = [rng.noise(*noise) for _ in range(negative)]
+            loss += cbow_batch_step(center_vectors, outside_vectors, windows, negs,
+                                    clock.current, cbow_mean=layers["cbow_mean"],
+                                    lock_factors=layers["lock_factors"])
+            predictions += len(windows)
+    return loss, predictions
 
 
 def _replay_sentence(rng: SplitMix64, kept: list[int], center_vectors: _Floats,
@@ -862,7 +959,8 @@ def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
     model), replaying its random stream. Returns the mean loss per prediction of
     each epoch.
 
-    kernel : "pair" or "batch" for skip-gram (None: "pair"), "window" for CBOW.
+    kernel : "pair" or "batch" for skip-gram (None: "pair"), "window" or "batch"
+        for CBOW (None: "window").
     loss : "negative" (negative sampling), "hs" (hierarchical softmax over
         :func:`huffman_tree` of ``counts``, trained into ``node_vectors``, shape
         (n_words - 1, dim); with ``negative`` > 0 negative sampling is added on
@@ -871,13 +969,15 @@ def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
     counts : (n_words,) corpus counts, for subsampling and the count**ns_exponent noise.
     cbow_mean, shrink_windows, lock_factors : as the Trainer's (docs/math.md §14);
         with shrink_windows=False no window is drawn.
-    batch_windows : consecutive windows per step of the skip-gram batch kernel.
+    batch_windows : windows per step of a batch kernel (skip-gram: consecutive
+        ones; CBOW: its number of lanes).
     Sentences must already be cut to the core's maximum length. Draw order per
     sentence: a uniform for each token whose keep-probability is < 1; then per
     kept position a window shrink, then K negatives per prediction (skip-gram pair
     kernel: each context position left to right; CBOW: once per non-empty
     window; the skip-gram batch kernel: per block of ``batch_windows`` centers,
-    their window shrinks, then K negatives once if the block has a pair). The
+    their window shrinks, then K negatives once if the block has a pair; CBOW's
+    batch kernel interleaves sentences in lanes, see :func:`_replay_lanes`). The
     learning rate decays linearly with words done, refreshed at the start of each
     epoch (one chunk) and whenever ``publish_every`` words have gone by since the
     last refresh, counted at sentence starts.
@@ -892,29 +992,34 @@ def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
         if kernel == "batch" else dict(
         tree=huffman_tree(counts) if loss == "hs" else None, node_vectors=node_vectors,
         softmax=softmax, lock_factors=lock_factors)
-    if kernel == "window":
+    if model == "cbow":
         layers["cbow_mean"] = cbow_mean
     keep = keep_probabilities(counts, sample)
     noise = alias_table(np.asarray(counts, dtype=np.float64) ** ns_exponent)
     (state,) = thread_seeds(seed, call, 1)
     rng = SplitMix64(state)
-    total_words = float(epochs * sum(len(s) for s in sentences))
-    words_done = 0
+    clock = _Clock(alpha, min_alpha, float(epochs * sum(len(s) for s in sentences)),
+                   publish_every)
+
+    def subsample(sentence: Sequence[int]) -> list[int]:
+        kept = [w for w in sentence if not (keep[w] < 1.0 and keep[w] < rng.uniform())]
+        clock.count(len(sentence))
+        return kept
+
     losses = []
     for _ in range(epochs):
-        epoch_loss, predictions, unpublished = 0.0, 0, 0
-        current_alpha = _decayed(alpha, min_alpha, words_done / total_words)
-        for sentence in sentences:
-            kept = [w for w in sentence if not (keep[w] < 1.0 and keep[w] < rng.uniform())]
-            unpublished += len(sentence)
-            if unpublished >= publish_every:
-                words_done += unpublished
-                unpublished = 0
-                current_alpha = _decayed(alpha, min_alpha, words_done / total_words)
-            part, made = _replay_sentence(rng, kept, center_vectors, outside_vectors, kernel,
-                                          window, negative, noise, current_alpha, layers,
-                                          shrink_windows)
-            epoch_loss, predictions = epoch_loss + part, predictions + made
-        words_done += unpublished
+        clock.start_epoch()
+        if model == "cbow" and kernel == "batch":
+            epoch_loss, predictions = _replay_lanes(
+                rng, iter([list(s) for s in sentences]), subsample, clock, center_vectors,
+                outside_vectors, window, negative, noise, layers, shrink_windows)
+        else:
+            epoch_loss, predictions = 0.0, 0
+            for sentence in sentences:
+                kept = subsample(sentence)
+                part, made = _replay_sentence(rng, kept, center_vectors, outside_vectors,
+                                              kernel, window, negative, noise, clock.current,
+                                              layers, shrink_windows)
+                epoch_loss, predictions = epoch_loss + part, predictions + made
         losses.append(epoch_loss / max(predictions, 1))
     return losses

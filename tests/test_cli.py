@@ -530,9 +530,9 @@ def test_train_batch_kernel_matches_the_api(tmp_path, data, cli):
                                   expected.vectors)
 
 
-def test_train_batch_kernel_is_skipgram_only(data, tmp_path, cli):
+def test_train_batch_kernel_is_negative_sampling_only(data, tmp_path, cli):
     line = refused(cli, "train", data / "corpus.txt", "-o", tmp_path / "v.bin",
-                      "--model", "cbow", "--kernel", "batch")
+                   "--model", "cbow", "--kernel", "batch", "--loss", "hs", "--negative", "0")
     assert "kernel='batch'" in line
 
 

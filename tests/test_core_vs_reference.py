@@ -426,7 +426,7 @@ def test_one_thread_trainer_differs_from_reference_with_another_stream(seed, cal
 
 
 def test_train_reference_refuses_a_kernel_of_the_other_model():
-    with pytest.raises(ValueError, match=r"kernel for model='cbow' must be one of \('window',\)"):
+    with pytest.raises(ValueError, match=r"kernel for model='cbow' must be one of \('window', 'batch'\)"):
         reference.train_reference([[0, 1]], np.zeros((2, 2)), np.zeros((2, 2)), [1, 1],
                                   model="cbow", kernel="pair")
 
@@ -471,7 +471,7 @@ def test_trainer_counts_progress_and_stops_on_request(make_trainer):
 
 
 @pytest.mark.parametrize("overrides, error, message", [
-    (dict(kernel="cbow"), ValueError, r"kernel must be one of \('pair', 'window', 'batch'\)"),
+    (dict(kernel="cbow"), ValueError, r"kernel must be one of \('pair', 'window', 'batch', 'cbow-batch'\)"),
     (dict(outside=np.zeros((N_WORDS, 3), np.float32)), ValueError, "same shape"),
     (dict(keep_prob=np.ones(3)), ValueError, r"keep_prob has 3 entries, expected one per word"),
     (dict(window=0), ValueError, r"window must be in 1\.\."),

@@ -75,9 +75,9 @@ def test_every_rule_is_tested():
 
 
 @pytest.mark.parametrize("kwargs, param, says", [
-    ({"model": "cbow", "kernel": "pair"}, "kernel", "CBOW has one kernel, 'window'"),
-    ({"model": "cbow", "kernel": "batch"}, "kernel", "kernel='batch' is implemented for "
-                                                    "model='skipgram' only"),
+    ({"model": "cbow", "kernel": "pair"}, "kernel", "kernel='pair' is skip-gram's kernel"),
+    ({"model": "cbow", "kernel": "batch", "loss": "hs"}, "kernel",
+     "use kernel='window' with loss='hs'"),
     ({"kernel": "window"}, "kernel", "kernel='window' is CBOW's kernel"),
     ({"kernel": "batch", "loss": "hs"}, "kernel", "use kernel='pair' with loss='hs'"),
     ({"negative": 0}, "negative", "negative must be >= 1 for negative sampling"),
@@ -102,7 +102,7 @@ def test_loss_rules_name_their_parameter():
 @pytest.mark.parametrize("model, kernel, loss, resolved", [
     ("skipgram", "auto", "negative", "batch"), ("skipgram", "auto", "hs", "pair"),
     ("skipgram", "auto", "softmax", "pair"), ("skipgram", "pair", "negative", "pair"),
-    ("skipgram", "batch", "negative", "batch"), ("cbow", "auto", "negative", "window"),
+    ("skipgram", "batch", "negative", "batch"), ("cbow", "auto", "negative", "batch"),
     ("cbow", "auto", "hs", "window"), ("cbow", "window", "softmax", "window"),
 ])
 def test_kernel_resolution(model, kernel, loss, resolved):
@@ -166,7 +166,8 @@ def test_public_names_still_import():
 def test_a_cbow_model_saved_with_kernel_pair_still_loads(tmp_path):
     """Models saved before CBOW's kernel was named 'window' recorded it as 'pair'."""
     vocab = pyw2v.Vocabulary(["a", "b", "c"], np.array([3, 2, 1]))
-    pyw2v.Word2Vec(vocab, TrainingParams(model="cbow", dim=4)).save(tmp_path / "m")
+    pyw2v.Word2Vec(vocab, TrainingParams(model="cbow", kernel="window", dim=4)).save(
+        tmp_path / "m")
     meta_path = tmp_path / "m" / "model.json"
     meta = json.loads(meta_path.read_text())
     assert meta["params"]["kernel"] == "window"
@@ -213,13 +214,15 @@ def test_batch_windows_resolves_per_kernel():
     assert params.TrainingParams().windows_per_step == params.DEFAULT_BATCH_WINDOWS
     assert params.TrainingParams(batch_windows=3).windows_per_step == 3
     assert params.TrainingParams(kernel="pair").windows_per_step == 1
-    assert params.TrainingParams(model="cbow").windows_per_step == 1
+    assert params.TrainingParams(model="cbow").windows_per_step == \
+        params.DEFAULT_CBOW_BATCH_WINDOWS
+    assert params.TrainingParams(model="cbow", kernel="window").windows_per_step == 1
     assert params.TrainingParams(loss="hs", negative=0).windows_per_step == 1
     # The field keeps 0, so a copy with another kernel takes that kernel's default.
     default = params.TrainingParams()
     assert default.batch_windows == 0
     assert dataclasses.replace(default, kernel="pair").windows_per_step == 1
-    with pytest.raises(params.ParameterValueError, match="batch_windows=2 needs skip-gram's"):
-        params.TrainingParams(model="cbow", batch_windows=2)
+    with pytest.raises(params.ParameterValueError, match="batch_windows=2 needs a batch kernel"):
+        params.TrainingParams(model="cbow", kernel="window", batch_windows=2)
     with pytest.raises(params.ParameterValueError, match="kernel='pair'"):
         params.TrainingParams(kernel="pair", batch_windows=4)

@@ -75,6 +75,8 @@ TRAIN = textwrap.dedent("""
     variants = [{"model": "skipgram"}, {"model": "cbow"}]
     if "kernel" in pyw2v.TrainingParams.__dataclass_fields__:
         variants.append({"model": "skipgram", "kernel": "batch"})
+        variants += [{"model": "cbow", "kernel": "window"},
+                     {"model": "cbow", "kernel": "batch", "batch_windows": 64}]
     variants += [{"model": "skipgram", "loss": "hs", "negative": 0},
                  {"model": "cbow", "loss": "hs"}, {"model": "skipgram", "loss": "softmax"},
                  {"model": "cbow", "loss": "softmax"}]

@@ -105,8 +105,9 @@ def test_diverging_learning_rate_is_reported():
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"model": "glove"}, ValueError, "model must be one of"),
     ({"kernel": "fast"}, ValueError, "kernel must be one of"),
-    ({"kernel": "batch", "model": "cbow"}, ValueError, "model='skipgram' only"),
-    ({"kernel": "pair", "model": "cbow"}, ValueError, "CBOW has one kernel, 'window'"),
+    ({"kernel": "batch", "model": "cbow", "hs": True, "negative": 0}, ValueError,
+     "negative-sampling only"),
+    ({"kernel": "pair", "model": "cbow"}, ValueError, "kernel='pair' is skip-gram's kernel"),
     ({"kernel": "window"}, ValueError, "kernel='window' is CBOW's"),
     ({"dim": 0}, ValueError, "dim must be in"),
     ({"window": -1}, ValueError, "window must be in"),
@@ -142,9 +143,10 @@ def test_empty_corpus_is_an_error(tmp_path):
         pyw2v.train(str(path))
 
 
-def test_auto_kernel_is_batch_for_skipgram_and_the_window_kernel_for_cbow(planted):
+def test_auto_kernel_is_batch_with_negative_sampling(planted):
     assert pyw2v.TrainingParams().kernel == "batch"
-    assert pyw2v.TrainingParams(model="cbow").kernel == "window"
+    assert pyw2v.TrainingParams(model="cbow").kernel == "batch"
+    assert pyw2v.TrainingParams(model="cbow", loss="hs", negative=0).kernel == "window"
     model = pyw2v.train(planted.sentences, dim=20, epochs=1, threads=1)
     explicit = pyw2v.train(planted.sentences, dim=20, epochs=1, threads=1, kernel="batch")
     np.testing.assert_array_equal(model.center_vectors, explicit.center_vectors)
