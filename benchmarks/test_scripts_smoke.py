@@ -1,10 +1,13 @@
 """Smoke runs of the benchmark scripts on a tiny generated corpus (the real runs are manual)."""
+import itertools
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from bound import expected_work, flop_per_token
 from pyw2v.synthetic import make_corpus
 
 SCRIPT = Path(__file__).with_name("compare.py")
@@ -20,12 +23,46 @@ def test_compare_prints_every_trainer_and_the_ratios(tmp_path):
                           "--dim", "8", "--markdown"], capture_output=True, text=True,
                          timeout=300, check=True).stdout
     assert "pyw2v" in out and "| trainer | words/s |" in out
+    assert "arithmetic bound: sgemm " in out and " FLOP per word (3 x d x 2 per output row" in out
+    assert "Arithmetic bound (sgemm " in out and "% of it" in out
     trainers = [line for line in out.splitlines() if line.startswith("| ") and "words/s" not in line]
     assert trainers[0].startswith("| pyw2v") and trainers[0].split("|")[3].strip() == "1.00"
     for name in ("gensim", "fastText"):
         ran = any(row.startswith(f"| {name}") for row in trainers)
         assert ran or f"{name.lower()} is not installed" in out
         assert not ran or f"pyw2v / {name}" in out
+
+
+def _enumerated_work(ids, starts, keep, paths, window):
+    """expected_work's figures by enumerating every keep pattern and window draw."""
+    totals = np.zeros(4)   # pairs, windows, pair paths, window paths
+    for mask in itertools.product([False, True], repeat=len(ids)):
+        chance = np.prod([keep[t] if m else 1 - keep[t] for t, m in zip(ids, mask)])
+        for lo, hi in zip(starts[:-1], starts[1:]):
+            kept = [ids[i] for i in range(lo, hi) if mask[i]]
+            for pos, center in enumerate(kept):
+                for span in range(1, window + 1):
+                    context = [kept[j] for j in range(max(0, pos - span),
+                                                      min(len(kept), pos + span + 1)) if j != pos]
+                    totals += chance / window * np.array([
+                        len(context), bool(context), sum(paths[w] for w in context),
+                        bool(context) * paths[center]])
+    return totals
+
+
+def test_expected_work_is_the_exact_expectation():
+    ids = np.array([0, 1, 2, 1, 3, 4, 0, 2, 4], np.uint32)
+    starts = np.array([0, 6, 7, 9], np.int64)
+    keep = np.array([1.0, 0.3, 0.7, 1.0, 0.5])
+    paths = np.array([1, 2, 3, 4, 5])
+    work = expected_work(ids, starts, keep, 3, paths)
+    exact = _enumerated_work(ids, starts, keep, paths, 3)
+    assert np.allclose([work.pairs, work.windows, work.pair_path, work.window_path], exact)
+    assert work.kept == pytest.approx(keep[ids].sum())
+    assert flop_per_token(work, "skipgram", 10, 5, False) == pytest.approx(
+        work.pairs * 6 * 3 * 10 * 2 / 9)
+    assert flop_per_token(work, "cbow", 10, 0, True) == pytest.approx(
+        (work.window_path * 3 * 10 * 2 + work.pairs * 2 * 10) / 9)
 
 
 @pytest.mark.skipif(not EVAL.is_dir(), reason="needs ../shared/data/eval")
@@ -36,7 +73,19 @@ def test_compare_hs_runs_hierarchical_softmax_alone(tmp_path):
                           "--dim", "8", "--hs"], capture_output=True, text=True,
                          timeout=300, check=True).stdout
     assert "kernel auto), dim 8, window 5, negative 0, hs 1," in out
+    assert "mean Huffman path " in out and "per path node" in out
     assert "pyw2v / gensim" in out or "gensim is not installed" in out
+
+
+@pytest.mark.skipif(not EVAL.is_dir(), reason="needs ../shared/data/eval")
+def test_compare_no_bound_skips_the_sgemm_measurement(tmp_path):
+    corpus = tmp_path / "tiny.txt"
+    make_corpus(n_sentences=300, seed=0).write_text(corpus)
+    out = subprocess.run([sys.executable, str(SCRIPT), "--corpus", str(corpus), "--epochs", "1",
+                          "--dim", "8", "--model", "cbow", "--no-bound", "--no-gensim",
+                          "--no-fasttext", "--markdown"], capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    assert "| pyw2v" in out and "arithmetic bound" not in out.lower()
 
 
 @pytest.mark.parametrize("kernel", ["batch", "pair", "cbow"])
