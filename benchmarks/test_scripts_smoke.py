@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import callgrind
 from bound import expected_work, flop_per_token
 from pyw2v.synthetic import make_corpus
 
@@ -88,14 +89,29 @@ def test_compare_no_bound_skips_the_sgemm_measurement(tmp_path):
     assert "| pyw2v" in out and "arithmetic bound" not in out.lower()
 
 
-@pytest.mark.parametrize("kernel", ["batch", "pair", "cbow"])
-def test_kernel_profile_trains_one_epoch(tmp_path, kernel):
+def test_kernel_profile_trains_one_epoch_of_every_kernel(tmp_path):
     corpus = tmp_path / "tiny.txt"
     make_corpus(n_sentences=300, seed=0).write_text(corpus)
-    out = subprocess.run([sys.executable, str(PROFILE), "--corpus", str(corpus), "--kernel",
-                          kernel, "--dim", "8"], capture_output=True, text=True, timeout=120,
+    out = subprocess.run([sys.executable, str(PROFILE), "--corpus", str(corpus), "--dim", "8",
+                          "--window", "3"], capture_output=True, text=True, timeout=120,
                          check=True).stdout
-    assert out.startswith(f"{kernel}: ") and " tokens, vocabulary " in out
+    names = [line.split(":")[0] for line in out.splitlines()]
+    assert {"skipgram-ns-batch", "skipgram-ns-pair", "skipgram-hs-pair", "cbow-ns-window",
+            "cbow-hs-window"} <= set(names)
+    assert all(" tokens, vocabulary " in line and line.endswith("dim 8, window 3")
+               for line in out.splitlines())
+
+
+@pytest.mark.skipif(not callgrind.available(), reason="needs valgrind")
+def test_kernel_profile_callgrind_prints_instructions_per_word(tmp_path):
+    corpus = tmp_path / "tiny.txt"
+    make_corpus(n_sentences=100, seed=0).write_text(corpus)
+    out = subprocess.run([sys.executable, str(PROFILE), "--corpus", str(corpus), "--dim", "8",
+                          "--kernels", "skipgram-ns-batch", "--callgrind", "--markdown"],
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    assert out.startswith("skipgram-ns-batch: ") and " instructions per trained word (" in out
+    row = out.splitlines()[-1].split("|")
+    assert row[1].strip() == "skipgram-ns-batch" and int(row[2].replace(",", "")) > 100
 
 
 def test_gz_directory_checks_vocabulary_and_vectors_and_prints_the_ratio(tmp_path):
