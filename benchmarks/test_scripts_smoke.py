@@ -150,3 +150,18 @@ def test_callback_overhead_prints_pairs_and_the_median_ratio(tmp_path):
     missing = subprocess.run([sys.executable, script, "--corpus", str(tmp_path / "absent.txt")],
                              capture_output=True, text=True, timeout=120, check=True).stdout
     assert missing.startswith("skipped: no corpus at ")
+
+
+def test_scaling_prints_default_kernels_with_paired_speedups(tmp_path):
+    corpus = tmp_path / "tiny.txt"
+    make_corpus(n_sentences=300, seed=0).write_text(corpus)
+    out = subprocess.run([sys.executable, str(Path(__file__).with_name("scaling.py")),
+                          "--corpus", str(corpus), "--repeats", "2", "--dim", "8"],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "2 repeats; medians; speedup = median of per-repeat ratios to 1 thread(s)" in out
+    rows = [line.split() for line in out.splitlines()[2:]]
+    assert [(row[0], row[2]) for row in rows] == [
+        (name, threads) for name in ("skipgram-ns", "cbow-ns", "skipgram-hs", "cbow-hs")
+        for threads in ("1", "2")]
+    assert all(row[1].startswith("(") and row[1].endswith(")") for row in rows)   # the kernel
+    assert all(row[4] == "1.00" for row in rows[::2])
