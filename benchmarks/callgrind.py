@@ -36,10 +36,12 @@ def last_level_cache() -> str | None:
     return f"{number},{ways},{line}"
 
 
-def run(command: list[str], out_file: Path, cache_sim: bool = False) -> str:
+def run(command: list[str], out_file: Path, cache_sim: bool = False,
+        extra: list[str] | None = None) -> str:
     """Run `command` under callgrind, counts written to `out_file`; return its stdout.
-    cache_sim adds the cache simulation with this machine's L3 as the last level."""
-    options = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}"]
+    cache_sim adds the cache simulation with this machine's L3 as the last level;
+    `extra` are more callgrind options."""
+    options = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", *(extra or [])]
     if cache_sim:
         options.append("--cache-sim=yes")
         geometry = last_level_cache()

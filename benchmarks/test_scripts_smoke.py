@@ -165,3 +165,42 @@ def test_scaling_prints_default_kernels_with_paired_speedups(tmp_path):
         for threads in ("1", "2")]
     assert all(row[1].startswith("(") and row[1].endswith(")") for row in rows)   # the kernel
     assert all(row[4] == "1.00" for row in rows[::2])
+
+
+GROWTH = Path(__file__).with_name("cost_growth.py")
+
+
+def test_cost_growth_varies_one_factor_at_a_time(tmp_path):
+    out = subprocess.run([sys.executable, str(GROWTH), "--tokens", "20000", "--base", "1000", "8",
+                          "2", "--vocab", "300", "1000", "--dims", "8", "16", "--windows", "2",
+                          "--repeats", "1", "--markdown"],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "skipgram, negative 5, sample 0.001, 20,000 Zipf tokens, 2 threads" in out
+    rows = [line.split("|")[1:4] for line in out.splitlines() if line.startswith("| ")]
+    assert [[cell.strip() for cell in row] for row in rows[1:]] == [
+        ["1,000", "8", "2"], ["300", "8", "2"], ["1,000", "16", "2"]]
+    assert rows[0][0].strip() == "vocabulary" and "words/s" in out and "pairs/word" in out
+
+
+def test_zipf_corpus_ranks_words_by_count_and_cuts_sentences():
+    from cost_growth import SENTENCE, zipf_corpus
+
+    encoded = zipf_corpus(500, 1000, seed=1)
+    chunk = next(encoded.chunks())
+    assert encoded.n_tokens == 1000 and len(encoded.vocab) == 500
+    assert np.all(np.diff(encoded.vocab.counts) <= 0) and encoded.vocab.counts.min() >= 1
+    drawn = np.bincount(chunk.token_ids, minlength=500)
+    assert np.array_equal(np.maximum(drawn, 1), encoded.vocab.counts)
+    assert np.all(np.diff(chunk.sentence_starts)[:-1] == SENTENCE)
+
+
+@pytest.mark.skipif(not callgrind.available(), reason="needs valgrind")
+def test_cost_growth_callgrind_prints_instructions_and_misses_per_word():
+    out = subprocess.run([sys.executable, str(GROWTH), "--tokens", "5000", "--base", "500", "8",
+                          "2", "--vocab", "500", "--dims", "8", "--windows", "2", "--repeats", "1",
+                          "--callgrind", "--callgrind-tokens", "5000", "--markdown"],
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    assert "callgrind: 5,000 tokens, 1 thread, 2nd epoch" in out
+    header, _, row = [line for line in out.splitlines() if line.startswith("|")]
+    assert "instructions/word" in header and "LL misses/word" in header
+    assert int(row.split("|")[-3].replace(",", "")) > 100   # instructions per word
