@@ -8,6 +8,11 @@ most frequent words, 3CosAdd, gensim's counting rules) and WordSim-353
 Spearman, and pyw2v's ratios to each. gensim trains from `corpus_file`, its
 fastest path; fastText trains without subwords (minn=maxn=0), i.e. word2vec.
 
+It also prints the arithmetic bound measured in the same run (see bound.py):
+the machine's float32 sgemm FLOP/s over the FLOP a corpus word costs, from the
+pairs (or windows) per word computed exactly for this corpus, subsampling and
+window, and pyw2v's fraction of it (--no-bound skips it).
+
     python benchmarks/compare.py                       # corpus-dev, skip-gram
     python benchmarks/compare.py --model cbow --repeats 3
     python benchmarks/compare.py --model cbow --kernel batch --batch-windows 4
@@ -27,6 +32,8 @@ from pathlib import Path
 import numpy as np
 
 import pyw2v
+from bound import expected_work, flop_per_token, sgemm_rate
+from pyw2v.encoding import concatenate
 from pyw2v.model import TrainingParams, Word2Vec
 from pyw2v.vectors import WordVectors
 
@@ -48,6 +55,34 @@ def run_pyw2v(args) -> dict:
     train_seconds = time.perf_counter() - started
     return dict(name=f"pyw2v {pyw2v.__version__}", vectors=model.wv, vocab_seconds=vocab_seconds,
                 train_seconds=train_seconds, words=vocab.total_words * args.epochs)
+
+
+def measure_bound(args) -> dict:
+    """The run's arithmetic bound: sgemm FLOP/s over FLOP per corpus word (bound.py)."""
+    vocab = pyw2v.build_vocabulary(args.corpus, min_count=args.min_count)
+    chunk = concatenate(list(pyw2v.encode(args.corpus, vocab).chunks()))
+    paths = np.diff(vocab.huffman_tree()[0]) if args.hs else None
+    work = expected_work(chunk.token_ids, chunk.sentence_starts,
+                         vocab.keep_probabilities(args.sample), args.window, paths)
+    flop = flop_per_token(work, args.model, args.dim, args.negative, args.hs)
+    rate, how = sgemm_rate(args.threads)
+    return dict(work=work, flop=flop, rate=rate, how=how, words_per_second=rate / flop)
+
+
+def print_bound(bound: dict, pyw2v_rate: float, args) -> None:
+    work = bound["work"]
+    per_row = "path node" if args.hs else "output row"
+    cbow = ", 2 x d per context word" if args.model == "cbow" else ""
+    print(f"\narithmetic bound: sgemm {bound['rate'] / 1e9:.1f} GFLOP/s ({bound['how']}); "
+          f"per corpus word: keep fraction {work.kept / work.tokens:.3f}, "
+          f"{work.pairs / work.tokens:.3f} pairs, {work.windows / work.tokens:.3f} windows")
+    if args.hs:
+        mean_path = (work.pair_path / work.pairs if args.model == "skipgram"
+                     else work.window_path / work.windows)
+        print(f"  mean Huffman path {mean_path:.2f} nodes per prediction")
+    print(f"  {bound['flop']:,.0f} FLOP per word (3 x d x 2 per {per_row} and prediction{cbow}) -> "
+          f"bound {bound['words_per_second']:,.0f} words/s; "
+          f"pyw2v at {100 * pyw2v_rate / bound['words_per_second']:.1f}% of it")
 
 
 def run_gensim(args) -> dict:
@@ -136,6 +171,8 @@ def main() -> None:
                         help="also print the summary as Markdown table rows (the README's)")
     parser.add_argument("--hs", action="store_true",
                         help="hierarchical softmax alone (negative 0) in every trainer")
+    parser.add_argument("--no-bound", action="store_true",
+                        help="skip the sgemm measurement and the arithmetic bound")
     args = parser.parse_args()
     if args.hs:
         args.negative = 0
@@ -155,6 +192,7 @@ def main() -> None:
             runners.append(run_fasttext)
         except ImportError:
             print("fasttext is not installed: pip install fasttext-wheel (comparison skipped)")
+    bound = None if args.no_bound else measure_bound(args)
     runs: dict[str, list[dict]] = {}
     for _ in range(args.repeats):
         for runner in runners:
@@ -188,12 +226,20 @@ def main() -> None:
         print(f"pyw2v / {name}: speed x{ours['words_per_second'] / theirs['words_per_second']:.2f}, "
               f"analogy {100 * (ours['analogy'] - theirs['analogy']):+.2f} points, "
               f"spearman {ours['spearman'] - theirs['spearman']:+.3f}")
+    if bound is not None:
+        print_bound(bound, ours["words_per_second"], args)
     if args.markdown:
         print("\n| trainer | words/s | speed vs pyw2v | analogy (30k) | WS-353 |\n|---|---|---|---|---|")
         for name, med in summary.items():
             print(f"| {name} | {med['words_per_second']:,.0f} | "
                   f"{med['words_per_second'] / ours['words_per_second']:.2f} | "
                   f"{100 * med['analogy']:.2f}% | {med['spearman']:.3f} |")
+        if bound is not None:
+            print(f"\nArithmetic bound (sgemm {bound['rate'] / 1e9:.1f} GFLOP/s, "
+                  f"{bound['flop']:,.0f} FLOP per word): {bound['words_per_second']:,.0f} "
+                  f"words/s; pyw2v at "
+                  f"{100 * ours['words_per_second'] / bound['words_per_second']:.1f}%.")
+
 
 if __name__ == "__main__":
     main()
