@@ -19,8 +19,10 @@ import pyw2v
 from pyw2v.model import TrainingParams, Word2Vec
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-KERNELS = {"batch": ("skipgram", "batch"), "pair": ("skipgram", "pair"),
-           "cbow": ("cbow", "window")}
+#: name -> (model, kernel, loss); the "hs-" kernels train hierarchical softmax alone.
+KERNELS = {"batch": ("skipgram", "batch", "negative"), "pair": ("skipgram", "pair", "negative"),
+           "cbow": ("cbow", "window", "negative"), "hs-pair": ("skipgram", "pair", "hs"),
+           "hs-batch": ("skipgram", "batch", "hs")}
 
 
 def main() -> None:
@@ -29,16 +31,19 @@ def main() -> None:
     parser.add_argument("--kernel", choices=list(KERNELS), default="batch")
     parser.add_argument("--lines", type=int, default=3000, help="first lines of the corpus")
     parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--window", type=int, default=5)
     args = parser.parse_args()
     with open(args.corpus, encoding="utf-8") as f:
         sentences = [line.split() for line in islice(f, args.lines)]
-    model_name, kernel = KERNELS[args.kernel]
-    params = TrainingParams(model=model_name, kernel=kernel, dim=args.dim, epochs=1,
+    model_name, kernel, loss = KERNELS[args.kernel]
+    params = TrainingParams(model=model_name, kernel=kernel, loss=loss, dim=args.dim,
+                            window=args.window, negative=0 if loss == "hs" else 5, epochs=1,
                             min_count=2)
     vocab = pyw2v.build_vocabulary(sentences, min_count=params.min_count)
     encoded = pyw2v.encode(sentences, vocab)   # encoded here, apart from the training loop
     Word2Vec(vocab, params).train(encoded, threads=1)
-    print(f"{args.kernel}: {encoded.n_tokens} tokens, vocabulary {len(vocab)}, dim {args.dim}")
+    print(f"{args.kernel}: {encoded.n_tokens} tokens, vocabulary {len(vocab)}, dim {args.dim}, "
+          f"window {args.window}")
 
 
 if __name__ == "__main__":

@@ -122,10 +122,12 @@ def skipgram_batch_update(
     outside_vectors: NDArray[np.float32],
     context: NDArray[np.int32],
     center: int,
-    negatives: NDArray[np.int32],
+    negatives: NDArray[np.int32] | None,
     alpha: float,
     exact: bool = True,
     *,
+    node_vectors: NDArray[np.float32] | None = None,
+    huffman: _Huffman | None = None,
     lock_factors: ArrayLike | None = None,
 ) -> float: ...
 def skipgram_block_update(
@@ -134,9 +136,11 @@ def skipgram_block_update(
     kept: NDArray[np.int32],
     first: int,
     spans: NDArray[np.int32],
-    negatives: NDArray[np.int32],
+    negatives: NDArray[np.int32] | None,
     alpha: float,
     exact: bool = True,
     *,
+    node_vectors: NDArray[np.float32] | None = None,
+    huffman: _Huffman | None = None,
     lock_factors: ArrayLike | None = None,
 ) -> float: ...

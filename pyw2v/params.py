@@ -171,10 +171,10 @@ def resolve_kernel(model: str, kernel: str, loss: str) -> str:
             "use 'batch', 'pair' or 'auto'")
     if kernel == "auto":
         return "batch" if loss == "negative" else "pair"
-    if kernel == "batch" and loss != "negative":
+    if kernel == "batch" and loss == "softmax":
         raise ParameterValueError(
-            "kernel", f"='batch' is negative-sampling only (loss='negative'); "
-            f"use kernel='pair' with loss={loss!r}")
+            "kernel", "='batch' has negative sampling and hierarchical softmax only "
+            "(loss='negative' or 'hs'); use kernel='pair' with loss='softmax' (or kernel='auto')")
     return kernel
 
 

@@ -225,7 +225,8 @@ def test_one_thread_hs_runs_are_bit_identical(planted):
     ({"loss": "ns"}, ValueError, r"loss must be one of \('negative', 'hs', 'softmax'\)"),
     ({"hs": True, "loss": "softmax"}, ValueError, "choose one"),
     ({"hs": 1}, TypeError, "hs must be a bool"),
-    ({"hs": True, "kernel": "batch"}, ValueError, "kernel='batch' is negative-sampling only"),
+    ({"hs": True, "kernel": "batch", "batch_windows": 2}, ValueError,
+     "batch_windows=2 needs skip-gram's batch kernel with negative sampling"),
     ({"loss": "softmax", "kernel": "batch"}, ValueError, "use kernel='pair' with loss='softmax'"),
     ({"hs": True, "negative": -1}, ValueError, r"negative must be in 0\.\.1000, got -1"),
 ])
