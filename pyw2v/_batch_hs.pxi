@@ -1,4 +1,4 @@
-# Skip-gram's hierarchical softmax as a batch step (docs/math.md §5a). Included by
+# Skip-gram's hierarchical softmax as a batch step (docs/math.md §6). Included by
 # _core_impl.pxi after the batch kernel's negative-sampling pieces.
 #
 # In word2vec.c's orientation each context row of a window predicts the window's

@@ -25,7 +25,9 @@
 #   orientation); CBOW's context mean predicts the center word. The skip-gram
 #   batch kernel (`_batch_step`) makes one simultaneous step per window instead:
 #   every context row predicts the center against one shared set of negatives
-#   (word2vec.c's orientation), as small dense matrix products.
+#   (word2vec.c's orientation), as small dense matrix products; with hierarchical
+#   softmax the window's rows share the center's Huffman path the same way
+#   (`_hs_batch_step`, _batch_hs.pxi).
 # * Output layers (`_predict`): negative sampling (U), hierarchical softmax (the
 #   inner-node rows of a Huffman tree, a matrix of their own) or both on the same
 #   input, as word2vec.c's -hs 1 -negative K; or the full softmax over every row

@@ -206,7 +206,8 @@ class TrainingParams:
     alpha=None means the model's default (0.025 skip-gram, 0.05 CBOW).
     exact_sigmoid computes sigma with exp() instead of the lookup table.
     kernel: for skip-gram, "batch", one update per window with negatives
-    shared by the window (faster; see pyw2v._core; negative sampling only),
+    (and, with loss="hs", the center's Huffman path) shared by the window's
+    context rows (faster; see pyw2v._core; not for loss="softmax"),
     or "pair", one update per (center, outside) pair in which the center row
     predicts the outside word; for CBOW, "window", one update per window.
     "auto" (the default) becomes "batch" for skip-gram with negative sampling,

@@ -683,7 +683,7 @@ def skipgram_block_step(center_vectors: _Floats, outside_vectors: _Floats,
     center of any pair skipped, with loss :func:`neg_sampling_loss_and_gradient`;
     with ``tree`` and ``node_vectors`` (updated in place) it also walks the
     center's path, loss :func:`hs_loss_and_gradient` (word2vec.c's -hs 1
-    orientation, docs/math.md §5a). Negative sampling is off when a tree is given
+    orientation, docs/math.md §6). Negative sampling is off when a tree is given
     and ``negatives`` is None or empty. The loss is the sum over pairs and
     layers, and one simultaneous step applies the summed gradients
     (``lock_factors`` as in :func:`sgd_step`).
