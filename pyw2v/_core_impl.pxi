@@ -964,7 +964,7 @@ cdef class Trainer:
     (else always window, and no draw). lock_factors: None, or float32
     (vocab,) finite factors scaling each row of V's updates (0 freezes a row;
     U and the node rows are never locked). batch_windows: consecutive windows
-    one batch step takes, sharing its negatives. Thread t starts its random stream at
+    one batch step takes, sharing its negatives (1 with hierarchical softmax). Thread t starts its random stream at
     thread_seeds(seed, call, threads)[t]. The learning rate decays linearly
     from alpha to min_alpha over total_words words, summed over every chunk.
 
