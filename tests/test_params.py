@@ -100,7 +100,7 @@ def test_loss_rules_name_their_parameter():
 
 
 @pytest.mark.parametrize("model, kernel, loss, resolved", [
-    ("skipgram", "auto", "negative", "batch"), ("skipgram", "auto", "hs", "pair"),
+    ("skipgram", "auto", "negative", "batch"), ("skipgram", "auto", "hs", "batch"),
     ("skipgram", "auto", "softmax", "pair"), ("skipgram", "pair", "negative", "pair"),
     ("skipgram", "batch", "negative", "batch"), ("skipgram", "batch", "hs", "batch"),
     ("cbow", "auto", "negative", "window"),
