@@ -964,9 +964,10 @@ cdef class Trainer:
     (else always window, and no draw). lock_factors: None, or float32
     (vocab,) finite factors scaling each row of V's updates (0 freezes a row;
     U and the node rows are never locked). batch_windows: consecutive windows
-    one batch step takes, sharing its negatives (1 with hierarchical softmax). Thread t starts its random stream at
-    thread_seeds(seed, call, threads)[t]. The learning rate decays linearly
-    from alpha to min_alpha over total_words words, summed over every chunk.
+    one batch step takes, sharing its negatives (1 with hierarchical softmax).
+    Thread t starts its random stream at thread_seeds(seed, call, threads)[t].
+    The learning rate decays linearly from alpha to min_alpha over total_words
+    words, summed over every chunk.
 
     Python calls train_chunk per chunk (it releases the GIL) and may read the
     progress properties from another thread meanwhile. After request_stop()
