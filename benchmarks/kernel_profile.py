@@ -9,7 +9,8 @@ kernel change where wall-clock timings on a shared machine cannot:
 
 Divide the inclusive count of `train_chunk._omp_fn` (the compiled loop) by the
 token count printed here for instructions per corpus word; the other lines
-show where they go.
+show where they go. `--kernel hs-pair` / `hs-batch` profile hierarchical softmax
+alone (negative 0) with either skip-gram kernel; `--window` sets the window.
 """
 import argparse
 from itertools import islice
