@@ -135,10 +135,12 @@ def skipgram_batch_update(
     outside_vectors: NDArray[np.float32],
     context: NDArray[np.int32],
     center: int,
-    negatives: NDArray[np.int32],
+    negatives: NDArray[np.int32] | None,
     alpha: float,
     exact: bool = True,
     *,
+    node_vectors: NDArray[np.float32] | None = None,
+    huffman: _Huffman | None = None,
     lock_factors: ArrayLike | None = None,
 ) -> float: ...
 def skipgram_block_update(
@@ -147,9 +149,11 @@ def skipgram_block_update(
     kept: NDArray[np.int32],
     first: int,
     spans: NDArray[np.int32],
-    negatives: NDArray[np.int32],
+    negatives: NDArray[np.int32] | None,
     alpha: float,
     exact: bool = True,
     *,
+    node_vectors: NDArray[np.float32] | None = None,
+    huffman: _Huffman | None = None,
     lock_factors: ArrayLike | None = None,
 ) -> float: ...

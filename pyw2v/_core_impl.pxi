@@ -27,7 +27,9 @@
 #   orientation); CBOW's context mean predicts the center word. The skip-gram
 #   batch kernel (`_batch_step`) makes one simultaneous step per window instead:
 #   every context row predicts the center against one shared set of negatives
-#   (word2vec.c's orientation), as small dense matrix products.
+#   (word2vec.c's orientation), as small dense matrix products; with hierarchical
+#   softmax the window's rows share the center's Huffman path the same way
+#   (`_hs_batch_step`, _batch_hs.pxi).
 # * Output layers (`_predict`): negative sampling (U), hierarchical softmax (the
 #   inner-node rows of a Huffman tree, a matrix of their own) or both on the same
 #   input, as word2vec.c's -hs 1 -negative K; or the full softmax over every row
@@ -359,7 +361,7 @@ cdef inline void _block_pairs(const Block *b, int pos, const int *center_columns
 cdef double _batch_step(const Model *m, Scratch *s, const Block *b, const uint32_t *kept,
                         double alpha) noexcept nogil:
     """Skip-gram over one block of consecutive windows sharing one set of
-    negatives (long: the loop over scores is kept in one piece for the compiler).
+    negatives.
 
     As in word2vec.c, each context position's row of V predicts its window's
     center. The block's input rows are the positions inside some window, each
@@ -374,20 +376,38 @@ cdef double _batch_step(const Model *m, Scratch *s, const Block *b, const uint32
     window's step, every row paired once. With lock factors, row i of G is
     scaled by its row's factor for V's update only.
     """
-    cdef int i, k, n, n_centers, dim = m.dim, dimp = pyw2v_padded(m.dim)
+    cdef int i, n, n_centers, dim = m.dim, dimp = pyw2v_padded(m.dim)
     cdef int n_rows = b.n_rows
+    cdef double loss
+    n = _block_targets(m, s, b, kept, &n_centers)
+    pyw2v_gather(m.center, b.rows, n_rows, dim, dimp, s.batch_inputs)
+    pyw2v_gather(m.outside, s.batch_ids, n, dim, dimp, s.batch_outputs)
+    pyw2v_scores(s.batch_inputs, n_rows, s.batch_outputs, n, dimp, s.batch_scores)
+    loss = _batch_coefficients(m, s, b, n, n_centers, n, alpha)
+    pyw2v_update_rows(m.outside, s.batch_ids, n, s.batch_scores, 1, n, s.batch_inputs, n_rows,
+                      dim, dimp)
+    if m.lock_factors != NULL:
+        for i in range(n_rows):
+            pyw2v_scale(m.lock_factors[b.rows[i]], s.batch_scores + i * n, n)
+    pyw2v_update_rows(m.center, b.rows, n_rows, s.batch_scores, n, 1, s.batch_outputs, n,
+                      dim, dimp)
+    return loss
+
+
+cdef inline double _batch_coefficients(const Model *m, Scratch *s, const Block *b, int n,
+                                       int n_centers, int width, double alpha) noexcept nogil:
+    """Replace the scores of the block's n targets (columns 0..n-1 of the b.n_rows x
+    width matrix s.batch_scores; the first n_centers are its centers) with their
+    gradient coefficients, as _batch_step describes; return the loss."""
+    cdef int i, k
     cdef bint exact = m.exact
     cdef float f, w, weight
     cdef double sig, log_sig, loss = 0.0
     cdef float *g
     cdef float *counts = s.batch_counts
     cdef float *pair_counts = s.pair_counts
-    n = _block_targets(m, s, b, kept, &n_centers)
-    pyw2v_gather(m.center, b.rows, n_rows, dim, dimp, s.batch_inputs)
-    pyw2v_gather(m.outside, s.batch_ids, n, dim, dimp, s.batch_outputs)
-    pyw2v_scores(s.batch_inputs, n_rows, s.batch_outputs, n, dimp, s.batch_scores)
-    for i in range(n_rows):
-        g = s.batch_scores + i * n
+    for i in range(b.n_rows):
+        g = s.batch_scores + <int64_t>i * width
         _block_pairs(b, b.row_pos[i], s.center_columns, n_centers, pair_counts)
         for k in range(n_centers):
             w = pair_counts[k]
@@ -404,14 +424,10 @@ cdef double _batch_step(const Model *m, Scratch *s, const Block *b, const uint32
             weight = w * counts[k]
             loss -= weight * (log_sig - f)     # log sigma(-f) = log sigma(f) - f
             g[k] = <float>(-weight * sig * alpha)
-    pyw2v_update_rows(m.outside, s.batch_ids, n, s.batch_scores, 1, n, s.batch_inputs, n_rows,
-                      dim, dimp)
-    if m.lock_factors != NULL:
-        for i in range(n_rows):
-            pyw2v_scale(m.lock_factors[b.rows[i]], s.batch_scores + i * n, n)
-    pyw2v_update_rows(m.center, b.rows, n_rows, s.batch_scores, n, 1, s.batch_outputs, n,
-                      dim, dimp)
     return loss
+
+
+include "_batch_hs.pxi"
 
 
 # ---------------------------------------------------------------- hierarchical and full softmax
@@ -617,8 +633,10 @@ cdef int _scratch_init(Scratch *s, const Model *m, int max_context) noexcept nog
     cdef int dim = m.dim, k1 = m.negative + 1, dimp = pyw2v_padded(m.dim)
     cdef int n_centers = m.batch_windows
     # A block's rows: the positions of n_centers consecutive windows, at most
-    # max_context + n_centers; its targets: its centers and the K negatives.
-    cdef size_t max_rows = <size_t>max_context + n_centers, max_targets = n_centers + k1
+    # max_context + n_centers; its targets: its centers and the K negatives, then
+    # with HS its center's path nodes.
+    cdef size_t max_rows = <size_t>max_context + n_centers
+    cdef size_t max_targets = n_centers + k1 + m.max_path
     cdef size_t batch_floats = (max_rows + max_targets) * dimp + max_rows * max_targets \
         + max_targets
     s.kept = <uint32_t *> malloc(MAX_SENTENCE * sizeof(uint32_t))
@@ -873,7 +891,10 @@ cdef inline void _block_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
         if first < n:
             next_pairs = _prepare_block(rng, m, s.kept, n, first, next_block)
         if pairs > 0:
-            loss += _batch_step(m, s, block, s.kept, alpha)
+            if m.hs:
+                loss += _hs_batch_step(m, s, block, s.kept, alpha)
+            else:
+                loss += _batch_step(m, s, block, s.kept, alpha)
             predictions += pairs
     tally.loss = loss
     tally.predictions = predictions
@@ -958,9 +979,10 @@ cdef class Trainer:
     (else always window, and no draw). lock_factors: None, or float32
     (vocab,) finite factors scaling each row of V's updates (0 freezes a row;
     U and the node rows are never locked). batch_windows: consecutive windows
-    one batch step takes, sharing its negatives. Thread t starts its random stream at
-    thread_seeds(seed, call, threads)[t]. The learning rate decays linearly
-    from alpha to min_alpha over total_words words, summed over every chunk.
+    one batch step takes, sharing its negatives (1 with hierarchical softmax).
+    Thread t starts its random stream at thread_seeds(seed, call, threads)[t].
+    The learning rate decays linearly from alpha to min_alpha over total_words
+    words, summed over every chunk.
 
     Python calls train_chunk per chunk (it releases the GIL) and may read the
     progress properties from another thread meanwhile. After request_stop()
@@ -1008,9 +1030,12 @@ cdef class Trainer:
         if huffman is not None:
             _check_huffman(huffman, center.shape[0])
         _set_output_layers(m, node_vectors, huffman, softmax)
-        if m.kernel == KERNEL_BATCH and (m.hs or m.softmax):
-            raise ValueError("kernel='batch' is negative-sampling only; use kernel='pair' for "
-                             "hierarchical or full softmax")
+        if m.kernel == KERNEL_BATCH and m.softmax:
+            raise ValueError("kernel='batch' has negative sampling and hierarchical softmax "
+                             "only; use kernel='pair' for the full softmax")
+        if m.kernel == KERNEL_BATCH and m.hs and batch_windows != 1:
+            raise ValueError(f"batch_windows must be 1 with hierarchical softmax (each "
+                             f"window walks its own center's path), got {batch_windows}")
         if m.kernel == KERNEL_CBOW_BATCH and (m.hs or m.softmax or negative == 0):
             raise ValueError("kernel='cbow-batch' is negative-sampling only (negative > 0); "
                              "use kernel='window' for hierarchical or full softmax")
@@ -1342,6 +1367,7 @@ cdef _set_output_layers(Model *m, node_vectors, huffman, bint softmax):
     m.path_starts = NULL
     m.path_nodes = NULL
     m.path_codes = NULL
+    m.max_path = 0
     if not m.hs:
         return
     nodes = node_vectors
@@ -1353,6 +1379,7 @@ cdef _set_output_layers(Model *m, node_vectors, huffman, bint softmax):
     m.path_starts = &starts[0]
     m.path_nodes = &path[0]
     m.path_codes = &codes[0]
+    m.max_path = int(np.diff(huffman[0]).max())
 
 
 cdef _single_step_model(Model *m, float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
@@ -1492,37 +1519,48 @@ def cbow_batch_update(float[:, ::1] center_vectors, float[:, ::1] outside_vector
 
 
 def skipgram_batch_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
-                          const int32_t[::1] context, int center,
-                          const int32_t[::1] negatives, double alpha,
-                          bint exact=True, *, lock_factors=None) -> float:
+                          const int32_t[::1] context, int center, negatives, double alpha,
+                          bint exact=True, *, node_vectors=None, huffman=None,
+                          lock_factors=None) -> float:
     """Apply the batch kernel's update for one window in place; return its loss
-    (summed over the len(context) predictions). lock_factors as for
+    (summed over the len(context) predictions). Output layers: negative sampling
+    with `negatives` (int32, the K draws the window shares; None or empty with
+    hierarchical softmax turns it off), hierarchical softmax with node_vectors and
+    huffman (each context row walks the center's path). lock_factors as for
     skipgram_pair_update, for each context row."""
     _context_ids(context, center_vectors.shape[0])
     kept = np.append(np.asarray(context), np.int32(center)).astype(np.int32)
     spans = np.array([[0, kept.shape[0]]], dtype=np.int32)
     return skipgram_block_update(center_vectors, outside_vectors, kept, kept.shape[0] - 1,
-                                 spans, negatives, alpha, exact, lock_factors=lock_factors)
+                                 spans, negatives, alpha, exact, node_vectors=node_vectors,
+                                 huffman=huffman, lock_factors=lock_factors)
 
 
 def skipgram_block_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
                           const int32_t[::1] kept, int first, const int32_t[:, ::1] spans,
-                          const int32_t[::1] negatives, double alpha,
-                          bint exact=True, *, lock_factors=None) -> float:
+                          negatives, double alpha, bint exact=True, *, node_vectors=None,
+                          huffman=None, lock_factors=None) -> float:
     """Apply the batch kernel's update for one block in place; return its loss
     (summed over its pairs). kept: a sentence's word ids; the block's centers
     are kept[first + c] for c < len(spans), center c's window being positions
     spans[c, 0] <= j < spans[c, 1] (j != first + c); negatives: the K draws
-    the block shares. lock_factors as for skipgram_pair_update."""
+    the block shares (int32; None or empty turns negative sampling off when
+    hierarchical softmax is on). Hierarchical softmax (node_vectors, huffman, as
+    for skipgram_pair_update) takes a block of one window. lock_factors as for
+    skipgram_pair_update."""
     cdef Model m
     cdef Scratch s
     cdef Block *b
     cdef double loss
     cdef int c, count = spans.shape[0], n = kept.shape[0]
-    _check_block(center_vectors, outside_vectors, kept, first, spans, negatives)
+    cdef const int32_t[::1] draws = _block_negatives(negatives, huffman is not None)
+    _check_block(center_vectors, outside_vectors, kept, first, spans, draws)
+    if huffman is not None and count != 1:
+        raise ValueError(f"hierarchical softmax takes one window per block (each window "
+                         f"walks its center's path), got {count} spans")
     lock_factors = checked_lock_factors(lock_factors, center_vectors.shape[0])
-    _single_step_model(&m, center_vectors, outside_vectors, KERNEL_BATCH, negatives.shape[0],
-                       exact, None, None, False, lock_factors)
+    _single_step_model(&m, center_vectors, outside_vectors, KERNEL_BATCH, draws.shape[0],
+                       exact, node_vectors, huffman, False, lock_factors)
     m.batch_windows = count
     _new_scratch(&s, &m, n)
     b = &s.blocks[0]
@@ -1531,16 +1569,33 @@ def skipgram_block_update(float[:, ::1] center_vectors, float[:, ::1] outside_ve
     for c in range(count):
         b.lo[c] = spans[c, 0]
         b.hi[c] = spans[c, 1]
-    for c in range(negatives.shape[0]):
-        b.negatives[c] = negatives[c]
+    for c in range(draws.shape[0]):
+        b.negatives[c] = draws[c]
     cdef uint32_t[::1] words = np.asarray(kept).astype(np.uint32)
     if _fill_block(&m, b, &words[0]) == 0:
         _scratch_free(&s)
         raise ValueError("the block has no (center, context) pair: give windows that hold "
                          "a position besides their center")
-    loss = _batch_step(&m, &s, b, &words[0], alpha)
+    if m.hs:
+        loss = _hs_batch_step(&m, &s, b, &words[0], alpha)
+    else:
+        loss = _batch_step(&m, &s, b, &words[0], alpha)
     _scratch_free(&s)
     return loss
+
+
+def _block_negatives(negatives, bint hs):
+    """A batch step's negatives as int32: None is none, allowed with hierarchical softmax."""
+    if negatives is None:
+        if not hs:
+            raise ValueError("no output layer: give negatives, or node_vectors and huffman "
+                             "for hierarchical softmax")
+        return np.zeros(0, dtype=np.int32)
+    arr = np.asarray(negatives)
+    if arr.ndim != 1 or (arr.size and arr.dtype != np.int32):
+        raise TypeError(f"negatives must be a 1-D int32 array (or None with hierarchical "
+                        f"softmax), got {arr.dtype} of shape {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=np.int32)
 
 
 def _check_block(center_vectors, outside_vectors, kept, int first, spans, negatives):

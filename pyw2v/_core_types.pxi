@@ -12,7 +12,8 @@
 cdef enum Kernel:
     KERNEL_PAIR = 0       # skip-gram: one step per (center, outside) pair
     KERNEL_WINDOW = 1     # CBOW: one step per window, the context mean (or sum) predicts the center
-    KERNEL_BATCH = 2      # skip-gram: one step per window, negatives shared by the window
+    KERNEL_BATCH = 2      # skip-gram: one step per window, negatives (or the center's
+                          # Huffman path) shared by the window
     KERNEL_CBOW_BATCH = 3 # CBOW: one step per block of windows from different sentences
 
 
@@ -34,6 +35,7 @@ cdef struct Model:
     const int64_t *path_starts           # word w's path: [path_starts[w], path_starts[w + 1])
     const int32_t *path_nodes
     const uint8_t *path_codes
+    int max_path                         # the longest path (0 without HS)
     bint softmax                         # the full softmax over U
     bint cbow_mean                       # CBOW's h: the context mean (else their sum)
     bint shrink_windows                  # draw each window's shrink (else the full window)

@@ -420,10 +420,11 @@ def _add_model_options(m: argparse._ArgumentGroup) -> None:
     m.add_argument("-cbow", dest="model", type=_cbow_flag, metavar="1|0",
                    help="word2vec.c spelling: 1 cbow, 0 skipgram")
     m.add_argument("--kernel", choices=KERNELS, default="auto",
-                   help="skip-gram update: batch (one update per window, negatives shared "
-                        "by the window; the default via auto) or pair (one per center and "
-                        "outside word); CBOW: window (one update per window; auto picks it) "
-                        "or batch (windows of --batch-windows sentences share negatives)")
+                   help="skip-gram update: batch (one update per window, negatives or the "
+                        "center's Huffman path shared by the window; the default via auto) "
+                        "or pair (one per center and outside word); CBOW: batch (windows of "
+                        "--batch-windows sentences share negatives; auto picks it with "
+                        "negative sampling) or window (one update per window)")
     m.add_argument("--dim", "-size", dest="dim", type=int, default=d.dim, metavar="N",
                    help="vector size (default: %(default)s)")
     m.add_argument("--window", "-window", dest="window", type=int, default=d.window,

@@ -687,44 +687,71 @@ def cbow_batch_step(center_vectors: _Floats, outside_vectors: _Floats,
 
 
 def skipgram_batch_step(center_vectors: _Floats, outside_vectors: _Floats,
-                        context: Iterable[int], center: int, negatives: Iterable[int],
-                        alpha: float, *, lock_factors: ArrayLike | None = None) -> float:
+                        context: Iterable[int], center: int, negatives: Iterable[int] | None,
+                        alpha: float, *, tree: Tree | None = None,
+                        node_vectors: _Floats | None = None,
+                        lock_factors: ArrayLike | None = None) -> float:
     """The batch kernel's update for one skip-gram window; returns the summed loss.
 
     Each context word's center vector predicts ``center`` against the same
-    negatives: :func:`skipgram_block_step` with one window.
+    negatives and, with ``tree``, along the center's path:
+    :func:`skipgram_block_step` with one window.
     """
     return skipgram_block_step(center_vectors, outside_vectors,
                                [(word, center) for word in context], negatives, alpha,
-                               lock_factors=lock_factors)
+                               tree=tree, node_vectors=node_vectors, lock_factors=lock_factors)
 
 
 def skipgram_block_step(center_vectors: _Floats, outside_vectors: _Floats,
-                        pairs: Iterable[tuple[int, int]], negatives: Iterable[int],
-                        alpha: float, *, lock_factors: ArrayLike | None = None) -> float:
+                        pairs: Iterable[tuple[int, int]], negatives: Iterable[int] | None,
+                        alpha: float, *, tree: Tree | None = None,
+                        node_vectors: _Floats | None = None,
+                        lock_factors: ArrayLike | None = None) -> float:
     """The batch kernel's update for a block of windows sharing one set of
     negatives; returns the summed loss.
 
     ``pairs`` holds (context word, center word): the context word's center
     vector predicts the center against the negatives, those equal to the
-    center of any pair skipped. The loss is the sum of
-    :func:`neg_sampling_loss_and_gradient` over the pairs, and one simultaneous
-    step applies the summed gradients (``lock_factors`` as in :func:`sgd_step`).
+    center of any pair skipped, with loss :func:`neg_sampling_loss_and_gradient`;
+    with ``tree`` and ``node_vectors`` (updated in place) it also walks the
+    center's path, loss :func:`hs_loss_and_gradient` (word2vec.c's -hs 1
+    orientation, docs/math.md §6). Negative sampling is off when a tree is given
+    and ``negatives`` is None or empty. The loss is the sum over pairs and
+    layers, and one simultaneous step applies the summed gradients
+    (``lock_factors`` as in :func:`sgd_step`).
     """
+    if (tree is None) != (node_vectors is None):
+        raise ValueError("tree and node_vectors go together: give both for hierarchical "
+                         "softmax, or neither")
+    draws = [] if negatives is None else list(negatives)
+    if tree is None and negatives is None:
+        raise ValueError("no output layer: give negatives, or tree and node_vectors")
+    sampling = tree is None or len(draws) > 0
     pairs = list(pairs)
     centers = {center for _, center in pairs}
-    negatives = [w for w in negatives if w not in centers]
+    draws = [w for w in draws if w not in centers]
     grad_center = np.zeros_like(center_vectors)
     grad_outside = np.zeros_like(outside_vectors)
+    grad_nodes = None if node_vectors is None else np.zeros_like(node_vectors)
     loss = 0.0
     for word, center in pairs:
-        pair_loss, grad_vec, grad_u = neg_sampling_loss_and_gradient(
-            center_vectors[word], center, outside_vectors, negatives
-        )
-        loss += pair_loss
-        grad_center[word] += grad_vec
-        grad_outside += grad_u
+        if sampling:
+            pair_loss, grad_vec, grad_u = neg_sampling_loss_and_gradient(
+                center_vectors[word], center, outside_vectors, draws
+            )
+            loss += pair_loss
+            grad_center[word] += grad_vec
+            grad_outside += grad_u
+        if tree is not None:
+            pair_loss, grad_vec, grad_n = hs_loss_and_gradient(
+                center_vectors[word], *_path(tree, center), cast(_Floats, node_vectors)
+            )
+            loss += pair_loss
+            grad_center[word] += grad_vec
+            grad_nodes = cast(_Floats, grad_nodes) + grad_n
     sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha, lock_factors)
+    if grad_nodes is not None:   # then node_vectors was given
+        node_vectors -= alpha * grad_nodes  # type: ignore[operator]
     return loss
 
 
@@ -815,8 +842,9 @@ def _check_replay(model: str, kernel: str | None, loss: str, node_vectors: objec
                          f"{_KERNEL_OF_MODEL[model]}, got {kernel!r}")
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    if kernel == "batch" and loss != "negative":
-        raise ValueError("kernel='batch' is negative-sampling only (loss='negative')")
+    if kernel == "batch" and loss == "softmax":
+        raise ValueError("kernel='batch' has negative sampling and hierarchical softmax only "
+                         "(loss='negative' or 'hs'); use kernel='pair' for loss='softmax'")
     if (loss == "hs") != (node_vectors is not None):
         raise ValueError("node_vectors is needed for loss='hs', and only then")
     return kernel
@@ -939,6 +967,7 @@ def _replay_blocks(rng: SplitMix64, kept: list[int], center_vectors: _Floats,
         if pairs:
             negs = [rng.noise(*noise) for _ in range(negative)]
             loss += skipgram_block_step(center_vectors, outside_vectors, pairs, negs, alpha,
+                                        tree=layers["tree"], node_vectors=layers["node_vectors"],
                                         lock_factors=layers["lock_factors"])
             predictions += len(pairs)
     return loss, predictions
@@ -970,7 +999,8 @@ def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
     cbow_mean, shrink_windows, lock_factors : as the Trainer's (docs/math.md §14);
         with shrink_windows=False no window is drawn.
     batch_windows : windows per step of a batch kernel (skip-gram: consecutive
-        ones; CBOW: its number of lanes).
+        ones, 1 with loss="hs", as each window walks its own center's path; CBOW:
+        its number of lanes).
     Sentences must already be cut to the core's maximum length. Draw order per
     sentence: a uniform for each token whose keep-probability is < 1; then per
     kept position a window shrink, then K negatives per prediction (skip-gram pair
@@ -983,15 +1013,18 @@ def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
     last refresh, counted at sentence starts.
     """
     kernel = _check_replay(model, kernel, loss, node_vectors)
-    if not (1 <= batch_windows <= 64 and (batch_windows == 1 or kernel == "batch")):
-        raise ValueError(f"batch_windows must be in 1..64, and 1 unless kernel='batch', "
-                         f"got {batch_windows}")
+    if not (1 <= batch_windows <= 64
+            and (batch_windows == 1 or (kernel == "batch" and loss == "negative"))):
+        raise ValueError(f"batch_windows must be in 1..64, and 1 unless kernel='batch' with "
+                         f"loss='negative', got {batch_windows}")
     softmax = loss == "softmax"
     negative = 0 if softmax else negative
-    layers = {"lock_factors": lock_factors, "batch_windows": batch_windows} \
-        if kernel == "batch" else dict(
-        tree=huffman_tree(counts) if loss == "hs" else None, node_vectors=node_vectors,
-        softmax=softmax, lock_factors=lock_factors)
+    layers: dict[str, Any] = dict(tree=huffman_tree(counts) if loss == "hs" else None,
+                                  node_vectors=node_vectors, lock_factors=lock_factors)
+    if kernel == "batch":
+        layers["batch_windows"] = batch_windows
+    else:
+        layers["softmax"] = softmax
     if model == "cbow":
         layers["cbow_mean"] = cbow_mean
     keep = keep_probabilities(counts, sample)

@@ -178,7 +178,7 @@ def test_loss_softmax_trains_the_full_softmax(tmp_path, data, cli):
     (["-hs", "1", "--loss", "softmax"], "-hs 1 asks for hierarchical softmax and --loss "
                                         "softmax for the full softmax; give one"),
     (["-negative", "0"], "--negative (-negative) must be >= 1 for negative sampling"),
-    (["-hs", "1", "--kernel", "batch"], "kernel='batch' is negative-sampling only"),
+    (["--loss", "softmax", "--kernel", "batch"], "use kernel='pair' with loss='softmax'"),
     (["--loss", "ns"], "argument --loss: invalid choice: 'ns'"),
 ])
 def test_conflicting_loss_options_are_refused(data, tmp_path, flags, says, cli):

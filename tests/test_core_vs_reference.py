@@ -26,7 +26,7 @@ LOSSES = {   # negatives (6 and the predicted word are skipped when they hit it)
 }
 CONTEXTS = {"pair": [[2], [9]], "window": [[2], [4, 4, 9, 1]], "batch": [[2], [4, 4, 9, 1]]}
 STEP_CASES = [(kernel, loss, context) for kernel in ("pair", "window", "batch")
-              for loss in (LOSSES if kernel != "batch" else ["negative"])
+              for loss in (LOSSES if kernel != "batch" else ["negative", "hs", "hs+negative"])
               for context in CONTEXTS[kernel]]
 
 
@@ -44,7 +44,9 @@ def _step(kernel, loss, compiled, matrices, context, alpha=0.1):
                                               exact=True, **layers)
         if kernel == "window":
             return _core.cbow_update(center, outside, ids, 6, negs, alpha, exact=True, **layers)
-        return _core.skipgram_batch_update(center, outside, ids, 6, negs, alpha, exact=True)
+        return _core.skipgram_batch_update(center, outside, ids, 6, negs, alpha, exact=True,
+                                           node_vectors=layers["node_vectors"],
+                                           huffman=layers["huffman"])
     layers = dict(node_vectors=nodes if hs else None, tree=TREE if hs else None,
                   softmax=softmax)
     if kernel == "pair":
@@ -52,7 +54,8 @@ def _step(kernel, loss, compiled, matrices, context, alpha=0.1):
                                             **layers)
     if kernel == "window":
         return reference.cbow_step(center, outside, context, 6, negatives, alpha, **layers)
-    return reference.skipgram_batch_step(center, outside, context, 6, negatives, alpha)
+    return reference.skipgram_batch_step(center, outside, context, 6, negatives, alpha,
+                                         tree=layers["tree"], node_vectors=layers["node_vectors"])
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -341,6 +344,7 @@ def _id_sentences(sentences, vocab):
 EPOCH_CASES = [   # (model, kernel, loss, negative)
     ("skipgram", "pair", "negative", 4), ("cbow", "window", "negative", 4),
     ("skipgram", "batch", "negative", 4),
+    ("skipgram", "batch", "hs", 0), ("skipgram", "batch", "hs", 4),    # HS as a batch
     ("skipgram", "pair", "hs", 0), ("cbow", "window", "hs", 0),        # hierarchical softmax
     ("skipgram", "pair", "hs", 4), ("cbow", "window", "hs", 4),        # ... with negatives
     ("skipgram", "pair", "softmax", 0), ("cbow", "window", "softmax", 0),
@@ -481,7 +485,9 @@ def test_trainer_counts_progress_and_stops_on_request(make_trainer):
     (dict(min_alpha=0.1), ValueError, r"min_alpha must be in 0\.\.alpha"),
     (dict(total_words=0.0), ValueError, "total_words must be a finite number > 0"),
     (dict(negative=0), ValueError, "no output layer"),
-    (dict(kernel="batch", softmax=True), ValueError, "kernel='batch' is negative-sampling"),
+    (dict(kernel="batch", softmax=True), ValueError, "use kernel='pair' for the full softmax"),
+    (dict(kernel="batch", negative=0, node_vectors=np.zeros((N_WORDS - 1, DIM), np.float32),
+          huffman=TREE, batch_windows=2), ValueError, "batch_windows must be 1 with hierarchical"),
     (dict(huffman=TREE), ValueError, "node_vectors and huffman go together"),
     (dict(node_vectors=np.zeros((3, DIM), np.float32), huffman=TREE), ValueError,
      r"node_vectors has shape \(3, 7\), expected \(11, 7\)"),

@@ -150,6 +150,27 @@ def test_skipgram_and_cbow_hs_gradients_match_finite_differences(seed, tree_prob
     assert skipgram < gradcheck_tol and cbow < gradcheck_tol
 
 
+@pytest.mark.parametrize("negatives", [None, [1, 1, 4]])
+@pytest.mark.parametrize("seed", range(3))
+def test_batch_hs_step_is_a_gradient_step(seed, negatives, tree_problem, joint_gradcheck,
+                                          gradcheck_tol):
+    """The batch kernel's twin (context rows walk their center's path, plus negative
+    sampling on the same rows) moves V, U and the node rows by exactly alpha times the
+    gradient of the loss it returns."""
+    rng, tree, V, nodes = tree_problem(seed)
+    U = rng.normal(0.0, 0.5, V.shape)
+    words = rng.integers(0, len(V), size=4)
+    pairs = [(int(words[1]), int(words[0])), (int(words[2]), int(words[0])),
+             (int(words[1]), int(words[0])), (int(words[3]), int(words[0]))]
+
+    def step(V, U, N):
+        after = V.copy(), U.copy(), N.copy()
+        loss = reference.skipgram_block_step(*after[:2], pairs, negatives, 1.0, tree=tree,
+                                             node_vectors=after[2])
+        return (loss, *(before - moved for before, moved in zip((V, U, N), after)))
+    assert joint_gradcheck(step, V, U, nodes) < gradcheck_tol
+
+
 def test_hs_probabilities_over_all_words_sum_to_one(tree_problem):
     """Each word's exp(-loss) is the product of its branch probabilities: a distribution
     over the leaves, which pins the codes' orientation (label = 1 - code)."""
@@ -176,6 +197,8 @@ def test_hs_loss_checks_its_path(tree_problem):
     ("skipgram", dict(hs=True, negative=0), 0.9),
     ("cbow", dict(hs=True, negative=0), 0.8),
     ("skipgram", dict(hs=True, negative=3), 0.9),
+    ("skipgram", dict(hs=True, negative=0, kernel="batch"), 0.9),
+    ("skipgram", dict(hs=True, negative=3, kernel="batch"), 0.9),
 ])
 def test_two_threads_learn_planted_analogies_with_hs(planted, model_name, kwargs, floor,
                                                      analogy_accuracy):
@@ -225,7 +248,8 @@ def test_one_thread_hs_runs_are_bit_identical(planted):
     ({"loss": "ns"}, ValueError, r"loss must be one of \('negative', 'hs', 'softmax'\)"),
     ({"hs": True, "loss": "softmax"}, ValueError, "choose one"),
     ({"hs": 1}, TypeError, "hs must be a bool"),
-    ({"hs": True, "kernel": "batch"}, ValueError, "kernel='batch' is negative-sampling only"),
+    ({"hs": True, "kernel": "batch", "batch_windows": 2}, ValueError,
+     "batch_windows=2 needs a batch kernel with negative sampling"),
     ({"loss": "softmax", "kernel": "batch"}, ValueError, "use kernel='pair' with loss='softmax'"),
     ({"hs": True, "negative": -1}, ValueError, r"negative must be in 0\.\.1000, got -1"),
 ])

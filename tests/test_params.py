@@ -79,7 +79,7 @@ def test_every_rule_is_tested():
     ({"model": "cbow", "kernel": "batch", "loss": "hs"}, "kernel",
      "use kernel='window' with loss='hs'"),
     ({"kernel": "window"}, "kernel", "kernel='window' is CBOW's kernel"),
-    ({"kernel": "batch", "loss": "hs"}, "kernel", "use kernel='pair' with loss='hs'"),
+    ({"kernel": "batch", "loss": "softmax"}, "kernel", "use kernel='pair' with loss='softmax'"),
     ({"negative": 0}, "negative", "negative must be >= 1 for negative sampling"),
     ({"alpha": 0.01, "min_alpha": 0.02}, "min_alpha", "min_alpha (0.02) must not exceed alpha"),
 ])
@@ -100,9 +100,10 @@ def test_loss_rules_name_their_parameter():
 
 
 @pytest.mark.parametrize("model, kernel, loss, resolved", [
-    ("skipgram", "auto", "negative", "batch"), ("skipgram", "auto", "hs", "pair"),
+    ("skipgram", "auto", "negative", "batch"), ("skipgram", "auto", "hs", "batch"),
     ("skipgram", "auto", "softmax", "pair"), ("skipgram", "pair", "negative", "pair"),
-    ("skipgram", "batch", "negative", "batch"), ("cbow", "auto", "negative", "batch"),
+    ("skipgram", "batch", "negative", "batch"), ("skipgram", "batch", "hs", "batch"),
+    ("cbow", "auto", "negative", "batch"),
     ("cbow", "auto", "hs", "window"), ("cbow", "window", "softmax", "window"),
 ])
 def test_kernel_resolution(model, kernel, loss, resolved):
