@@ -873,8 +873,9 @@ include "_cbow_batch.pxi"
 cdef inline void _block_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
                              Tally *tally) noexcept nogil:
     """The skip-gram batch kernel over n >= 1 kept words, m.batch_windows
-    centers per step. Drawing the next block ahead (and prefetching its rows)
-    keeps the draw order, as the step draws nothing."""
+    centers per step (one with hierarchical softmax, whose step also does the
+    negative sampling when both are on). Drawing the next block ahead (and
+    prefetching its rows) keeps the draw order, as the step draws nothing."""
     cdef Block *block = &s.blocks[0]
     cdef Block *next_block = &s.blocks[1]
     cdef Block *swap
