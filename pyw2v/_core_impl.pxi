@@ -346,16 +346,19 @@ cdef inline int _block_targets(const Model *m, Scratch *s, const Block *b,
     return n
 
 
-cdef inline void _block_pairs(const Block *b, int pos, const int *center_columns,
-                              int n_centers, float *pair_counts) noexcept nogil:
-    """How many pairs position `pos` makes with each distinct center column,
-    into pair_counts."""
+cdef inline void _block_pairs(uint64_t mask, const int *center_columns, int n_centers,
+                              float *pair_counts) noexcept nogil:
+    """How many pairs a row makes with each distinct center column, into
+    pair_counts; bit c of mask is set if the row is in center c's window."""
     cdef int c
     for c in range(n_centers):
         pair_counts[c] = 0.0
-    for c in range(b.count):
-        if b.lo[c] <= pos < b.hi[c] and pos != b.first + c:
+    c = 0
+    while mask != 0:
+        if mask & 1:
             pair_counts[center_columns[c]] += 1.0
+        mask >>= 1
+        c += 1
 
 
 cdef double _batch_step(const Model *m, Scratch *s, const Block *b, const uint32_t *kept,
@@ -408,7 +411,7 @@ cdef inline double _batch_coefficients(const Model *m, Scratch *s, const Block *
     cdef float *pair_counts = s.pair_counts
     for i in range(b.n_rows):
         g = s.batch_scores + <int64_t>i * width
-        _block_pairs(b, b.row_pos[i], s.center_columns, n_centers, pair_counts)
+        _block_pairs(b.row_masks[i], s.center_columns, n_centers, pair_counts)
         for k in range(n_centers):
             w = pair_counts[k]
             if w == 0.0:
@@ -610,9 +613,9 @@ def build_huffman(const int64_t[::1] counts):
 cdef int _block_init(Block *b, int max_rows, int max_centers, int negative) noexcept nogil:
     b.lo = <int *> malloc(2 * <size_t>max_centers * sizeof(int))
     b.rows = <int32_t *> malloc((<size_t>max_rows + negative + 1) * sizeof(int32_t))
-    b.row_pos = <int *> malloc(<size_t>max_rows * sizeof(int))
+    b.row_masks = <uint64_t *> malloc(<size_t>max_rows * sizeof(uint64_t))
     b.row_pairs = <float *> malloc(<size_t>max_rows * sizeof(float))
-    if b.lo == NULL or b.rows == NULL or b.row_pos == NULL or b.row_pairs == NULL:
+    if b.lo == NULL or b.rows == NULL or b.row_masks == NULL or b.row_pairs == NULL:
         return -1
     b.hi = b.lo + max_centers
     b.negatives = b.rows + max_rows
@@ -622,7 +625,7 @@ cdef int _block_init(Block *b, int max_rows, int max_centers, int negative) noex
 cdef void _block_free(Block *b) noexcept nogil:
     free(b.lo)
     free(b.rows)
-    free(b.row_pos)
+    free(b.row_masks)
     free(b.row_pairs)
 
 
@@ -719,18 +722,21 @@ cdef inline int _fill_block(const Model *m, Block *b, const uint32_t *kept) noex
     many of the block's centers it is paired with; prefetch their rows of V.
     Returns the block's number of (center, position) pairs."""
     cdef int c, j, lo = b.lo[0], hi = b.hi[0], n_rows = 0, pairs, total = 0, dim = m.dim
+    cdef uint64_t mask
     for c in range(1, b.count):
         lo = b.lo[c] if b.lo[c] < lo else lo
         hi = b.hi[c] if b.hi[c] > hi else hi
     for j in range(lo, hi):
         pairs = 0
+        mask = 0
         for c in range(b.count):
             if b.lo[c] <= j < b.hi[c] and j != b.first + c:
                 pairs += 1
+                mask |= (<uint64_t>1) << c
         if pairs == 0:
             continue
         b.rows[n_rows] = <int32_t>kept[j]
-        b.row_pos[n_rows] = j
+        b.row_masks[n_rows] = mask
         b.row_pairs[n_rows] = pairs
         pyw2v_prefetch_row(m.center + <int64_t>kept[j] * dim, dim)
         n_rows += 1

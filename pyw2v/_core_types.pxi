@@ -82,7 +82,7 @@ cdef struct Block:
     int *hi                              # ... and ends (exclusive), in kept positions
     int n_rows
     int32_t *rows                        # the word at each input row's position
-    int *row_pos                         # the row's position in the sentence
+    uint64_t *row_masks                  # bit c: the row is in center c's window
     float *row_pairs                     # how many of the block's centers it predicts
     int32_t *negatives                   # K draws shared by the block
 
