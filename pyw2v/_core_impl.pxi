@@ -14,9 +14,10 @@
 #   (outside_vectors) with no locks (Hogwild). Python polls the slots' sums
 #   (`words_done`, `loss`, ...) from another thread to draw progress, and calls
 #   `request_stop()` to interrupt.
-# * `_train_range` is a short driver: `_subsample` a sentence, `_publish` counts
-#   every PUBLISH_INTERVAL words (refreshing the learning rate), then run the
-#   kernel's loop over the kept words: `_pair_loop` (skip-gram pair kernel),
+# * `_train_range` is a short driver; its `_sentence_loop` takes the thread's
+#   sentences in turn: `_subsample` one, `_publish` counts every PUBLISH_INTERVAL
+#   words (refreshing the learning rate), then run the kernel's loop over the
+#   kept words: `_pair_loop` (skip-gram pair kernel),
 #   `_block_loop` (skip-gram batch kernel) or `_window_loop` (CBOW's window kernel).
 #   CBOW's batch kernel (`_lane_loop`, _cbow_batch.pxi) takes the thread's sentences
 #   itself, several at once, and steps one window of each together.
@@ -346,19 +347,23 @@ cdef inline int _block_targets(const Model *m, Scratch *s, const Block *b,
     return n
 
 
-cdef inline void _block_pairs(uint64_t mask, const int *center_columns, int n_centers,
-                              float *pair_counts) noexcept nogil:
+cdef inline float _block_pairs(uint64_t mask, const int *center_columns, int n_centers,
+                               float *pair_counts) noexcept nogil:
     """How many pairs a row makes with each distinct center column, into
-    pair_counts; bit c of mask is set if the row is in center c's window."""
+    pair_counts, and in all (returned); bit c of mask is set if the row is in
+    center c's window."""
     cdef int c
+    cdef float total = 0.0
     for c in range(n_centers):
         pair_counts[c] = 0.0
     c = 0
     while mask != 0:
         if mask & 1:
             pair_counts[center_columns[c]] += 1.0
+            total += 1.0
         mask >>= 1
         c += 1
+    return total
 
 
 cdef double _batch_step(const Model *m, Scratch *s, const Block *b, const uint32_t *kept,
@@ -404,14 +409,14 @@ cdef inline double _batch_coefficients(const Model *m, Scratch *s, const Block *
     gradient coefficients, as _batch_step describes; return the loss."""
     cdef int i, k
     cdef bint exact = m.exact
-    cdef float f, w, weight
+    cdef float f, w, weight, pairs
     cdef double sig, log_sig, loss = 0.0
     cdef float *g
     cdef float *counts = s.batch_counts
     cdef float *pair_counts = s.pair_counts
     for i in range(b.n_rows):
         g = s.batch_scores + <int64_t>i * width
-        _block_pairs(b.row_masks[i], s.center_columns, n_centers, pair_counts)
+        pairs = _block_pairs(b.row_masks[i], s.center_columns, n_centers, pair_counts)
         for k in range(n_centers):
             w = pair_counts[k]
             if w == 0.0:
@@ -420,11 +425,10 @@ cdef inline double _batch_coefficients(const Model *m, Scratch *s, const Block *
             sig = _sigmoid_terms(g[k], exact, &log_sig)
             loss -= w * log_sig
             g[k] = <float>(w * (1.0 - sig) * alpha)
-        w = b.row_pairs[i]
         for k in range(n_centers, n):
             f = g[k]
             sig = _sigmoid_terms(f, exact, &log_sig)
-            weight = w * counts[k]
+            weight = pairs * counts[k]
             loss -= weight * (log_sig - f)     # log sigma(-f) = log sigma(f) - f
             g[k] = <float>(-weight * sig * alpha)
     return loss
@@ -614,8 +618,7 @@ cdef int _block_init(Block *b, int max_rows, int max_centers, int negative) noex
     b.lo = <int *> malloc(2 * <size_t>max_centers * sizeof(int))
     b.rows = <int32_t *> malloc((<size_t>max_rows + negative + 1) * sizeof(int32_t))
     b.row_masks = <uint64_t *> malloc(<size_t>max_rows * sizeof(uint64_t))
-    b.row_pairs = <float *> malloc(<size_t>max_rows * sizeof(float))
-    if b.lo == NULL or b.rows == NULL or b.row_masks == NULL or b.row_pairs == NULL:
+    if b.lo == NULL or b.rows == NULL or b.row_masks == NULL:
         return -1
     b.hi = b.lo + max_centers
     b.negatives = b.rows + max_rows
@@ -626,7 +629,6 @@ cdef void _block_free(Block *b) noexcept nogil:
     free(b.lo)
     free(b.rows)
     free(b.row_masks)
-    free(b.row_pairs)
 
 
 cdef int _scratch_init(Scratch *s, const Model *m, int max_context) noexcept nogil:
@@ -718,29 +720,26 @@ cdef inline int _prepare_window(uint64_t *rng, const Model *m, const uint32_t *k
 
 cdef inline int _fill_block(const Model *m, Block *b, const uint32_t *kept) noexcept nogil:
     """Find the input rows of the block's windows (b.first, b.count, b.lo, b.hi
-    set): each position inside some window, once, in sentence order, with how
-    many of the block's centers it is paired with; prefetch their rows of V.
+    set): each position inside some window, once, in sentence order, with the
+    block's centers it is paired with; prefetch their rows of V.
     Returns the block's number of (center, position) pairs."""
-    cdef int c, j, lo = b.lo[0], hi = b.hi[0], n_rows = 0, pairs, total = 0, dim = m.dim
+    cdef int c, j, lo = b.lo[0], hi = b.hi[0], n_rows = 0, total = 0, dim = m.dim
     cdef uint64_t mask
     for c in range(1, b.count):
         lo = b.lo[c] if b.lo[c] < lo else lo
         hi = b.hi[c] if b.hi[c] > hi else hi
     for j in range(lo, hi):
-        pairs = 0
         mask = 0
         for c in range(b.count):
             if b.lo[c] <= j < b.hi[c] and j != b.first + c:
-                pairs += 1
                 mask |= (<uint64_t>1) << c
-        if pairs == 0:
+                total += 1
+        if mask == 0:
             continue
         b.rows[n_rows] = <int32_t>kept[j]
         b.row_masks[n_rows] = mask
-        b.row_pairs[n_rows] = pairs
         pyw2v_prefetch_row(m.center + <int64_t>kept[j] * dim, dim)
         n_rows += 1
-        total += pairs
     b.n_rows = n_rows
     return total
 
@@ -907,39 +906,46 @@ cdef inline void _block_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
     tally.predictions = predictions
 
 
+cdef void _sentence_loop(const Model *m, Schedule *run, const Chunk *chunk, Scratch *s,
+                         ThreadSlot *slot, uint64_t *rng, Tally *tally,
+                         int thread) noexcept nogil:
+    """The thread's sentences one after another, each subsampled, then through
+    the kernel's loop over its kept words."""
+    cdef int64_t sentence, start, length
+    cdef int n
+    for sentence in range(chunk.thread_sentences[thread], chunk.thread_sentences[thread + 1]):
+        if pyw2v_load_flag(&run.stop):
+            break
+        start = chunk.sentence_starts[sentence]
+        length = chunk.sentence_starts[sentence + 1] - start
+        n = _subsample(m, rng, chunk.tokens + start, length, s.kept)
+        tally.words += length
+        if tally.words >= PUBLISH_EVERY:
+            _publish(run, slot, tally)
+        if m.kernel == KERNEL_PAIR:
+            _pair_loop(m, s, rng, n, tally)
+        elif n == 0:
+            continue
+        elif m.kernel == KERNEL_BATCH:
+            _block_loop(m, s, rng, n, tally)
+        else:
+            _window_loop(m, s, rng, n, tally)
+
+
 cdef void _train_range(const Model *m, Schedule *run, const Chunk *chunk, Scratch *s,
                        int thread) noexcept nogil:
     """One thread's share of a chunk: its sentences, then a last publication."""
     cdef ThreadSlot *slot = &run.slots[thread]
     cdef uint64_t rng = slot.rng
     cdef Tally tally
-    cdef int64_t sentence, start, length, first
-    cdef int n
     tally.words = 0
     tally.loss = 0.0
     tally.predictions = 0.0
     tally.alpha = _learning_rate(run)
-    first = chunk.thread_sentences[thread]
-    if m.kernel == KERNEL_CBOW_BATCH:     # takes every sentence, in lanes (_cbow_batch.pxi)
+    if m.kernel == KERNEL_CBOW_BATCH:     # several sentences at once, in lanes (_cbow_batch.pxi)
         _lane_loop(m, run, chunk, s, slot, &rng, &tally, thread)
-        first = chunk.thread_sentences[thread + 1]
-    for sentence in range(first, chunk.thread_sentences[thread + 1]):
-        if pyw2v_load_flag(&run.stop):
-            break
-        start = chunk.sentence_starts[sentence]
-        length = chunk.sentence_starts[sentence + 1] - start
-        n = _subsample(m, &rng, chunk.tokens + start, length, s.kept)
-        tally.words += length
-        if tally.words >= PUBLISH_EVERY:
-            _publish(run, slot, &tally)
-        if m.kernel == KERNEL_PAIR:
-            _pair_loop(m, s, &rng, n, &tally)
-        elif n == 0:
-            continue
-        elif m.kernel == KERNEL_BATCH:
-            _block_loop(m, s, &rng, n, &tally)
-        else:
-            _window_loop(m, s, &rng, n, &tally)
+    else:
+        _sentence_loop(m, run, chunk, s, slot, &rng, &tally, thread)
     _publish(run, slot, &tally)
     slot.rng = rng
 

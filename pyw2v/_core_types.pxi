@@ -74,8 +74,8 @@ cdef struct Block:
     # The skip-gram batch kernel's unit of work: centers first .. first + count - 1
     # of a sentence's kept words (count <= batch_windows), each with its window
     # [lo, hi), and one set of negatives for all of them. Its input rows are the
-    # positions inside some center's window, each once, with how many (center,
-    # position) pairs it takes part in.
+    # positions inside some center's window, each once, with the centers it is
+    # paired with.
     int first
     int count
     int *lo                              # count window starts ...
@@ -83,7 +83,6 @@ cdef struct Block:
     int n_rows
     int32_t *rows                        # the word at each input row's position
     uint64_t *row_masks                  # bit c: the row is in center c's window
-    float *row_pairs                     # how many of the block's centers it predicts
     int32_t *negatives                   # K draws shared by the block
 
 
