@@ -59,12 +59,19 @@ def detect(path: str) -> str:
     return kind
 
 
-def open_text_bytes(path: str, kind: str) -> "CheckedReader":
-    """A binary reader of the text in `path` (format `kind`, from detect())."""
+def open_text_bytes(path: str, kind: str, start: int = 0,
+                    end: int | None = None) -> "CheckedReader":
+    """A binary reader of the text in `path` (format `kind`, from detect()); of a plain
+    file, only bytes start..end (end None: to the file's end). A compressed file
+    cannot be seeked, so it is read whole."""
+    if kind != "plain" and (start != 0 or end is not None):
+        raise ValueError(f"corpus file {path!r} is {kind}-compressed and cannot be read "
+                         f"from byte {start} to {end}; read it whole (start 0, end None)")
     raw = open(path, "rb")
     try:
         if kind == "plain":
-            stream: _Reader = raw
+            raw.seek(start)
+            stream: _Reader = raw if end is None else _Range(raw, end - start)
         elif kind == "gzip":
             stream = gzip.GzipFile(fileobj=raw, mode="rb")
         elif kind == "bzip2":
@@ -138,6 +145,21 @@ class _Reader(Protocol):
     def read(self, n: int) -> bytes: ...
 
     def close(self) -> None: ...
+
+
+class _Range:
+    """The next `length` bytes of a binary file, then its end."""
+
+    def __init__(self, raw: BinaryIO, length: int):
+        self._raw, self._left = raw, length
+
+    def read(self, n: int) -> bytes:
+        data = self._raw.read(min(n, self._left))
+        self._left -= len(data)
+        return data
+
+    def close(self) -> None:
+        self._raw.close()
 
 
 class ReadAhead:

@@ -24,8 +24,9 @@ import sys
 import tempfile
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain, repeat
 from os import PathLike
 from typing import IO, Any, Protocol, Union, cast
@@ -199,7 +200,8 @@ class MultiFileSource(_ByteBlockSource):
 
     def byte_blocks(self) -> Iterator[bytes]:
         """Blocks as TextFileSource.byte_blocks gives them, over all the files."""
-        with ReadAhead(_Concatenation(self.sources), BLOCK_BYTES) as reader:
+        openers = [partial(open_text_bytes, source.path, source.kind) for source in self.sources]
+        with ReadAhead(_Concatenation(openers), BLOCK_BYTES) as reader:
             yield from _cut_blocks(reader, f"{len(self.sources)} corpus files")
 
 
@@ -401,11 +403,11 @@ class _Reader(Protocol):
 
 
 class _Concatenation:
-    """The text of several files as one reader, a newline added after a file lacking one.
-    Only one file is open at a time."""
+    """The texts of several readers (each made by an opener when the previous one ends)
+    as one reader, a newline added after a text lacking one. Only one is open at a time."""
 
-    def __init__(self, sources: list[TextFileSource]):
-        self._sources = iter(sources)
+    def __init__(self, openers: Iterable[Callable[[], CheckedReader]]):
+        self._openers = iter(openers)
         self._reader: CheckedReader | None = None
         self._last = b"\n"
 
@@ -413,10 +415,10 @@ class _Concatenation:
         parts: list[bytes] = []
         while n > 0:
             if self._reader is None:
-                source = next(self._sources, None)
-                if source is None:
+                opener = next(self._openers, None)
+                if opener is None:
                     break
-                self._reader = open_text_bytes(source.path, source.kind)
+                self._reader = opener()
             data = self._reader.read(n)
             if not data:
                 self.close()
