@@ -157,7 +157,7 @@ cdef inline bint _lane_refill(const Model *m, Schedule *run, const Chunk *chunk,
                               ThreadSlot *slot, uint64_t *rng, Tally *tally, int lane,
                               int64_t *next_sentence, int64_t end) noexcept nogil:
     """Subsample the thread's next sentences into `lane` until one keeps a word
-    (counting and publishing words as _train_range does); False when none is
+    (counting words as _sentence_loop does); False when none is
     left or a stop was requested."""
     cdef int64_t start, length
     cdef int n
@@ -170,9 +170,7 @@ cdef inline bint _lane_refill(const Model *m, Schedule *run, const Chunk *chunk,
         next_sentence[0] += 1
         n = _subsample(m, rng, chunk.tokens + start, length,
                        s.lane_kept + <size_t>lane * MAX_SENTENCE)
-        tally.words += length
-        if tally.words >= PUBLISH_EVERY:
-            _publish(run, slot, tally)
+        _count_sentence(run, slot, tally, length)
         if n > 0:
             s.lane_n[lane] = n
             s.lane_pos[lane] = 0
@@ -231,7 +229,9 @@ cdef void _lane_loop(const Model *m, Schedule *run, const Chunk *chunk, Scratch 
     """CBOW's batch kernel over all of the thread's sentences. The next block is
     drawn (and its rows prefetched) before this one's step, which draws nothing,
     so the draw order is kept; each block steps with the learning rate it was
-    drawn with."""
+    drawn with. The lanes start empty in each chunk and drain at its end, so,
+    unlike the other kernels, the result depends on where chunks are cut (the
+    learning-rate refreshes do not)."""
     cdef int64_t next_sentence = chunk.thread_sentences[thread]
     cdef int64_t end = chunk.thread_sentences[thread + 1]
     cdef CbowBlock *block = &s.cbow_blocks[0]

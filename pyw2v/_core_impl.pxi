@@ -15,8 +15,9 @@
 #   (`words_done`, `loss`, ...) from another thread to draw progress, and calls
 #   `request_stop()` to interrupt.
 # * `_train_range` is a short driver; its `_sentence_loop` takes the thread's
-#   sentences in turn: `_subsample` one, `_publish` counts every PUBLISH_INTERVAL
-#   words (refreshing the learning rate), then run the kernel's loop over the
+#   sentences in turn: `_subsample` one, `_count_sentence` publishes counts and
+#   refreshes the learning rate once PUBLISH_INTERVAL words have gone by since the
+#   thread's last refresh (across chunks), then run the kernel's loop over the
 #   kept words: `_pair_loop` (skip-gram pair kernel),
 #   `_block_loop` (skip-gram batch kernel) or `_window_loop` (CBOW's window kernel).
 #   CBOW's batch kernel (`_lane_loop`, _cbow_batch.pxi) takes the thread's sentences
@@ -782,26 +783,43 @@ cdef inline int _subsample(const Model *m, uint64_t *rng, const uint32_t *tokens
 
 
 cdef inline double _learning_rate(const Schedule *run) noexcept nogil:
-    """Linear decay from alpha to min_alpha over all words of all threads."""
-    cdef int64_t done = 0
+    """Linear decay from alpha to min_alpha over total_words: done is the words
+    every thread published, mapped by set_schedule's offset and scale (exact in
+    whole numbers below 2^53, so offset=base, scale=1 changes no bit)."""
+    cdef int64_t published = 0
     cdef int t
-    cdef double a
+    cdef double a, done
     for t in range(run.n_threads):
-        done += run.slots[t].words_done
+        published += run.slots[t].words_done
+    done = run.offset + run.scale * <double>(published - run.base)
     a = run.alpha - (run.alpha - run.min_alpha) * (done / run.total_words)
     return a if a > run.min_alpha else run.min_alpha
 
 
-cdef void _publish(const Schedule *run, ThreadSlot *slot, Tally *tally) noexcept nogil:
-    """Move the tally's counts into the thread's slot and refresh its learning rate."""
+cdef void _publish(ThreadSlot *slot, Tally *tally) noexcept nogil:
+    """Move the tally's counts into the thread's slot, where progress reads them;
+    the words also count towards the next refresh of alpha."""
     slot.words_done += tally.words
+    slot.unrefreshed += tally.words
     slot.loss += tally.loss
     slot.predictions += tally.predictions
     tally.words = 0
     tally.loss = 0.0
     tally.predictions = 0.0
-    tally.alpha = _learning_rate(run)
-    slot.alpha = tally.alpha
+
+
+cdef inline void _count_sentence(const Schedule *run, ThreadSlot *slot, Tally *tally,
+                                 int64_t length) noexcept nogil:
+    """Count a sentence's words at its start; once PUBLISH_EVERY words have gone
+    by since the thread's last refresh (in this chunk or earlier ones), publish
+    and refresh alpha. Chunk ends refresh nothing, so where chunks are cut does
+    not move the refresh points."""
+    tally.words += length
+    if slot.unrefreshed + tally.words >= PUBLISH_EVERY:
+        _publish(slot, tally)
+        slot.unrefreshed = 0
+        tally.alpha = _learning_rate(run)
+        slot.alpha = tally.alpha
 
 
 cdef inline void _pair_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
@@ -919,9 +937,7 @@ cdef void _sentence_loop(const Model *m, Schedule *run, const Chunk *chunk, Scra
         start = chunk.sentence_starts[sentence]
         length = chunk.sentence_starts[sentence + 1] - start
         n = _subsample(m, rng, chunk.tokens + start, length, s.kept)
-        tally.words += length
-        if tally.words >= PUBLISH_EVERY:
-            _publish(run, slot, tally)
+        _count_sentence(run, slot, tally, length)
         if m.kernel == KERNEL_PAIR:
             _pair_loop(m, s, rng, n, tally)
         elif n == 0:
@@ -934,19 +950,20 @@ cdef void _sentence_loop(const Model *m, Schedule *run, const Chunk *chunk, Scra
 
 cdef void _train_range(const Model *m, Schedule *run, const Chunk *chunk, Scratch *s,
                        int thread) noexcept nogil:
-    """One thread's share of a chunk: its sentences, then a last publication."""
+    """One thread's share of a chunk: its sentences with the learning rate the
+    thread left off with, then a last publication (no refresh)."""
     cdef ThreadSlot *slot = &run.slots[thread]
     cdef uint64_t rng = slot.rng
     cdef Tally tally
     tally.words = 0
     tally.loss = 0.0
     tally.predictions = 0.0
-    tally.alpha = _learning_rate(run)
+    tally.alpha = slot.alpha
     if m.kernel == KERNEL_CBOW_BATCH:     # several sentences at once, in lanes (_cbow_batch.pxi)
         _lane_loop(m, run, chunk, s, slot, &rng, &tally, thread)
     else:
         _sentence_loop(m, run, chunk, s, slot, &rng, &tally, thread)
-    _publish(run, slot, &tally)
+    _publish(slot, &tally)
     slot.rng = rng
 
 
@@ -995,7 +1012,14 @@ cdef class Trainer:
     one batch step takes, sharing its negatives (1 with hierarchical softmax).
     Thread t starts its random stream at thread_seeds(seed, call, threads)[t].
     The learning rate decays linearly from alpha to min_alpha over total_words
-    words, summed over every chunk.
+    words, summed over every chunk. Each thread starts at alpha and recomputes
+    its rate only once PUBLISH_INTERVAL words have gone by since its last
+    refresh, counted at sentence starts across chunks, so at threads=1 where
+    the chunks are cut changes no bit (except kernel='cbow-batch', whose lanes
+    restart with each chunk). set_schedule continues the decay from a word
+    count kept outside (distributed training); thread_states and
+    restore_thread_states carry each thread's stream and rate to another
+    Trainer.
 
     Python calls train_chunk per chunk (it releases the GIL) and may read the
     progress properties from another thread meanwhile. After request_stop()
@@ -1058,6 +1082,9 @@ cdef class Trainer:
         self.schedule.alpha = alpha
         self.schedule.min_alpha = min_alpha
         self.schedule.total_words = total_words
+        self.schedule.offset = 0.0
+        self.schedule.scale = 1.0
+        self.schedule.base = 0
         self.schedule.n_threads = threads
         self.schedule.stop = 0
         self.slot_block = calloc(threads + 1, SLOT_BYTES)
@@ -1106,6 +1133,53 @@ cdef class Trainer:
                         num_threads=n_threads):
             _train_range(m, run, &chunk, &scratch[t], t)
 
+    def set_schedule(self, words_before, scale=1.0) -> None:
+        """From now on, decay the learning rate as if done = words_before + scale *
+        (words this trainer publishes after this call).
+
+        For distributed training: words_before (an int >= 0) is what every worker
+        did so far, scale (finite, > 0) how many words of all workers one of this
+        trainer's stands for. Call it between train_chunk calls; it leaves the
+        threads' current rates alone (they change at their next refresh). Never
+        calling it is words_before=0, scale=1.0; set_schedule(words_done) changes
+        no bit (whole numbers below 2^53 are exact in a double).
+        """
+        if not _is_int(words_before):
+            raise TypeError(f"words_before must be an int, got {type(words_before).__name__}")
+        if not 0 <= words_before < 2 ** 53:
+            raise ValueError(f"words_before must be in 0..2**53 - 1, got {words_before}")
+        if not _is_real(scale):
+            raise TypeError(f"scale must be a number, got {type(scale).__name__}")
+        if not (isfinite(scale) and scale > 0):
+            raise ValueError(f"scale must be a finite number > 0, got {scale}")
+        self.schedule.offset = <double>int(words_before)
+        self.schedule.scale = float(scale)
+        self.schedule.base = self.words_done
+
+    def thread_states(self) -> list:
+        """Each thread's (RNG state, current learning rate, words counted since its
+        last rate refresh), as restore_thread_states takes them. Read it between
+        train_chunk calls."""
+        cdef int t
+        cdef ThreadSlot *slot
+        states = []
+        for t in range(self.schedule.n_threads):
+            slot = &self.schedule.slots[t]
+            states.append((int(slot.rng), float(slot.alpha), int(slot.unrefreshed)))
+        return states
+
+    def restore_thread_states(self, states) -> None:
+        """Set every thread's state from thread_states() of another Trainer with
+        the same thread count; with the same arrays and set_schedule(its
+        words_done), this trainer continues that one's training bit for bit (at
+        threads=1). Call it between train_chunk calls."""
+        cdef int t
+        checked = _checked_thread_states(states, self.schedule.n_threads)
+        for t, (rng, alpha, unrefreshed) in enumerate(checked):
+            self.schedule.slots[t].rng = rng
+            self.schedule.slots[t].alpha = alpha
+            self.schedule.slots[t].unrefreshed = unrefreshed
+
     def request_stop(self) -> None:
         """Make every thread stop at its next sentence (safe while train_chunk runs)."""
         pyw2v_store_flag(&self.schedule.stop, 1)
@@ -1150,6 +1224,42 @@ cdef class Trainer:
         for t in range(1, self.schedule.n_threads):
             lowest = min(lowest, self.schedule.slots[t].alpha)
         return lowest
+
+
+def _checked_thread_states(states, int threads):
+    """states as a list of (rng, alpha, unrefreshed) a thread could hold: a uint64,
+    a finite float >= 0 and an int in 0..PUBLISH_INTERVAL - 1, one per thread."""
+    try:
+        states = [tuple(state) for state in states]
+    except TypeError:
+        raise ValueError("states must be a list of (rng, alpha, unrefreshed) tuples, as "
+                         "Trainer.thread_states() returns") from None
+    if len(states) != threads:
+        raise ValueError(f"states has {len(states)} entries, expected one per thread "
+                         f"({threads})")
+    checked = []
+    for t, state in enumerate(states):
+        if len(state) != 3:
+            raise ValueError(f"states[{t}] must be (rng, alpha, unrefreshed), got {state!r}")
+        rng, alpha, unrefreshed = state
+        if not (_is_int(rng) and 0 <= rng < 2 ** 64):
+            raise ValueError(f"states[{t}]: rng must be an int in 0..2**64 - 1, got {rng!r}")
+        if not (_is_real(alpha) and isfinite(alpha) and alpha >= 0):
+            raise ValueError(f"states[{t}]: alpha must be a finite number >= 0, got "
+                             f"{alpha!r}")
+        if not (_is_int(unrefreshed) and 0 <= unrefreshed < PUBLISH_EVERY):
+            raise ValueError(f"states[{t}]: unrefreshed must be an int in "
+                             f"0..{PUBLISH_EVERY - 1}, got {unrefreshed!r}")
+        checked.append((int(rng), float(alpha), int(unrefreshed)))
+    return checked
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _is_real(value):
+    return _is_int(value) or isinstance(value, (float, np.floating))
 
 
 def _check_trainer_arguments(center, outside, keep_prob, alias_prob, alias_index, kernel,

@@ -45,13 +45,15 @@ cdef struct Model:
 
 cdef struct ThreadSlot:
     # One thread's published state, one cache line, so threads never share a line.
-    # Python reads it (between publications) to draw progress.
+    # Python reads it (between publications) to draw progress, and between chunks
+    # Trainer.thread_states() reads (rng, alpha, unrefreshed).
     uint64_t rng
     int64_t words_done
     double loss
     double predictions
-    double alpha
-    char padding[24]
+    double alpha                         # the learning rate the thread uses now
+    int64_t unrefreshed                  # words counted since alpha's last refresh
+    char padding[16]
 
 
 cdef struct Schedule:
@@ -59,6 +61,11 @@ cdef struct Schedule:
     double alpha
     double min_alpha
     double total_words
+    # done = offset + scale * (published words - base) (Trainer.set_schedule);
+    # 0, 1, 0 by default: done is the published words.
+    double offset
+    double scale
+    int64_t base
     int n_threads
     ThreadSlot *slots                    # n_threads of them, 64-byte aligned
     int stop                             # set by Trainer.request_stop()

@@ -857,25 +857,23 @@ def _decayed(alpha: float, min_alpha: float, fraction_done: float) -> float:
 
 class _Clock:
     """The learning rate one thread uses: linear decay with its words done,
-    refreshed at the start of each epoch and whenever ``publish_every`` words
-    have gone by since the last refresh, counted at sentence starts."""
+    refreshed whenever ``publish_every`` words have gone by since the last
+    refresh, counted at sentence starts; epochs (chunks) do not refresh it."""
 
     def __init__(self, alpha: float, min_alpha: float, total_words: float,
                  publish_every: int) -> None:
         self.alpha, self.min_alpha, self.total_words = alpha, min_alpha, total_words
         self.publish_every = publish_every
-        self.words_done, self.unpublished = 0, 0
+        self.words_done, self.unrefreshed = 0, 0
         self.current = alpha
 
-    def start_epoch(self) -> None:
-        self.words_done += self.unpublished
-        self.unpublished = 0
-        self.current = _decayed(self.alpha, self.min_alpha, self.words_done / self.total_words)
-
     def count(self, words: int) -> None:
-        self.unpublished += words
-        if self.unpublished >= self.publish_every:
-            self.start_epoch()
+        self.words_done += words
+        self.unrefreshed += words
+        if self.unrefreshed >= self.publish_every:
+            self.unrefreshed = 0
+            self.current = _decayed(self.alpha, self.min_alpha,
+                                    self.words_done / self.total_words)
 
 
 def _replay_lanes(rng: SplitMix64, sentences: Iterator[list[int]],
@@ -1008,9 +1006,9 @@ def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
     window; the skip-gram batch kernel: per block of ``batch_windows`` centers,
     their window shrinks, then K negatives once if the block has a pair; CBOW's
     batch kernel interleaves sentences in lanes, see :func:`_replay_lanes`). The
-    learning rate decays linearly with words done, refreshed at the start of each
-    epoch (one chunk) and whenever ``publish_every`` words have gone by since the
-    last refresh, counted at sentence starts.
+    learning rate starts at ``alpha`` and decays linearly with words done,
+    refreshed whenever ``publish_every`` words have gone by since the last
+    refresh, counted at sentence starts (epoch starts refresh nothing).
     """
     kernel = _check_replay(model, kernel, loss, node_vectors)
     if not (1 <= batch_windows <= 64
@@ -1041,7 +1039,6 @@ def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
 
     losses = []
     for _ in range(epochs):
-        clock.start_epoch()
         if model == "cbow" and kernel == "batch":
             epoch_loss, predictions = _replay_lanes(
                 rng, iter([list(s) for s in sentences]), subsample, clock, center_vectors,

@@ -59,11 +59,13 @@ def test_learning_rate_decays_linearly_with_words_done(planted):
     assert total == 3 * model.vocab.total_words
     for snap in snapshots:
         expected = alpha - (alpha - min_alpha) * snap.words_done / total
-        # A thread refreshes its rate every PUBLISH_INTERVAL words, so it may lag.
+        # A thread refreshes its rate once PUBLISH_INTERVAL words have gone by since
+        # its last refresh (chunk ends publish words but refresh nothing), so the
+        # lowest rate lags by under PUBLISH_INTERVAL words per thread.
         lag = (alpha - min_alpha) * 2 * _core.PUBLISH_INTERVAL / total
         assert expected - 1e-12 <= snap.alpha <= expected + lag + 1e-12
     assert snapshots[-1].words_done == total
-    assert snapshots[-1].alpha == pytest.approx(min_alpha)
+    assert min_alpha <= snapshots[-1].alpha <= min_alpha + lag
     assert [s.epoch for s in snapshots] == sorted(s.epoch for s in snapshots)
 
 
