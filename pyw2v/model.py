@@ -202,7 +202,7 @@ class Word2Vec:
         if not _epoch_words:
             raise ValueError("the corpus has no word of the model's vocabulary; nothing to train")
         total_words = params.epochs * _epoch_words
-        trainer = self._trainer(params, threads, total_words)
+        trainer = self.compiled_trainer(params, threads, total_words)
         self.training_calls += 1
         try:
             self._train_epochs(trainer, encoded, params, total_words, progress, report_every,
@@ -264,9 +264,11 @@ class Word2Vec:
             stop = hook("on_epoch_end", report)
         hook("on_train_end", report)
 
-    def _trainer(self, params: TrainingParams, threads: int, total_words: int) -> _core.Trainer:
-        """The compiled trainer for one call: this model's matrices and tables, its own
-        random streams (the call's index is mixed into the seed)."""
+    def compiled_trainer(self, params: TrainingParams, threads: int,
+                         total_words: int) -> _core.Trainer:
+        """The compiled trainer for one training call (or one distributed worker): this
+        model's matrices and tables, its own random streams (the call's index is mixed
+        into the seed)."""
         alias_prob, alias_index = self.vocab.noise_alias_table(params.ns_exponent)
         keep_prob = self.vocab.keep_probabilities(params.sample)
         return _core.Trainer(

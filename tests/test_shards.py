@@ -166,7 +166,14 @@ def test_token_lists_and_streams_are_refused(corpus):
 
 def test_too_few_pieces_for_the_workers(text_file):
     with pytest.raises(ValueError, match="makes 1 pieces for workers=2"):
-        plan_shards(text_file, 2)
+        plan_shards(text_file, 2, piece_bytes=1 << 30)
+
+
+def test_the_default_piece_size_gives_a_small_corpus_pieces_for_every_worker(tmp_path):
+    path = tmp_path / "small.txt"
+    path.write_bytes(b"the cat sat on the mat\n" * 20_000)     # 460 kB
+    shards = plan_shards(str(path), 3)
+    assert [len(s.pieces) for s in shards] == [3, 3, 2]      # 64 KiB pieces at least: 8
 
 
 def test_a_file_gone_after_planning(tmp_path, file_list):

@@ -5,3 +5,114 @@ The algorithm runs on any backend with the same small protocol; an in-process
 serial backend is the test oracle, Ray the engine for real clusters (the
 optional extra ``pyw2v[ray]``).
 """
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from os import PathLike
+from typing import Any
+
+from pyw2v.corpus import Corpus
+from pyw2v.distributed.backends import Backend, SerialBackend, WorkerLost
+from pyw2v.distributed.shards import plan_shards
+from pyw2v.distributed.driver import (
+    Job, RoundLog, Settings, check_settings, remove_work_directory,
+    resume_state, sync_parts, work_directory)
+from pyw2v.model import Word2Vec
+from pyw2v.params import TrainingParams, resolve_loss
+from pyw2v.progress import Progress, ProgressArg, progress_display
+
+__all__ = ["Backend", "RoundLog", "SerialBackend", "WorkerLost", "train"]
+
+#: pyw2v.train's keywords that shape the model; the rest of its keywords do not apply.
+_MODEL_KEYWORDS = tuple(name for name in inspect.signature(TrainingParams).parameters)
+
+
+def train(corpus: Corpus, *, cluster: str | Backend = "ray", workers: int = 2,
+          threads_per_worker: int = 1, sync_every: float = 0.1, merge: str = "sum",
+          frequent_rows: int | None = None, rare_sync_every: int = 1,
+          checkpoint_dir: str | PathLike[str] | None = None, checkpoint_every: int = 10,
+          resume: bool = False, progress: ProgressArg = None,
+          work_dir: str | PathLike[str] | None = None, piece_bytes: int | None = None,
+          rounds: list[RoundLog] | None = None, hs: bool = False,
+          **keywords: Any) -> Word2Vec:
+    """Train word2vec on `workers` workers; returns a plain Word2Vec.
+
+    corpus: a text file, directory, glob or list of files (plain or compressed)
+    that every worker reads at the same path; it is cut into shards (see
+    pyw2v.distributed.shards). cluster: "ray" (the Ray this process already
+    started, else a new local one, stopped at the end), a Ray address
+    ("host:port" or "ray://host:port"), "serial" (every worker in this process,
+    one after another: the test oracle), or a Backend. Every worker trains with
+    `threads_per_worker` threads. sync_every: the fraction of an epoch between
+    synchronisations (rounds per epoch = round(1 / sync_every)). merge: "sum"
+    (every worker's change to a row adds up, as Hogwild threads' do) or "mean"
+    (a changed row is the mean over the workers that changed it: model
+    averaging, which shrinks a frequent row's steps N-fold and learns far less
+    per epoch; see docs/distributed.md). frequent_rows, rare_sync_every: rows from
+    frequent_rows up (rarer words) are synchronised only every rare_sync_every
+    rounds. checkpoint_dir: a checkpoint every checkpoint_every rounds (and at
+    the end); resume=True continues from its last one (a fresh start if it has
+    none). progress: as pyw2v.train's (one bar for the whole job, updated per
+    round). work_dir: where workers keep their encoded shards (default: under
+    checkpoint_dir, else a temporary directory removed at the end).
+    piece_bytes: the size of the pieces files are cut into. rounds: a list that
+    receives a RoundLog per round. Every other keyword is pyw2v.train's model
+    keyword (model, dim, window, negative, sample, min_count, epochs, alpha, ...,
+    loss, hs); max_vocab_size is refused (per-shard pruning does not add up).
+    """
+    unknown = sorted(set(keywords) - set(_MODEL_KEYWORDS))
+    if unknown:
+        raise TypeError(f"pyw2v.distributed.train() got unexpected keyword(s) {unknown}; it "
+                        f"takes pyw2v.train's model keywords ({', '.join(_MODEL_KEYWORDS)}) "
+                        "and its own (see the docstring); threads is threads_per_worker here")
+    if keywords.get("max_vocab_size") is not None:
+        raise ValueError("max_vocab_size prunes while counting, and each shard's pruning "
+                         "would not add up to the corpus's; use max_final_vocab or min_count")
+    keywords["loss"] = resolve_loss(keywords.get("loss", "negative"), hs)
+    params = TrainingParams(**keywords)
+    check_settings(workers, threads_per_worker, merge, frequent_rows, rare_sync_every,
+                   checkpoint_every)
+    settings = Settings(workers, threads_per_worker, sync_parts(sync_every), merge,
+                        frequent_rows, rare_sync_every, checkpoint_every)
+    if resume and checkpoint_dir is None:
+        raise ValueError("resume=True needs checkpoint_dir, the directory to resume from")
+    shards = plan_shards(corpus, workers, piece_bytes)
+    folder = None if checkpoint_dir is None else str(checkpoint_dir)
+    found = resume_state(folder, shards, params, settings) if resume and folder else None
+    if progress is not None and not callable(progress) and progress is not False:
+        with progress_display(progress) as callback:
+            return _run(cluster, shards, params, settings, folder, found, callback, work_dir,
+                        rounds)
+    return _run(cluster, shards, params, settings, folder, found,
+                progress if callable(progress) else None, work_dir, rounds)
+
+
+def _run(cluster: str | Backend, shards: list[Any], params: TrainingParams, settings: Settings,
+         checkpoint_dir: str | None, found: tuple[Word2Vec, dict[str, Any]] | None,
+         progress: Callable[[Progress], None] | None, work_dir: str | PathLike[str] | None,
+         rounds: list[RoundLog] | None) -> Word2Vec:
+    backend = _backend(cluster, settings.threads_per_worker)
+    folder, made = work_directory(None if work_dir is None else str(work_dir), checkpoint_dir)
+    try:
+        backend.start(shards, folder)
+        job = Job(backend, shards, params, settings, checkpoint_dir, progress, rounds)
+        if found is None:
+            job.start_new()
+        else:
+            job.start_from(*found)
+        return job.run()
+    finally:
+        backend.shutdown()
+        if made:
+            remove_work_directory(folder)
+
+
+def _backend(cluster: str | Backend, threads_per_worker: int) -> Backend:
+    if not isinstance(cluster, str):
+        return cluster
+    if cluster == "serial":
+        return SerialBackend()
+    from pyw2v.distributed.ray_backend import RayBackend
+    return RayBackend(None if cluster == "ray" else cluster,
+                      threads_per_worker=threads_per_worker)

@@ -75,18 +75,33 @@ class Shard:
             raise ValueError(f"not a shard manifest (Shard.to_json's dict): {exc!r}") from None
 
 
-def plan_shards(corpus: Corpus, workers: int, piece_bytes: int = 64 << 20) -> list[Shard]:
+#: Default piece sizes: at most 64 MiB, at least 64 KiB, 16 pieces a worker when smaller.
+MAX_PIECE_BYTES = 64 << 20
+MIN_PIECE_BYTES = 64 << 10
+PIECES_PER_WORKER = 16
+
+
+def plan_shards(corpus: Corpus, workers: int, piece_bytes: int | None = None) -> list[Shard]:
     """The corpus (a path, directory, glob or list of them, as pyw2v.train takes) dealt
     to `workers` shards: pieces of about `piece_bytes`, ending after a newline, round-robin.
 
+    piece_bytes=None takes MAX_PIECE_BYTES, or less for a small corpus, so that every
+    worker gets PIECES_PER_WORKER pieces (but none below MIN_PIECE_BYTES).
     A piece is longer when no newline follows soon; a compressed file is one piece.
     A ValueError when there are fewer pieces than workers (a worker would idle).
     """
     for name, value in (("workers", workers), ("piece_bytes", piece_bytes)):
+        if value is None and name == "piece_bytes":
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    sources = _file_sources(corpus)
+    if piece_bytes is None:
+        total = sum(os.path.getsize(source.path) for source in sources)
+        piece_bytes = min(MAX_PIECE_BYTES,
+                          max(MIN_PIECE_BYTES, total // (workers * PIECES_PER_WORKER)))
     pieces: list[tuple[Piece, int]] = []
-    for source in _file_sources(corpus):
+    for source in sources:
         size = os.path.getsize(source.path)
         if source.kind != "plain":
             pieces.append((Piece(source.path, 0, None), size))

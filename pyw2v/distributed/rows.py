@@ -1,0 +1,110 @@
+"""Row changes: what a worker sends after a round, and how the driver merges them.
+
+A worker finds the rows a round changed by their fingerprints (a 64-bit hash of
+each row's bits, taken when the rows were last synchronised), so it keeps one
+copy of the model, not a second one to compare with. It sends those rows' new
+values; the driver merges them range by range of rows into one delta (the rows
+that changed anywhere and their merged values), applies it to its model and
+sends it back to every worker, whose copies are then the common model again.
+
+Merging: "mean" gives a row the mean of the new values of the workers that
+changed it (model averaging over the workers that touched the row; with one
+worker, exactly that worker's row); "sum" adds every worker's change to the
+old row (the changes of Hogwild threads on one machine add up this way).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+MERGES = ("mean", "sum")
+
+#: Rows hashed (and merged) at a time: bounds the temporaries to a few MB.
+_BLOCK_ROWS = 1 << 14
+
+_WEIGHTS = np.random.default_rng(0x5EED_F1A9).integers(
+    0, 2**63, size=4096, dtype=np.uint64) * np.uint64(2) + np.uint64(1)   # odd: injective per column
+
+
+def fingerprints(matrix: NDArray[np.float32]) -> NDArray[np.uint64]:
+    """A hash of each row's bits: a weighted sum of its 32-bit words modulo 2**64,
+    with odd weights, so a change of any one value always changes it."""
+    rows, dim = matrix.shape
+    if dim > len(_WEIGHTS):
+        raise ValueError(f"fingerprints cover rows of at most {len(_WEIGHTS)} values, got {dim}")
+    bits = np.ascontiguousarray(matrix).view(np.uint32)
+    out = np.empty(rows, dtype=np.uint64)
+    weights = _WEIGHTS[:dim]
+    with np.errstate(over="ignore"):
+        for lo in range(0, rows, _BLOCK_ROWS):
+            block = bits[lo:lo + _BLOCK_ROWS].astype(np.uint64)
+            block *= weights
+            out[lo:lo + _BLOCK_ROWS] = block.sum(axis=1, dtype=np.uint64)
+    return out
+
+
+@dataclass(frozen=True)
+class RowUpdate:
+    """Rows of one matrix and their values: rows int64 ascending (n,), values float32 (n, dim)."""
+
+    rows: NDArray[np.int64]
+    values: NDArray[np.float32]
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.rows.nbytes + self.values.nbytes)
+
+    def within(self, lo: int, hi: int) -> "RowUpdate":
+        """The part of the update for rows lo <= row < hi."""
+        a, b = np.searchsorted(self.rows, [lo, hi])
+        return RowUpdate(self.rows[a:b], self.values[a:b])
+
+
+#: One update per matrix name ("center_vectors", "outside_vectors", "node_vectors").
+Updates = Mapping[str, RowUpdate]
+
+
+def changed_rows(matrix: NDArray[np.float32], known: NDArray[np.uint64], limit: int
+                 ) -> RowUpdate:
+    """The rows below `limit` whose fingerprint differs from `known`, with their values."""
+    rows = np.flatnonzero(fingerprints(matrix[:limit]) != known[:limit]).astype(np.int64)
+    return RowUpdate(rows, matrix[rows])
+
+
+def merge_range(base: NDArray[np.float32], lo: int, hi: int, updates: Sequence[RowUpdate],
+                how: str) -> RowUpdate:
+    """The merged rows lo..hi of `base` given every worker's new rows there (each
+    worker's rows unique); `base` itself is not changed."""
+    total = np.zeros((hi - lo, base.shape[1]), dtype=np.float64)
+    count = np.zeros(hi - lo, dtype=np.int64)
+    for update in updates:
+        part = update.within(lo, hi)
+        total[part.rows - lo] += part.values
+        count[part.rows - lo] += 1
+    touched = np.flatnonzero(count)
+    n = count[touched][:, None]
+    if how == "mean":
+        merged = total[touched] / n
+    elif how == "sum":   # old row plus every change: total - (n - 1) * old
+        merged = total[touched] - (n - 1) * base[lo + touched].astype(np.float64)
+    else:
+        raise ValueError(f"merge must be one of {MERGES}, got {how!r}")
+    return RowUpdate(touched.astype(np.int64) + lo, merged.astype(np.float32))
+
+
+def concatenate(parts: Sequence[RowUpdate], dim: int) -> RowUpdate:
+    """Updates of consecutive row ranges as one."""
+    if not parts:
+        return RowUpdate(np.zeros(0, np.int64), np.zeros((0, dim), np.float32))
+    return RowUpdate(np.concatenate([p.rows for p in parts]),
+                     np.concatenate([p.values for p in parts]))
+
+
+def range_bounds(rows: int, dim: int, budget_bytes: int = 64 << 20) -> list[tuple[int, int]]:
+    """Row ranges small enough that merging one holds about `budget_bytes` of float64
+    sums, so the driver never holds a second copy of a large model."""
+    step = max(1, budget_bytes // (8 * max(dim, 1)))
+    return [(lo, min(lo + step, rows)) for lo in range(0, rows, step)] or [(0, 0)]
