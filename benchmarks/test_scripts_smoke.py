@@ -207,3 +207,18 @@ def test_cost_growth_callgrind_prints_instructions_and_misses_per_word():
     header, _, row = [line for line in out.splitlines() if line.startswith("|")]
     assert "instructions/word" in header and "LL misses/word" in header
     assert int(row.split("|")[-3].replace(",", "")) > 100   # instructions per word
+
+
+@pytest.mark.skipif(not EVAL.is_dir(), reason="needs ../shared/data/eval")
+def test_distributed_prints_single_and_ray_rows(tmp_path):
+    pytest.importorskip("ray", reason="Ray is not installed (pip install '.[test]')")
+    corpus = tmp_path / "tiny.txt"
+    make_corpus(n_sentences=2000, seed=0).write_text(corpus)
+    out = subprocess.run([sys.executable, str(Path(__file__).with_name("distributed.py")),
+                          "--corpus", str(corpus), "--epochs", "1", "--dim", "8", "--seeds", "1",
+                          "--sync-every", "0.5", "--markdown"], capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    rows = [line for line in out.splitlines() if line.startswith("|") and "---" not in line]
+    assert rows[0].startswith("|configuration|words/s|vs single|")
+    assert rows[1].startswith("|threads|") and rows[2].startswith("|sync_every=0.5 sum|")
+    assert rows[2].split("|")[8] == "2"   # rounds

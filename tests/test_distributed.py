@@ -234,4 +234,4 @@ def test_range_bounds_cover_every_row_once():
     bounds = range_bounds(100_003, 300, budget_bytes=1 << 20)
     assert bounds[0][0] == 0 and bounds[-1][1] == 100_003
     assert all(b[1] == c[0] for b, c in zip(bounds, bounds[1:]))
-    assert max(hi - lo for lo, hi in bounds) * 300 * 8 <= 1 << 20
+    assert max(hi - lo for lo, hi in bounds) * 300 * 4 <= 1 << 20

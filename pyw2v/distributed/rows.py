@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 MERGES = ("mean", "sum")
 
-#: Rows hashed (and merged) at a time: bounds the temporaries to a few MB.
+#: Rows hashed at a time: bounds the temporaries to a few MB.
 _BLOCK_ROWS = 1 << 14
 
 _WEIGHTS = np.random.default_rng(0x5EED_F1A9).integers(
@@ -77,22 +77,30 @@ def changed_rows(matrix: NDArray[np.float32], known: NDArray[np.uint64], limit: 
 def merge_range(base: NDArray[np.float32], lo: int, hi: int, updates: Sequence[RowUpdate],
                 how: str) -> RowUpdate:
     """The merged rows lo..hi of `base` given every worker's new rows there (each
-    worker's rows unique); `base` itself is not changed."""
-    total = np.zeros((hi - lo, base.shape[1]), dtype=np.float64)
-    count = np.zeros(hi - lo, dtype=np.int64)
-    for update in updates:
-        part = update.within(lo, hi)
-        total[part.rows - lo] += part.values
-        count[part.rows - lo] += 1
-    touched = np.flatnonzero(count)
-    n = count[touched][:, None]
-    if how == "mean":
-        merged = total[touched] / n
-    elif how == "sum":   # old row plus every change: total - (n - 1) * old
-        merged = total[touched] - (n - 1) * base[lo + touched].astype(np.float64)
-    else:
+    worker's rows unique); `base` itself is not changed. A row one worker changed
+    takes that worker's value exactly; the others start from the first worker's
+    value and add the rest (their changes for "sum", their values for "mean"), in
+    float32, in worker order."""
+    if how not in MERGES:
         raise ValueError(f"merge must be one of {MERGES}, got {how!r}")
-    return RowUpdate(touched.astype(np.int64) + lo, merged.astype(np.float32))
+    parts = [update.within(lo, hi) for update in updates]
+    rows = np.concatenate([p.rows for p in parts]) if parts else np.zeros(0, np.int64)
+    if not len(rows):
+        return RowUpdate(rows, np.zeros((0, base.shape[1]), np.float32))
+    values = np.concatenate([p.values for p in parts])
+    order = np.argsort(rows, kind="stable")          # a row's entries in worker order
+    touched, first, count = np.unique(rows[order], return_index=True, return_counts=True)
+    merged = values[order[first]]
+    for k in range(1, int(count.max())):
+        again = np.flatnonzero(count > k)
+        more = values[order[first[again] + k]]
+        if how == "sum":
+            more -= base[touched[again]]
+        merged[again] += more
+    if how == "mean":
+        shared = np.flatnonzero(count > 1)
+        merged[shared] /= count[shared, None].astype(np.float32)
+    return RowUpdate(touched.astype(np.int64), merged)
 
 
 def concatenate(parts: Sequence[RowUpdate], dim: int) -> RowUpdate:
@@ -104,7 +112,7 @@ def concatenate(parts: Sequence[RowUpdate], dim: int) -> RowUpdate:
 
 
 def range_bounds(rows: int, dim: int, budget_bytes: int = 64 << 20) -> list[tuple[int, int]]:
-    """Row ranges small enough that merging one holds about `budget_bytes` of float64
-    sums, so the driver never holds a second copy of a large model."""
-    step = max(1, budget_bytes // (8 * max(dim, 1)))
+    """Row ranges of about `budget_bytes` of float32 rows each: merging one range at a
+    time, the driver holds the workers' changes to one range, not to the whole model."""
+    step = max(1, budget_bytes // (4 * max(dim, 1)))
     return [(lo, min(lo + step, rows)) for lo in range(0, rows, step)] or [(0, 0)]

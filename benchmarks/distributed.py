@@ -1,0 +1,122 @@
+"""Distributed training on a local Ray cluster against single-process training, same run.
+
+    python benchmarks/distributed.py                        # corpus-dev, 3 seeds, 5 epochs
+    python benchmarks/distributed.py --sync-every 1 0.1 0.02 --merge sum mean --markdown
+
+For each seed: pyw2v.train(threads=W x T) and pyw2v.distributed.train(workers=W,
+threads_per_worker=T) at every sync_every (and merge), on one Ray cluster of
+W x T CPUs started once. Prints per configuration the medians over the seeds of
+words/s (the whole call: sharding, counting, encoding, rounds; the workers
+count and encode in parallel, the single process does both once), questions-words
+accuracy (30k most frequent words) and WordSim-353 Spearman, the rounds, the
+median rows merged and bytes moved per round (to and from the driver) and the share of time spent
+synchronising; then each configuration's differences to single-process
+training and its words/s ratio to it (medians of per-seed ratios).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import pyw2v
+from pyw2v.distributed import RoundLog, train as distributed_train
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def quality(model: pyw2v.Word2Vec, eval_dir: Path) -> tuple[float, float]:
+    analogies = model.wv.evaluate_analogies(eval_dir / "questions-words.txt",
+                                            restrict_vocab=30000)
+    pairs = model.wv.evaluate_word_pairs(eval_dir / "wordsim353.tsv")
+    return analogies.accuracy, pairs.spearman
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", default=str(DATA / "corpus-dev.txt"))
+    parser.add_argument("--eval", default=str(DATA / "eval"))
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads-per-worker", type=int, default=1)
+    parser.add_argument("--sync-every", type=float, nargs="+", default=[0.1])
+    parser.add_argument("--merge", nargs="+", choices=["sum", "mean"], default=["sum"])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--min-count", type=int, default=5)
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args()
+
+    import ray
+    cpus = args.workers * args.threads_per_worker
+    ray.init(num_cpus=cpus, object_store_memory=512 << 20, include_dashboard=False,
+             log_to_driver=False)
+    settings = dict(epochs=args.epochs, dim=args.dim, min_count=args.min_count)
+    configs = [("single", None, None)] + [("ray", s, m) for s in args.sync_every
+                                          for m in args.merge]
+    results: dict[tuple, list[dict]] = {c: [] for c in configs}
+    try:
+        for seed in args.seeds:
+            for config in configs:
+                kind, sync_every, merge = config
+                rounds: list[RoundLog] = []
+                started = time.perf_counter()
+                if kind == "single":
+                    model = pyw2v.train(args.corpus, threads=cpus, seed=seed, **settings)
+                else:
+                    with tempfile.TemporaryDirectory() as work:
+                        model = distributed_train(
+                            args.corpus, cluster="ray", workers=args.workers,
+                            threads_per_worker=args.threads_per_worker, sync_every=sync_every,
+                            merge=merge, seed=seed, rounds=rounds, work_dir=work, **settings)
+                wall = time.perf_counter() - started
+                analogy, spearman = quality(model, Path(args.eval))
+                words = args.epochs * model.vocab.total_words
+                row = dict(rate=words / wall, analogy=analogy, spearman=spearman,
+                           rounds=len(rounds),
+                           bytes=statistics.median([r.bytes_up + r.bytes_down for r in rounds])
+                           if rounds else 0.0,
+                           rows=statistics.median([r.rows_synced for r in rounds])
+                           if rounds else 0.0,
+                           sync=sum(r.sync_seconds for r in rounds) / wall)
+                results[config].append(row)
+                print(f"seed {seed} {kind} sync_every={sync_every} merge={merge}: "
+                      f"{row['rate']:,.0f} words/s, analogy {analogy:.4f}, "
+                      f"WS-353 {spearman:.4f}", flush=True)
+    finally:
+        ray.shutdown()
+    report(results, configs, args)
+
+
+def report(results: dict[tuple, list[dict]], configs: list[tuple], args: argparse.Namespace
+           ) -> None:
+    single = results[configs[0]]
+    sep = "|" if args.markdown else " "
+    print(f"\n{args.workers} workers x {args.threads_per_worker} thread(s) vs threads="
+          f"{args.workers * args.threads_per_worker}; medians over seeds {args.seeds}")
+    header = ["configuration", "words/s", "vs single", "analogy", "diff", "WS-353", "diff",
+              "rounds", "rows/round", "MB/round", "sync share"]
+    print(sep.join(["", *header, ""]) if args.markdown else "  ".join(header))
+    if args.markdown:
+        print("|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|")
+    for config in configs:
+        rows = results[config]
+        name = "threads" if config[0] == "single" else f"sync_every={config[1]} {config[2]}"
+
+        def med(key: str, rows: list[dict] = rows) -> float:
+            return statistics.median(r[key] for r in rows)
+        ratio = statistics.median(r["rate"] / s["rate"] for r, s in zip(rows, single))
+        d_analogy = statistics.median(100 * (r["analogy"] - s["analogy"])
+                                      for r, s in zip(rows, single))
+        d_spearman = statistics.median(r["spearman"] - s["spearman"] for r, s in zip(rows, single))
+        cells = [name, f"{med('rate'):,.0f}", f"x{ratio:.2f}", f"{100 * med('analogy'):.2f}",
+                 f"{d_analogy:+.2f}", f"{med('spearman'):.3f}", f"{d_spearman:+.3f}",
+                 f"{med('rounds'):.0f}", f"{med('rows'):,.0f}", f"{med('bytes') / 1e6:.1f}",
+                 f"{100 * med('sync'):.1f}%"]
+        print(sep.join(["", *cells, ""]) if args.markdown else "  ".join(cells))
+
+
+if __name__ == "__main__":
+    main()
