@@ -42,6 +42,9 @@ def main() -> None:
     parser.add_argument("--threads-per-worker", type=int, default=1)
     parser.add_argument("--sync-every", type=float, nargs="+", default=[0.1])
     parser.add_argument("--merge", nargs="+", choices=["sum", "mean"], default=["sum"])
+    parser.add_argument("--frequent-rows", type=int, default=None,
+                        help="rows from this id up sync every --rare-sync-every rounds")
+    parser.add_argument("--rare-sync-every", type=int, default=1)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--dim", type=int, default=100)
@@ -70,7 +73,9 @@ def main() -> None:
                         model = distributed_train(
                             args.corpus, cluster="ray", workers=args.workers,
                             threads_per_worker=args.threads_per_worker, sync_every=sync_every,
-                            merge=merge, seed=seed, rounds=rounds, work_dir=work, **settings)
+                            merge=merge, frequent_rows=args.frequent_rows,
+                            rare_sync_every=args.rare_sync_every, seed=seed, rounds=rounds,
+                            work_dir=work, **settings)
                 wall = time.perf_counter() - started
                 analogy, spearman = quality(model, Path(args.eval))
                 words = args.epochs * model.vocab.total_words
@@ -94,8 +99,10 @@ def report(results: dict[tuple, list[dict]], configs: list[tuple], args: argpars
            ) -> None:
     single = results[configs[0]]
     sep = "|" if args.markdown else " "
+    rare = "" if args.frequent_rows is None else (
+        f"; rows from {args.frequent_rows} up synced every {args.rare_sync_every} rounds")
     print(f"\n{args.workers} workers x {args.threads_per_worker} thread(s) vs threads="
-          f"{args.workers * args.threads_per_worker}; medians over seeds {args.seeds}")
+          f"{args.workers * args.threads_per_worker}; medians over seeds {args.seeds}{rare}")
     header = ["configuration", "words/s", "vs single", "analogy", "diff", "WS-353", "diff",
               "rounds", "rows/round", "MB/round", "sync share"]
     print(sep.join(["", *header, ""]) if args.markdown else "  ".join(header))

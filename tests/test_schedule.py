@@ -47,7 +47,7 @@ def _model(sentences, case, **fields):
 
 
 def _trainer(model, total_words):
-    return model._trainer(model.params, 1, total_words)
+    return model.compiled_trainer(model.params, 1, total_words)
 
 
 def _pieces(tokens, starts, cuts):
@@ -168,7 +168,7 @@ def test_a_schedule_past_its_total_floors_at_min_alpha(corpus):
 def test_thread_states_has_one_entry_per_thread(corpus):
     sentences, tokens, starts = corpus
     model = _model(sentences, "skipgram-batch")
-    trainer = model._trainer(model.params, 3, float(len(tokens)))
+    trainer = model.compiled_trainer(model.params, 3, float(len(tokens)))
     states = trainer.thread_states()
     assert len(states) == 3 and len({rng for rng, _, _ in states}) == 3
     assert all(alpha == ALPHA and unrefreshed == 0 for _, alpha, unrefreshed in states)
