@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
+import inspect
 import logging
 import os
 import sys
@@ -24,9 +26,12 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import pyw2v
-from pyw2v import export, plot
+from pyw2v import distributed, export, plot
 from pyw2v._threads import effective_threads
 from pyw2v.corpus import STDIN
+from pyw2v.distributed.checkpoint import has_checkpoints
+from pyw2v.distributed.ray_backend import check_address
+from pyw2v.distributed.rows import MERGES
 from pyw2v.files import is_glob
 from pyw2v.native_format import META_FILE
 from pyw2v.params import (ANALOGY_METHODS, DEFAULT_BATCH_WINDOWS, DEFAULT_CBOW_BATCH_WINDOWS,
@@ -67,6 +72,15 @@ _OPTION_NAMES = {
 }
 
 _TEXT_EXTENSIONS = (".txt", ".vec", ".text")
+
+#: train's options of distributed training (as argparse names them: as spelt); each
+#: needs --cluster, and those not given take pyw2v.distributed.train's defaults.
+_CLUSTER_FLAGS = {"address": "--address", "workers": "--workers", "sync_every": "--sync-every",
+                  "merge": "--merge", "frequent_rows": "--frequent-rows",
+                  "rare_sync_every": "--rare-sync-every", "checkpoint_dir": "--checkpoint-dir",
+                  "checkpoint_every": "--checkpoint-every", "resume": "--resume"}
+_CLUSTER_DEFAULTS = {name: param.default for name, param
+                     in inspect.signature(distributed.train).parameters.items()}
 
 
 class CliError(Exception):
@@ -163,6 +177,16 @@ def _zero_or_one(text: str) -> int:
     return int(text)
 
 
+def _epoch_fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction of an epoch, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction of an epoch in (0, 1], got {value}")
+    return value
+
+
 def _cbow_flag(text: str) -> str:
     return "cbow" if _zero_or_one(text) else "skipgram"
 
@@ -222,18 +246,28 @@ def _train(args: argparse.Namespace) -> int:
     corpus, options, threads = _train_options(args)
     quiet = args.quiet or args.debug == 0
     binary = _check_outputs(args, corpus)
+    cluster = None if args.cluster is None else _cluster_keywords(args)
     progress = "off" if quiet else args.progress
     started = time.perf_counter()
     with progress_display(progress) as callback:
         try:
-            model = pyw2v.train(corpus, threads=threads, progress=callback, **options)
+            if cluster is None:
+                model = pyw2v.train(corpus, threads=threads, progress=callback, **options)
+            else:
+                del options["tmp_dir"]   # --cluster refuses it (see _check_cluster_options)
+                model = distributed.train(corpus, threads_per_worker=threads, progress=callback,
+                                          **cluster, **options)
         except (ValueError, FloatingPointError) as exc:
             raise CliError(f"{_corpus_label(corpus)}: {exc}") from None
+        except RuntimeError as exc:   # a worker that cannot start, or is lost again and again
+            raise CliError(str(exc)) from None
     seconds = time.perf_counter() - started
     written = _write_outputs(model, args, binary)
     if not quiet:
         epochs = f"{args.epochs} epoch{'s' if args.epochs != 1 else ''}"
-        print(f"trained {args.model} on {_corpus_label(corpus)}: {len(model.vocab):,} words x "
+        where = "" if cluster is None else f" ({cluster['workers']} workers, {cluster['cluster']})"
+        print(f"trained {args.model} on {_corpus_label(corpus)}{where}: "
+              f"{len(model.vocab):,} words x "
               f"{args.dim} dims, {epochs} in {seconds:.1f} s, final loss "
               f"{model.loss_history[-1]:.4f}; wrote {', '.join(written)}")
     return 0
@@ -257,6 +291,7 @@ def _train_options(args: argparse.Namespace) -> tuple[str | list[str], dict[str,
     if not paths:
         raise UsageError("no corpus given: pyw2v train CORPUS -o VECTORS "
                          "(or -train CORPUS -output VECTORS)")
+    _check_cluster_options(args, paths)
     _check_stdin(paths)
     if args.tmp_dir is not None and not os.path.isdir(args.tmp_dir):
         raise UsageError(f"--tmp-dir {args.tmp_dir} is not a directory; create it or choose "
@@ -287,7 +322,8 @@ def _train_options(args: argparse.Namespace) -> tuple[str | list[str], dict[str,
         _check_input_file(args.pretrained, "--pretrained")
     try:
         TrainingParams(**{k: v for k, v in options.items() if k != "tmp_dir"})
-        threads = effective_threads(args.threads)
+        # with --cluster: per worker, one unless told (a local Ray has a CPU per worker)
+        threads = effective_threads(1 if args.threads is None and args.cluster else args.threads)
     except ParameterError as exc:
         raise _params_error(exc) from None
     if args.read_vocab is not None:
@@ -295,6 +331,59 @@ def _train_options(args: argparse.Namespace) -> tuple[str | list[str], dict[str,
     if args.pretrained is not None:
         options.update(pretrained=args.pretrained, freeze_pretrained=args.freeze_pretrained)
     return corpus, options, threads
+
+
+def _check_cluster_options(args: argparse.Namespace, paths: list[str]) -> None:
+    """The distributed options need --cluster, and --cluster needs corpus files and none
+    of the options pyw2v.distributed.train cannot take."""
+    if args.cluster is None:
+        for name, flag in _CLUSTER_FLAGS.items():
+            if getattr(args, name) not in (None, False):
+                raise UsageError(f"{flag} is an option of distributed training; it needs "
+                                 "--cluster ray (or --cluster serial)")
+        return
+    if args.address is not None and args.cluster != "ray":
+        raise UsageError(f"--address is a Ray cluster's address; it needs --cluster ray, not "
+                         f"--cluster {args.cluster}")
+    if STDIN in paths:
+        raise UsageError("--cluster needs corpus files every worker can read, not '-' "
+                         "(standard input); write the text to a file")
+    for flag, given, why in (
+            ("--read-vocab", args.read_vocab,
+             "the workers count the corpus themselves; leave it out"),
+            ("--pretrained", args.pretrained,
+             "distributed training starts from new vectors; leave it out"),
+            ("--max-vocab-size", args.max_vocab_size,
+             "each shard's pruning would not add up to the corpus's; bound the vocabulary "
+             "with --max-final-vocab or --min-count"),
+            ("--tmp-dir", args.tmp_dir, "it holds the token ids of a '-' corpus; leave it out")):
+        if given is not None:
+            raise UsageError(f"{flag} does not work with --cluster: {why}")
+    folder = args.checkpoint_dir
+    if args.resume and folder is None:
+        raise UsageError("--resume continues the job in --checkpoint-dir DIR; give it")
+    if folder is not None and os.path.exists(folder) and not os.path.isdir(folder):
+        raise UsageError(f"--checkpoint-dir {folder} is a file; expected a directory")
+    if folder is not None and not args.resume and has_checkpoints(folder):
+        raise UsageError(f"--checkpoint-dir {folder} holds an earlier job's checkpoints; pass "
+                         "--resume to continue it, or choose another directory")
+
+
+def _cluster_keywords(args: argparse.Namespace) -> dict[str, Any]:
+    """pyw2v.distributed.train's own keywords; before any work, an address nothing
+    answers at (exit 2) and a missing Ray (exit 1) are errors."""
+    keywords = {name: _CLUSTER_DEFAULTS[name] if getattr(args, name) is None
+                else getattr(args, name) for name in _CLUSTER_FLAGS if name != "address"}
+    keywords["cluster"] = args.address or args.cluster
+    if args.address is not None:
+        try:
+            check_address(args.address)
+        except ValueError as exc:
+            raise UsageError(f"--address: {exc}") from None
+    if args.cluster == "ray" and importlib.util.find_spec("ray") is None:
+        raise CliError("--cluster ray needs Ray: pip install 'pyw2v[ray]' (or --cluster serial "
+                       "runs the workers in this process)")
+    return keywords
 
 
 def _check_stdin(paths: list[str]) -> None:
@@ -402,6 +491,12 @@ def _add_train_parser(commands: Subcommands) -> None:
                    help="with CORPUS '-', where its token ids go once they outgrow memory "
                         "(default: the system's temporary directory); deleted at the end")
     _add_model_options(p.add_argument_group("model"))
+    _add_cluster_options(p.add_argument_group(
+        "distributed training",
+        "Workers train on shards of the corpus files from a common model and merge\n"
+        "their row changes every --sync-every of an epoch (pyw2v.distributed.train);\n"
+        "the output files are those of single-process training. Example:\n"
+        "  pyw2v train corpus.txt -o vec.bin --cluster ray --workers 4 -threads 2"))
     o = p.add_argument_group("output")
     o.add_argument("--progress", choices=PROGRESS_MODES, default="auto",
                    help="auto (default): a progress bar on a terminal, log lines otherwise")
@@ -410,6 +505,40 @@ def _add_train_parser(commands: Subcommands) -> None:
     o.add_argument("-debug", dest="debug", type=int, default=None, metavar="N",
                    help="word2vec.c spelling: 0 is --quiet")
     p.set_defaults(run=_train, log_level=logging.INFO)
+
+
+def _add_cluster_options(c: argparse._ArgumentGroup) -> None:
+    """train's distributed options; all but --cluster default to None (not given)."""
+    d = _CLUSTER_DEFAULTS
+    c.add_argument("--cluster", choices=("ray", "serial"), default=None,
+                   help="ray: workers as Ray actors, on the cluster at --address or else on a "
+                        "local Ray this command starts and stops (pip install 'pyw2v[ray]'); "
+                        "serial: every worker in this process, one after another (a check); "
+                        "default: none, single-process training")
+    c.add_argument("--address", metavar="ADDR",
+                   help="with --cluster ray: a running Ray cluster, host:port or "
+                        "ray://host:port; every node must read the corpus at the same path")
+    c.add_argument("--workers", type=_positive_int, metavar="N",
+                   help=f"workers, one shard each (default: {d['workers']})")
+    c.add_argument("--sync-every", dest="sync_every", type=_epoch_fraction, metavar="F",
+                   help="fraction of an epoch between merges (default: "
+                        f"{d['sync_every']}, {round(1 / d['sync_every'])} rounds per epoch)")
+    c.add_argument("--merge", choices=sorted(MERGES, reverse=True),
+                   help=f"sum: workers' changes to a row add up (default: {d['merge']}); "
+                        "mean: a row is the mean of theirs (learns far less per epoch)")
+    c.add_argument("--frequent-rows", dest="frequent_rows", type=_positive_int, metavar="N",
+                   help="merge the rows of words N and rarer only every --rare-sync-every "
+                        "rounds (default: every row every round)")
+    c.add_argument("--rare-sync-every", dest="rare_sync_every", type=_positive_int,
+                   metavar="K", help=f"default: {d['rare_sync_every']}")
+    c.add_argument("--checkpoint-dir", dest="checkpoint_dir", metavar="DIR",
+                   help="write a checkpoint there every --checkpoint-every rounds and at the "
+                        "end (the workers keep their encoded shards under it too)")
+    c.add_argument("--checkpoint-every", dest="checkpoint_every", type=_positive_int,
+                   metavar="K", help=f"rounds (default: {d['checkpoint_every']})")
+    c.add_argument("--resume", action="store_true",
+                   help="continue from the newest checkpoint in --checkpoint-dir (a fresh "
+                        "start if there is none)")
 
 
 def _add_model_options(m: argparse._ArgumentGroup) -> None:
@@ -455,7 +584,8 @@ def _add_model_options(m: argparse._ArgumentGroup) -> None:
     m.add_argument("--min-alpha", type=float, default=d.min_alpha, metavar="A",
                    help="final learning rate (default: %(default)s)")
     m.add_argument("--threads", "-threads", dest="threads", type=int, default=None,
-                   metavar="N", help="default: all usable cores")
+                   metavar="N", help="default: all usable cores; with --cluster, threads per "
+                                     "worker (default: 1)")
     m.add_argument("--seed", type=int, default=d.seed, help="default: %(default)s")
     m.add_argument("--ns-exponent", "-ns-exponent", dest="ns_exponent", type=float,
                    default=d.ns_exponent, metavar="P",

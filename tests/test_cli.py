@@ -305,6 +305,121 @@ def test_ctrl_c_exits_130_and_writes_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt"]
 
 
+# ---------------------------------------------------------------------- distributed train
+
+
+def test_cluster_serial_writes_the_outputs_of_single_process_training(tmp_path, data,
+                                                                      api_vectors, cli):
+    result = cli("train", data / "corpus.txt", "-o", "v.txt", "-save-vocab", "vocab.txt",
+                 "--save-model", "model", "--cluster", "serial", "--workers", "2", *TRAIN,
+                 cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "trained skipgram on " in result.stdout and "(2 workers, serial): 1,239 words" \
+        in result.stdout
+    assert is_text_vectors(tmp_path / "v.txt", dim=24)
+    vectors = pyw2v.load_word2vec(tmp_path / "v.txt")
+    assert vectors.index_to_key == api_vectors.index_to_key   # the vocabulary: the corpus's
+    assert not np.array_equal(vectors.vectors, api_vectors.vectors)   # two workers, merged
+    model = pyw2v.load_model(tmp_path / "model")
+    np.testing.assert_allclose(model.wv.vectors, vectors.vectors, atol=1e-5)   # text: rounded
+    assert len(model.loss_history) == 15
+    words = [line.split()[0] for line in (tmp_path / "vocab.txt").read_text().splitlines()]
+    assert words == api_vectors.index_to_key
+
+
+def test_one_serial_worker_with_one_thread_trains_the_single_process_vectors(tmp_path, data,
+                                                                             cli):
+    result = cli("train", data / "corpus.txt", "-o", "v.bin", "--cluster", "serial",
+                 "--workers", "1", "-threads", "1", *TRAIN, "-q", cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert (tmp_path / "v.bin").read_bytes() == (data / "vectors.bin").read_bytes()
+
+
+def test_a_resumed_job_ends_with_its_checkpoint_s_model(tmp_path, data, cli):
+    first = cli("train", data / "corpus.txt", "-o", "a.bin", "--cluster", "serial",
+                "--checkpoint-dir", "ck", "--checkpoint-every", "4", "--sync-every", "0.5",
+                *TRAIN, "--epochs", "3", "-q", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    again = refused(cli, "train", data / "corpus.txt", "-o", "b.bin", "--cluster", "serial",
+                    "--checkpoint-dir", "ck", *TRAIN, cwd=tmp_path)
+    assert "--checkpoint-dir ck holds an earlier job's checkpoints; pass --resume" in again
+    resumed = cli("train", data / "corpus.txt", "-o", "b.bin", "--cluster", "serial",
+                  "--checkpoint-dir", "ck", "--resume", "--sync-every", "0.5", *TRAIN,
+                  "--epochs", "3", "--progress", "off", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "round " not in resumed.stderr   # the last checkpoint is the end: no round to run
+    assert (tmp_path / "a.bin").read_bytes() == (tmp_path / "b.bin").read_bytes()
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--workers", "2"], "--workers is an option of distributed training; it needs --cluster"),
+    (["--resume"], "--resume is an option of distributed training; it needs --cluster"),
+    (["--merge", "mean"], "--merge is an option of distributed training"),
+    (["--checkpoint-dir", "ck"], "--checkpoint-dir is an option of distributed training"),
+    (["--address", "127.0.0.1:9"], "--address is an option of distributed training"),
+    (["--cluster", "serial", "--address", "127.0.0.1:9"],
+     "--address is a Ray cluster's address; it needs --cluster ray, not --cluster serial"),
+    (["--cluster", "serial", "-read-vocab", "vocab.txt"],
+     "--read-vocab does not work with --cluster: the workers count the corpus themselves"),
+    (["--cluster", "serial", "--pretrained", "vectors.bin"],
+     "--pretrained does not work with --cluster"),
+    (["--cluster", "serial", "--max-vocab-size", "100"],
+     "--max-vocab-size does not work with --cluster"),
+    (["--cluster", "serial", "--tmp-dir", "."], "--tmp-dir does not work with --cluster"),
+    (["--cluster", "serial", "--resume"], "--resume continues the job in --checkpoint-dir DIR"),
+    (["--cluster", "serial", "--checkpoint-dir", "corpus.txt"],
+     "--checkpoint-dir corpus.txt is a file"),
+    (["--cluster", "serial", "--sync-every", "0"],
+     "argument --sync-every: expected a fraction of an epoch in (0, 1], got 0.0"),
+    (["--cluster", "serial", "--workers", "0"], "argument --workers: expected a positive"),
+    (["--cluster", "serial", "--merge", "max"], "argument --merge: invalid choice: 'max'"),
+    (["--cluster", "serial", "-threads", "0"], "--threads (-threads) must be >= 1"),
+    (["--cluster", "dask"], "argument --cluster: invalid choice: 'dask'"),
+    (["--cluster", "ray", "--address", "127.0.0.1:9"],
+     "--address: no Ray cluster answers at '127.0.0.1:9'"),
+])
+def test_distributed_usage_errors(data, args, says, cli):
+    before = sorted(data.iterdir())
+    assert says in refused(cli, "train", "corpus.txt", "-o", "d.bin", *args, cwd=data)
+    assert sorted(data.iterdir()) == before
+
+
+def test_cluster_refuses_standard_input(tmp_path, cli):
+    line = refused(cli, "train", "-", "-o", "v.bin", "--cluster", "serial", cwd=tmp_path)
+    assert "--cluster needs corpus files every worker can read, not '-'" in line
+
+
+def test_too_many_workers_for_the_corpus_is_one_error_line(tmp_path, data, cli):
+    line = refused(cli, "train", data / "corpus.txt", "-o", "v.bin", "--cluster", "serial",
+                   "--workers", "9", code=1, cwd=tmp_path)
+    assert "use fewer workers" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_train_help_has_a_distributed_training_group(cli):
+    out = cli("train", "--help").stdout
+    group = out.split("distributed training:", 1)[1].split("\noutput:", 1)[0]
+    for flag in ("--cluster {ray,serial}", "--address ADDR", "--workers N", "--sync-every F",
+                 "--merge {sum,mean}", "--frequent-rows N", "--rare-sync-every K",
+                 "--checkpoint-dir DIR", "--checkpoint-every K", "--resume"):
+        assert flag in group
+    assert "with --cluster, threads per" in out
+
+
+def test_cluster_ray_starts_a_local_ray_and_trains_the_serial_backend_s_model(tmp_path, data):
+    """A real process, as a user runs it; Ray's workers are the serial backend's, so with
+    one thread each the vectors are the same."""
+    pytest.importorskip("ray", reason="Ray is not installed (pip install '.[test]')")
+    result = run("train", data / "corpus.txt", "-o", "ray.bin", "--cluster", "ray",
+                 "--workers", "2", "--sync-every", "0.5", *TRAIN, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "(2 workers, ray)" in result.stdout
+    serial = run("train", data / "corpus.txt", "-o", "serial.bin", "--cluster", "serial",
+                 "--workers", "2", "--sync-every", "0.5", *TRAIN, "-q", cwd=tmp_path)
+    assert serial.returncode == 0, serial.stderr
+    assert (tmp_path / "ray.bin").read_bytes() == (tmp_path / "serial.bin").read_bytes()
+
+
 # ---------------------------------------------------------------------- queries
 
 

@@ -40,6 +40,11 @@ def save_checkpoint(directory: str | PathLike[str], rounds_done: int, model: Wor
     return path
 
 
+def has_checkpoints(directory: str | PathLike[str]) -> bool:
+    """Whether `directory` holds a finished checkpoint (a new job there would mix with it)."""
+    return bool(_complete(os.fspath(directory)))
+
+
 def _complete(directory: str) -> list[str]:
     """Finished checkpoints under `directory`, oldest first."""
     if not os.path.isdir(directory):
