@@ -215,7 +215,11 @@ def test_two_threads_learn_planted_analogies_with_hs(planted, model_name, kwargs
 
 @pytest.mark.parametrize("model_name, kwargs, floor", [
     ("skipgram", dict(window=2, dim=20, alpha=0.05), 0.8),
-    ("cbow", dict(dim=30), 0.7),
+    # CBOW's full softmax updates all ~500 rows of U every window, so its two Hogwild
+    # threads collide on every step: measured 0.82 when they share one core, 0.47-0.81
+    # when they run at once (before and after the chunk-invariant schedule); untrained
+    # vectors score < 0.05.
+    ("cbow", dict(dim=30), 0.4),
 ])
 def test_two_threads_learn_planted_analogies_with_full_softmax(model_name, kwargs, floor,
                                                                analogy_accuracy):
