@@ -22,27 +22,25 @@ from numpy.typing import NDArray
 
 MERGES = ("mean", "sum")
 
-#: Rows hashed at a time: bounds the temporaries to a few MB.
-_BLOCK_ROWS = 1 << 14
-
 _WEIGHTS = np.random.default_rng(0x5EED_F1A9).integers(
-    0, 2**63, size=4096, dtype=np.uint64) * np.uint64(2) + np.uint64(1)   # odd: injective per column
+    0, 2**63, size=2048, dtype=np.uint64) * np.uint64(2) + np.uint64(1)   # odd: injective per word
 
 
 def fingerprints(matrix: NDArray[np.float32]) -> NDArray[np.uint64]:
-    """A hash of each row's bits: a weighted sum of its 32-bit words modulo 2**64,
-    with odd weights, so a change of any one value always changes it."""
+    """A hash of each row's bits: its 64-bit words (two float32 values each, an odd
+    dim's last value alone) times odd weights, summed modulo 2**64, so a change of
+    any one value always changes it. One integer matrix-vector product."""
     rows, dim = matrix.shape
-    if dim > len(_WEIGHTS):
-        raise ValueError(f"fingerprints cover rows of at most {len(_WEIGHTS)} values, got {dim}")
-    bits = np.ascontiguousarray(matrix).view(np.uint32)
-    out = np.empty(rows, dtype=np.uint64)
-    weights = _WEIGHTS[:dim]
-    with np.errstate(over="ignore"):
-        for lo in range(0, rows, _BLOCK_ROWS):
-            block = bits[lo:lo + _BLOCK_ROWS].astype(np.uint64)
-            block *= weights
-            out[lo:lo + _BLOCK_ROWS] = block.sum(axis=1, dtype=np.uint64)
+    if dim > 2 * len(_WEIGHTS):
+        raise ValueError(f"fingerprints cover rows of at most {2 * len(_WEIGHTS)} values, "
+                         f"got {dim}")
+    matrix = np.ascontiguousarray(matrix)
+    pairs = dim // 2
+    out = matrix[:, :2 * pairs].view(np.uint64).dot(_WEIGHTS[:pairs]) if pairs \
+        else np.zeros(rows, dtype=np.uint64)
+    if dim % 2:
+        with np.errstate(over="ignore"):
+            out += matrix[:, -1].view(np.uint32).astype(np.uint64) * _WEIGHTS[pairs]
     return out
 
 
