@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--eval", default=str(DATA / "eval"))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads-per-worker", type=int, default=1)
-    parser.add_argument("--sync-every", type=float, nargs="+", default=[0.1])
+    parser.add_argument("--sync-every", type=float, nargs="+", default=[0.02])
     parser.add_argument("--merge", nargs="+", choices=["sum", "mean"], default=["sum"])
     parser.add_argument("--frequent-rows", type=int, default=None,
                         help="rows from this id up sync every --rare-sync-every rounds")
