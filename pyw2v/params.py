@@ -156,27 +156,31 @@ def check(values: Mapping[str, Any]) -> None:
         RULES[name].check(name, value)
 
 
+#: Each model's own kernels (besides "auto"), in the order error messages offer them.
+_MODEL_KERNELS = {"skipgram": ("batch", "pair"), "cbow": ("window", "batch")}
+_MODEL_NAMES = {"skipgram": "skip-gram", "cbow": "CBOW"}
+
+
 def resolve_kernel(model: str, kernel: str, loss: str) -> str:
     """The kernel `kernel` means for `model` and `loss`; "auto" becomes "batch" for
     skip-gram with negative sampling or hierarchical softmax and for CBOW with
     negative sampling, else skip-gram's "pair" (the full softmax) or CBOW's
     "window"."""
+    own = _MODEL_KERNELS[model]
+    if kernel not in own and kernel != "auto":
+        owner = next(other for other, kernels in _MODEL_KERNELS.items() if kernel in kernels)
+        offered = ", ".join(repr(k) for k in own)
+        raise ParameterValueError(
+            "kernel", f"={kernel!r} is {_MODEL_NAMES[owner]}'s kernel (model={owner!r}); for "
+            f"model={model!r} use {offered} or 'auto'")
     if model == "cbow":
         if kernel == "batch" and loss != "negative":
             raise ParameterValueError(
                 "kernel", f"='batch' for CBOW is negative-sampling only (loss='negative'); "
                 f"use kernel='window' with loss={loss!r}")
-        if kernel == "pair":
-            raise ParameterValueError(
-                "kernel", "='pair' is skip-gram's kernel (model='skipgram'); for model='cbow' "
-                "use 'window', 'batch' or 'auto'")
         if kernel == "auto":
             return "batch" if loss == "negative" else "window"
         return kernel
-    if kernel == "window":
-        raise ParameterValueError(
-            "kernel", "='window' is CBOW's kernel (model='cbow'); for model='skipgram' "
-            "use 'batch', 'pair' or 'auto'")
     if kernel == "auto":
         # Hierarchical softmax as a batch: x2.4 (window 5) and x3.1 (window 10)
         # gensim's words/s, 40% fewer instructions than the pair kernel,

@@ -7,17 +7,17 @@ optional extra ``pyw2v[ray]``).
 """
 from __future__ import annotations
 
-import inspect
+import shutil
 from collections.abc import Callable
+from dataclasses import fields
 from os import PathLike
 from typing import Any
 
 from pyw2v.corpus import Corpus
 from pyw2v.distributed.backends import Backend, SerialBackend, WorkerLost
-from pyw2v.distributed.shards import plan_shards
 from pyw2v.distributed.driver import (
-    Job, RoundLog, Settings, check_settings, remove_work_directory,
-    resume_state, sync_parts, work_directory)
+    Job, RoundLog, Settings, check_settings, resume_state, sync_parts, work_directory)
+from pyw2v.distributed.shards import plan_shards
 from pyw2v.model import Word2Vec
 from pyw2v.params import TrainingParams, resolve_loss
 from pyw2v.progress import Progress, ProgressArg, progress_display
@@ -25,7 +25,7 @@ from pyw2v.progress import Progress, ProgressArg, progress_display
 __all__ = ["Backend", "RoundLog", "SerialBackend", "WorkerLost", "train"]
 
 #: pyw2v.train's keywords that shape the model; the rest of its keywords do not apply.
-_MODEL_KEYWORDS = tuple(name for name in inspect.signature(TrainingParams).parameters)
+_MODEL_KEYWORDS = tuple(field.name for field in fields(TrainingParams))
 
 
 def train(corpus: Corpus, *, cluster: str | Backend = "ray", workers: int = 2,
@@ -106,7 +106,7 @@ def _run(cluster: str | Backend, shards: list[Any], params: TrainingParams, sett
     finally:
         backend.shutdown()
         if made:
-            remove_work_directory(folder)
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _backend(cluster: str | Backend, threads_per_worker: int) -> Backend:

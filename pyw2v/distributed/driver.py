@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -174,10 +173,7 @@ class Job:
             logger.warning("worker %d lost in round %d; restarting it (attempt %d)", worker,
                            spec.round, attempt)
             try:
-                self.backend.restart(worker)
-                self.backend.call_one(worker, "encode", self.words, self.settings.parts)
-                self.backend.call_one(worker, "setup", self._setup_of(worker),
-                                      self.backend.put(self._arrays()), self.words)
+                self._reset(worker)
                 report: RoundReport = self.backend.call_one(worker, "run_round", spec)
                 return report
             except WorkerLost:
@@ -221,12 +217,11 @@ class Job:
         merged, bytes_up = self._pull_and_merge(specs, reports)
         for name, update in merged.items():
             getattr(self.model, name)[update.rows] = update.values
+        self.states = [report.thread_states for report in reports]
         handle = self.backend.put(merged)
         for w, done in enumerate(self.backend.call("apply", [(handle,)] * len(reports))):
             if isinstance(done, WorkerLost):   # lost after its round: it restarts from the new model
-                self.states[w] = reports[w].thread_states
-                self._restart_idle(w)
-        self.states = [report.thread_states for report in reports]
+                self._reset(w)
         round_words = sum(r.words for r in reports)
         round_loss, round_predictions = sum(r.loss for r in reports), sum(r.predictions for r in reports)
         self.words_done += round_words
@@ -273,8 +268,8 @@ class Job:
                         for name, parts in merged.items()}, bytes_up
             reports[lost.index] = self._recover(lost.index, specs[lost.index])
 
-    def _restart_idle(self, worker: int) -> None:
-        """A worker lost between rounds: restart it from the (already merged) model."""
+    def _reset(self, worker: int) -> None:
+        """Restart a lost worker and set it up from the driver's model and its states."""
         self.backend.restart(worker)
         self.backend.call_one(worker, "encode", self.words, self.settings.parts)
         self.backend.call_one(worker, "setup", self._setup_of(worker),
@@ -336,10 +331,6 @@ def work_directory(work_dir: str | None, checkpoint_dir: str | None) -> tuple[st
     if checkpoint_dir is not None:
         return os.path.join(checkpoint_dir, "shards"), False
     return tempfile.mkdtemp(prefix="pyw2v-shards-"), True
-
-
-def remove_work_directory(path: str) -> None:
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def sync_parts(sync_every: float) -> int:

@@ -107,16 +107,11 @@ class RayBackend:
         exceptions = self.ray.exceptions
         try:
             return self.ray.get(ref)
-        except exceptions.RayTaskError as exc:
-            cause = exc.cause if isinstance(exc.cause, BaseException) else exc
-            if isinstance(exc, exceptions.RayActorError) or "ActorDiedError" in type(exc).__name__:
-                raise self._start_failure(index, exc) from None
-            raise cause from None
-        except exceptions.ActorDiedError as exc:
-            if exc.__cause__ is not None or "creation task" in str(exc):
-                raise self._start_failure(index, exc) from None
-            return WorkerLost(index, str(exc).splitlines()[0])
+        except exceptions.RayTaskError as exc:   # the worker's own exception
+            raise (exc.cause if isinstance(exc.cause, BaseException) else exc) from None
         except exceptions.RayActorError as exc:
+            if isinstance(exc, exceptions.ActorDiedError) and "creation task" in str(exc):
+                raise self._start_failure(index, exc) from None
             return WorkerLost(index, str(exc).splitlines()[0])
 
     @staticmethod

@@ -110,8 +110,8 @@ class Worker:
         equal tokens; returns the tokens of each slice."""
         ids_path, starts_path = self._encoded_paths(words)
         if not (os.path.exists(ids_path) and os.path.exists(starts_path)):
-            vocab = Vocabulary(words, np.ones(len(words), dtype=np.int64))
-            chunk = concatenate(list(ShardSource(self.shard).encode(vocab.index)))
+            index = {word: i for i, word in enumerate(words)}
+            chunk = concatenate(list(ShardSource(self.shard).encode(index)))
             os.makedirs(self.work_dir, exist_ok=True)
             for path, array in ((ids_path, chunk.token_ids), (starts_path, chunk.sentence_starts)):
                 tmp = f"{path}.{os.getpid()}.tmp.npy"
