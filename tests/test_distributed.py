@@ -172,6 +172,24 @@ def test_resume_refuses_a_checkpoint_of_another_job(corpus_file, tmp_path):
                piece_bytes=PIECE, **SMALL)
 
 
+def test_a_new_job_leaves_an_earlier_jobs_checkpoints_alone(corpus_file, tmp_path):
+    folder = tmp_path / "checkpoints"
+    dtrain(corpus_file, cluster="serial", workers=2, checkpoint_dir=folder, piece_bytes=PIECE,
+           **SMALL)
+    before = sorted(p.name for p in folder.iterdir())
+    with pytest.raises(FileExistsError, match="resume=True"):
+        dtrain(corpus_file, cluster="serial", workers=2, checkpoint_dir=folder,
+               piece_bytes=PIECE, **SMALL)
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_a_checkpoint_dir_that_is_a_file_is_refused(corpus_file, tmp_path):
+    (tmp_path / "ckpt").write_text("mine")
+    with pytest.raises(NotADirectoryError, match="checkpoint_dir"):
+        dtrain(corpus_file, cluster="serial", checkpoint_dir=tmp_path / "ckpt", **SMALL)
+    assert (tmp_path / "ckpt").read_text() == "mine"
+
+
 # ---------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize("keywords, error, match", [

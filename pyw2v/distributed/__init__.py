@@ -7,6 +7,7 @@ optional extra ``pyw2v[ray]``).
 """
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import fields
@@ -15,6 +16,7 @@ from typing import Any
 
 from pyw2v.corpus import Corpus
 from pyw2v.distributed.backends import Backend, SerialBackend, WorkerLost
+from pyw2v.distributed.checkpoint import check_checkpoint_dir
 from pyw2v.distributed.driver import (
     Job, RoundLog, Settings, check_settings, resume_state, sync_parts, work_directory)
 from pyw2v.distributed.shards import plan_shards
@@ -54,7 +56,8 @@ def train(corpus: Corpus, *, cluster: str | Backend = "ray", workers: int = 2,
     frequent_rows up (rarer words) are synchronised only every rare_sync_every
     rounds. checkpoint_dir: a checkpoint every checkpoint_every rounds (and at
     the end); resume=True continues from its last one (a fresh start if it has
-    none). progress: as pyw2v.train's (one bar for the whole job, updated per
+    none); without resume it must hold no earlier job's checkpoints (FileExistsError:
+    a new job would prune them as its own). progress: as pyw2v.train's (one bar for the whole job, updated per
     round). work_dir: where workers keep their encoded shards (default: under
     checkpoint_dir, else a temporary directory removed at the end).
     piece_bytes: the size of the pieces files are cut into. rounds: a list that
@@ -76,10 +79,9 @@ def train(corpus: Corpus, *, cluster: str | Backend = "ray", workers: int = 2,
                    checkpoint_every)
     settings = Settings(workers, threads_per_worker, sync_parts(sync_every), merge,
                         frequent_rows, rare_sync_every, checkpoint_every)
-    if resume and checkpoint_dir is None:
-        raise ValueError("resume=True needs checkpoint_dir, the directory to resume from")
+    folder = None if checkpoint_dir is None else os.fspath(checkpoint_dir)
+    check_checkpoint_dir(folder, resume)
     shards = plan_shards(corpus, workers, piece_bytes)
-    folder = None if checkpoint_dir is None else str(checkpoint_dir)
     found = resume_state(folder, shards, params, settings) if resume and folder else None
     if progress is not None and not callable(progress) and progress is not False:
         with progress_display(progress) as callback:

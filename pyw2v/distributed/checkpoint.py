@@ -45,6 +45,21 @@ def has_checkpoints(directory: str | PathLike[str]) -> bool:
     return bool(_complete(os.fspath(directory)))
 
 
+def check_checkpoint_dir(directory: str | None, resume: bool) -> None:
+    """Refuse a checkpoint_dir a job cannot use: resume without one, a file, or (without
+    resume) an earlier job's checkpoints, which a new job would prune as its own."""
+    if directory is None:
+        if resume:
+            raise ValueError("resume=True needs checkpoint_dir, the directory to resume from")
+        return
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise NotADirectoryError(f"checkpoint_dir {directory!r} is a file; expected a directory")
+    if not resume and has_checkpoints(directory):
+        raise FileExistsError(f"checkpoint_dir {directory!r} holds an earlier job's "
+                              "checkpoints; pass resume=True to continue that job, or choose "
+                              "another directory (or remove them)")
+
+
 def _complete(directory: str) -> list[str]:
     """Finished checkpoints under `directory`, oldest first."""
     if not os.path.isdir(directory):
