@@ -5,11 +5,13 @@ from pyw2v.callbacks import Callback, StopTraining
 from pyw2v.corpus import LineStream
 from pyw2v.encoding import EncodedCorpus, encode
 from pyw2v.evaluation import AnalogyResult, WordPairsResult
+from pyw2v.fasttext_format import load_fasttext
 from pyw2v.formats import FormatError
 from pyw2v.model import Word2Vec, load_model, train
 from pyw2v.params import ParameterError, TrainingParams
 from pyw2v.phrases import Phrases
 from pyw2v.progress import Progress
+from pyw2v.subword_vectors import SubwordVectors
 from pyw2v.vectors import WordVectors, load_word2vec
 from pyw2v.vocab import Vocabulary, build_vocabulary
 
@@ -37,7 +39,8 @@ if not openmp_enabled():
     warnings.warn("pyw2v was built without OpenMP: training runs on one thread",
                   RuntimeWarning, stacklevel=2)
 
-__all__ = ["AnalogyResult", "Callback", "EncodedCorpus", "FormatError", "LineStream", "ParameterError",
-           "Phrases", "Progress", "StopTraining", "TrainingParams", "Vocabulary", "WordPairsResult",
-           "WordVectors", "Word2Vec", "__version__", "build_vocabulary", "encode", "load_model",
+__all__ = ["AnalogyResult", "Callback", "EncodedCorpus", "FormatError", "LineStream",
+           "ParameterError", "Phrases", "Progress", "StopTraining", "SubwordVectors",
+           "TrainingParams", "Vocabulary", "WordPairsResult", "WordVectors", "Word2Vec",
+           "__version__", "build_vocabulary", "encode", "load_fasttext", "load_model",
            "load_word2vec", "openmp_enabled", "simd_level", "simd_levels", "train"]

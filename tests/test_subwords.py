@@ -1,0 +1,114 @@
+"""Character n-grams and their buckets, as fastText numbers them (pyw2v.subwords)."""
+import numpy as np
+import pytest
+
+from pyw2v.subword_vectors import SubwordVectors
+from pyw2v.subwords import SubwordIndex, char_ngrams, fasttext_hash, ngram_buckets
+
+
+def _textbook_fnv1a(data: bytes) -> int:
+    h = 2166136261
+    for byte in data:
+        h = ((h ^ byte) * 16777619) % 2**32
+    return h
+
+
+def test_the_hash_is_fnv1a_on_ascii():
+    for text in (b"", b"a", b"<wh", b"where>", b"0123456789"):
+        assert fasttext_hash(text) == _textbook_fnv1a(text)
+    assert fasttext_hash(b"a") == 0xE40C292C   # the published FNV-1a test vector
+
+
+def test_the_hash_sign_extends_bytes_from_0x80():
+    # fastText xors int8 bytes widened to 32 bits: 0xC3 acts as 0xFFFFFFC3.
+    h = 2166136261
+    for byte in "é".encode():
+        h = ((h ^ (byte | 0xFFFFFF00)) * 16777619) % 2**32
+    assert fasttext_hash("é".encode()) == h != _textbook_fnv1a("é".encode())
+
+
+def test_ngrams_of_where_are_the_papers_example():
+    assert char_ngrams("where", 3, 3) == [b"<wh", b"whe", b"her", b"ere", b"re>"]
+    grams = char_ngrams("where", 3, 6)
+    assert len(grams) == 5 + 4 + 3 + 2 and b"<where>" not in grams and b"<wher" in grams
+
+
+def test_ngrams_count_characters_not_bytes_and_skip_lone_markers():
+    assert char_ngrams("日本", 1, 1) == ["日".encode(), "本".encode()]
+    assert char_ngrams("日本", 2, 2) == [b"<" + "日".encode(), "日本".encode(), "本".encode() + b">"]
+    assert char_ngrams("a", 4, 6) == []      # "<a>" has only 3 characters
+
+
+def test_the_index_holds_every_words_buckets_flat():
+    words = ["the", "cat", "a", "naïve"]
+    index = SubwordIndex.build(words, 2, 4, 97)
+    assert index.offsets[0] == 0 and index.offsets[-1] == len(index.bucket_ids)
+    for i, word in enumerate(words):
+        np.testing.assert_array_equal(index.of(i), ngram_buckets(word, 2, 4, 97))
+    assert index.bucket_ids.dtype == np.int32 and (index.bucket_ids < 97).all()
+
+
+@pytest.mark.parametrize("minn, maxn, buckets, match", [
+    (0, 6, 10, "minn"), (3, 0, 10, "maxn"), (5, 3, 10, "minn .5. is larger"),
+    (3, 6, 0, "buckets"), (3.0, 6, 10, "minn"), (3, 6, True, "buckets"),
+])
+def test_bad_ranges_are_clear_errors(minn, maxn, buckets, match):
+    with pytest.raises(ValueError, match=match):
+        SubwordIndex.build(["word"], minn, maxn, buckets)
+
+
+# ------------------------------------------------------------ SubwordVectors
+
+def _vectors(bucket_rows=None, rows=11):
+    rng = np.random.default_rng(0)
+    return SubwordVectors(["walk", "walked", "talk"], rng.normal(size=(3, 4)),
+                          rng.normal(size=(rows, 4)), minn=3, maxn=4, buckets=11,
+                          bucket_rows=bucket_rows)
+
+
+def test_an_unseen_word_is_the_mean_of_its_ngram_rows():
+    wv = _vectors()
+    expected = wv.ngram_vectors[ngram_buckets("walking", 3, 4, 11)].mean(axis=0)
+    np.testing.assert_allclose(wv["walking"], expected, rtol=1e-6)
+    np.testing.assert_array_equal(wv["walk"], wv.vectors[0])   # a known word keeps its row
+    assert "walking" not in wv and wv["walk", "walking"].shape == (2, 4)
+
+
+def test_unseen_words_take_part_in_queries():
+    wv = _vectors()
+    top = wv.most_similar("walking", topn=3)
+    assert [w for w, _ in top] and len(top) == 3   # no row to exclude: all three words rank
+    assert -1 <= wv.similarity("walking", "walk") <= 1
+    norm = wv.get_vector("walking", norm=True)
+    assert abs(np.linalg.norm(norm) - 1) < 1e-6
+
+
+def test_only_stored_buckets_count_with_a_bucket_map():
+    bucket_rows = np.full(11, -1)
+    used = np.unique(ngram_buckets("walking", 3, 4, 11))[:2]
+    bucket_rows[used] = [0, 1]
+    wv = _vectors(bucket_rows, rows=2)
+    ids = ngram_buckets("walking", 3, 4, 11)
+    rows = bucket_rows[ids][bucket_rows[ids] >= 0]
+    np.testing.assert_allclose(wv["walking"], wv.ngram_vectors[rows].mean(axis=0), rtol=1e-6)
+
+
+def test_a_word_without_any_ngram_row_is_a_clear_key_error():
+    wv = _vectors(np.full(11, -1), rows=1)
+    with pytest.raises(KeyError, match="no character n-gram of 3 to 4"):
+        wv["walking"]
+    with pytest.raises(KeyError, match="'zq'"):
+        wv["zq"]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(ngram_vectors=np.zeros((11, 3))), "shape .rows, 4."),
+    (dict(ngram_vectors=np.zeros((10, 4))), "10 rows but buckets is 11"),
+    (dict(bucket_rows=np.zeros(10, int)), "bucket_rows must be 11"),
+    (dict(bucket_rows=np.full(11, 11)), "from -1 to 10"),
+])
+def test_bad_parts_are_clear_errors(kwargs, match):
+    parts = dict(index_to_key=["a"], vectors=np.zeros((1, 4)),
+                 ngram_vectors=np.zeros((11, 4)), minn=3, maxn=4, buckets=11)
+    with pytest.raises(ValueError, match=match):
+        SubwordVectors(**{**parts, **kwargs})
