@@ -87,7 +87,8 @@ def openmp_flags():
 
 
 def extensions():
-    """One core module per SIMD path, plus the tokenizer and the phrase counter."""
+    """One core module per SIMD path, plus the tokenizer, the phrase counter and the
+    n-gram hasher."""
     import numpy
     from setuptools import Extension
 
@@ -98,7 +99,8 @@ def extensions():
                                                 "pyw2v/_kernels.h",
                                                 "pyw2v/_cpu.h"])
                for path, flags in simd_paths().items()]
-    modules += [("pyw2v._text", [], ["pyw2v/_text.h"]), ("pyw2v._phrases", [], [])]
+    modules += [("pyw2v._text", [], ["pyw2v/_text.h"]), ("pyw2v._phrases", [], []),
+                ("pyw2v._subwords", [], [])]
     return [
         Extension(name, [f"pyw2v/{name.split('.')[-1]}.pyx"],
                   include_dirs=[numpy.get_include(), "pyw2v"],

@@ -43,6 +43,8 @@ __all__ = [
     "thread_seeds",
     "keep_probabilities",
     "alias_table",
+    "fasttext_hash",
+    "ngram_buckets",
     "train_reference",
 ]
 
@@ -830,6 +832,30 @@ def alias_table(weights: ArrayLike) -> tuple[_F64, NDArray[np.int32]]:
 
 
 _KERNEL_OF_MODEL = {"skipgram": ("pair", "batch"), "cbow": ("window", "batch")}
+
+
+def fasttext_hash(data: bytes) -> int:
+    """fastText's 32-bit FNV-1a of ``data``: each byte is sign-extended to 32 bits
+    before the xor (fastText hashes C chars), so a byte from 0x80 up xors as
+    0xFFFFFF00 | byte."""
+    h = 2166136261
+    for byte in data:
+        h = ((h ^ (0xFFFFFF00 | byte if byte >= 0x80 else byte)) * 16777619) % 2**32
+    return h
+
+
+def ngram_buckets(word: str, minn: int, maxn: int, buckets: int) -> list[int]:
+    """The buckets of ``word``'s character n-grams, in fastText's order: the word
+    wrapped in ``<`` ``>``, every run of minn to maxn characters by start then
+    length, except a lone marker; each run's UTF-8 bytes hashed, modulo buckets."""
+    chars = ["<", *word, ">"]
+    out = []
+    for start in range(len(chars)):
+        for stop in range(start + minn, min(start + maxn, len(chars)) + 1):
+            if stop - start == 1 and chars[start] in ("<", ">") and start in (0, len(chars) - 1):
+                continue
+            out.append(fasttext_hash("".join(chars[start:stop]).encode("utf-8")) % buckets)
+    return out
 
 
 def _check_replay(model: str, kernel: str | None, loss: str, node_vectors: object) -> str:

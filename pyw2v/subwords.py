@@ -10,8 +10,10 @@ FNV-1a), and the bucket is the hash modulo the number of buckets. Matching this
 exactly is what lets a fastText ``.bin`` load here and answer for unseen words
 with the same rows fastText would use.
 
-The vocabulary's n-grams are computed once into a flat CSR pair (offsets, bucket
-ids), the form the compiled core and the vector composition both read.
+The hashing is compiled (pyw2v/_subwords.pyx; its plain twin is
+pyw2v.reference.ngram_buckets). A vocabulary's n-grams are computed once into a
+flat CSR pair (offsets, bucket ids), the form the compiled core and the vector
+composition both read.
 """
 from __future__ import annotations
 
@@ -21,18 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from pyw2v import _subwords
+
 BEGIN, END = "<", ">"
-_FNV_OFFSET = 2166136261
-_FNV_PRIME = 16777619
-_MASK = 0xFFFFFFFF
-
-
-def fasttext_hash(data: bytes) -> int:
-    """fastText's 32-bit FNV-1a of `data`: each byte sign-extended before the xor."""
-    h = _FNV_OFFSET
-    for byte in data:
-        h = ((h ^ (byte | 0xFFFFFF00 if byte & 0x80 else byte)) * _FNV_PRIME) & _MASK
-    return h
 
 
 def check_ngram_range(minn: int, maxn: int) -> None:
@@ -45,24 +38,27 @@ def check_ngram_range(minn: int, maxn: int) -> None:
         raise ValueError(f"minn ({minn}) is larger than maxn ({maxn}); give minn <= maxn")
 
 
-def char_ngrams(word: str, minn: int, maxn: int) -> list[bytes]:
-    """The UTF-8 bytes of `word`'s n-grams of minn to maxn characters, with the
-    boundary markers, in fastText's order (by start, then length)."""
-    chars = [c.encode("utf-8") for c in BEGIN + word + END]
-    last = len(chars)
-    grams = []
-    for start in range(last):
-        for n in range(minn, min(maxn, last - start) + 1):
-            if n == 1 and (start == 0 or start + 1 == last):
-                continue   # a lone boundary marker
-            grams.append(b"".join(chars[start:start + n]))
-    return grams
+def check_buckets(buckets: int) -> None:
+    """Refuse a bucket count fastText's 32-bit ids could not hold."""
+    if isinstance(buckets, bool) or not isinstance(buckets, (int, np.integer)) \
+            or not 1 <= buckets < 2**31:
+        raise ValueError(f"buckets must be an integer from 1 to 2**31 - 1 (fastText's "
+                         f"default is 2000000), got {buckets!r}")
+
+
+def char_ngrams(word: str, minn: int, maxn: int) -> list[str]:
+    """`word`'s n-grams of minn to maxn characters, with the boundary markers, in
+    fastText's order (by start, then length): what its buckets are buckets of."""
+    wrapped = BEGIN + word + END
+    last = len(wrapped)
+    return [wrapped[start:start + n] for start in range(last)
+            for n in range(minn, min(maxn, last - start) + 1)
+            if not (n == 1 and (start == 0 or start + 1 == last))]
 
 
 def ngram_buckets(word: str, minn: int, maxn: int, buckets: int) -> NDArray[np.int64]:
     """The bucket of each of `word`'s n-grams (repeats kept, as fastText sums them)."""
-    return np.array([fasttext_hash(g) % buckets for g in char_ngrams(word, minn, maxn)],
-                    dtype=np.int64)
+    return _subwords.ngram_buckets([word], minn, maxn, buckets)[1].astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -80,15 +76,9 @@ class SubwordIndex:
     def build(cls, words: Sequence[str], minn: int, maxn: int, buckets: int) -> SubwordIndex:
         """Hash every word's n-grams once."""
         check_ngram_range(minn, maxn)
-        if isinstance(buckets, bool) or not isinstance(buckets, (int, np.integer)) \
-                or not 1 <= buckets < 2**31:
-            raise ValueError(f"buckets must be an integer from 1 to 2**31 - 1 (fastText's "
-                             f"default is 2000000), got {buckets!r}")
-        per_word = [ngram_buckets(w, minn, maxn, buckets) for w in words]
-        offsets = np.zeros(len(words) + 1, dtype=np.int64)
-        np.cumsum([len(ids) for ids in per_word], out=offsets[1:])
-        flat = np.concatenate(per_word) if per_word else np.zeros(0, dtype=np.int64)
-        return cls(int(minn), int(maxn), int(buckets), offsets, flat.astype(np.int32))
+        check_buckets(buckets)
+        offsets, ids = _subwords.ngram_buckets(list(words), int(minn), int(maxn), int(buckets))
+        return cls(int(minn), int(maxn), int(buckets), offsets, ids)
 
     def of(self, i: int) -> NDArray[np.int32]:
         """Word i's bucket ids."""

@@ -1,9 +1,12 @@
 """Character n-grams and their buckets, as fastText numbers them (pyw2v.subwords)."""
+import random
+
 import numpy as np
 import pytest
 
+from pyw2v import reference
 from pyw2v.subword_vectors import SubwordVectors
-from pyw2v.subwords import SubwordIndex, char_ngrams, fasttext_hash, ngram_buckets
+from pyw2v.subwords import SubwordIndex, char_ngrams, ngram_buckets
 
 
 def _textbook_fnv1a(data: bytes) -> int:
@@ -15,8 +18,8 @@ def _textbook_fnv1a(data: bytes) -> int:
 
 def test_the_hash_is_fnv1a_on_ascii():
     for text in (b"", b"a", b"<wh", b"where>", b"0123456789"):
-        assert fasttext_hash(text) == _textbook_fnv1a(text)
-    assert fasttext_hash(b"a") == 0xE40C292C   # the published FNV-1a test vector
+        assert reference.fasttext_hash(text) == _textbook_fnv1a(text)
+    assert reference.fasttext_hash(b"a") == 0xE40C292C   # the published FNV-1a test vector
 
 
 def test_the_hash_sign_extends_bytes_from_0x80():
@@ -24,19 +27,35 @@ def test_the_hash_sign_extends_bytes_from_0x80():
     h = 2166136261
     for byte in "é".encode():
         h = ((h ^ (byte | 0xFFFFFF00)) * 16777619) % 2**32
-    assert fasttext_hash("é".encode()) == h != _textbook_fnv1a("é".encode())
+    assert reference.fasttext_hash("é".encode()) == h != _textbook_fnv1a("é".encode())
 
 
 def test_ngrams_of_where_are_the_papers_example():
-    assert char_ngrams("where", 3, 3) == [b"<wh", b"whe", b"her", b"ere", b"re>"]
+    assert char_ngrams("where", 3, 3) == ["<wh", "whe", "her", "ere", "re>"]
     grams = char_ngrams("where", 3, 6)
-    assert len(grams) == 5 + 4 + 3 + 2 and b"<where>" not in grams and b"<wher" in grams
+    assert len(grams) == 5 + 4 + 3 + 2 and "<where>" not in grams and "<wher" in grams
 
 
 def test_ngrams_count_characters_not_bytes_and_skip_lone_markers():
-    assert char_ngrams("日本", 1, 1) == ["日".encode(), "本".encode()]
-    assert char_ngrams("日本", 2, 2) == [b"<" + "日".encode(), "日本".encode(), "本".encode() + b">"]
+    assert char_ngrams("日本", 1, 1) == ["日", "本"]
+    assert char_ngrams("日本", 2, 2) == ["<日", "日本", "本>"]
     assert char_ngrams("a", 4, 6) == []      # "<a>" has only 3 characters
+
+
+_ALPHABET = "abcxyz<>éüñ日本語\U0001F600-' "
+
+
+@pytest.mark.parametrize("minn, maxn", [(1, 1), (1, 6), (2, 3), (3, 6), (5, 5)])
+def test_compiled_buckets_equal_the_reference(minn, maxn):
+    rng = random.Random(minn * 10 + maxn)
+    words = ["".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 12)))
+             for _ in range(300)] + ["", "a", "where"]
+    index = SubwordIndex.build(words, minn, maxn, 1009)
+    for i, word in enumerate(words):
+        expected = reference.ngram_buckets(word, minn, maxn, 1009)
+        assert index.of(i).tolist() == expected, word
+        assert ngram_buckets(word, minn, maxn, 1009).tolist() == expected
+        assert len(expected) == len(char_ngrams(word, minn, maxn))
 
 
 def test_the_index_holds_every_words_buckets_flat():
@@ -51,6 +70,7 @@ def test_the_index_holds_every_words_buckets_flat():
 @pytest.mark.parametrize("minn, maxn, buckets, match", [
     (0, 6, 10, "minn"), (3, 0, 10, "maxn"), (5, 3, 10, "minn .5. is larger"),
     (3, 6, 0, "buckets"), (3.0, 6, 10, "minn"), (3, 6, True, "buckets"),
+    (3, 6, 2**31, "buckets"),
 ])
 def test_bad_ranges_are_clear_errors(minn, maxn, buckets, match):
     with pytest.raises(ValueError, match=match):
