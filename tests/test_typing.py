@@ -77,13 +77,14 @@ def test_package_passes_strict(mypy):
 
 
 def test_stubs_match_the_compiled_modules(capsys):
-    """Every public name of _core, _text and _phrases is in its .pyi, with the runtime's
+    """Every public name of _core, _text, _phrases and _subwords is in its .pyi, with the runtime's
     parameters, and the stubs name nothing the modules lack (mypy.stubtest)."""
     from mypy import stubtest
 
     options = stubtest.parse_options([
         "--mypy-config-file", str(ROOT / "pyproject.toml"),
-        "--allowlist", str(STUBTEST_ALLOWLIST), "pyw2v._core", "pyw2v._text", "pyw2v._phrases"])
+        "--allowlist", str(STUBTEST_ALLOWLIST), "pyw2v._core", "pyw2v._text", "pyw2v._phrases",
+        "pyw2v._subwords"])
     status = stubtest.test_stubs(options)
     assert status == 0, capsys.readouterr().out
 
