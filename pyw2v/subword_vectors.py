@@ -56,9 +56,9 @@ class SubwordVectors(WordVectors):
                     or (rows.size and (rows.min() < -1 or rows.max() >= grams.shape[0])):
                 raise ValueError(f"bucket_rows must be {buckets} integers from -1 to "
                                  f"{grams.shape[0] - 1} (a row of ngram_vectors, or none)")
-            rows = rows.astype(np.int64)
+            rows = rows.astype(np.int32)
         self.ngram_vectors: NDArray[np.float32] = grams
-        self.bucket_rows: NDArray[np.int64] | None = rows
+        self.bucket_rows: NDArray[np.int32] | None = rows
         self.minn, self.maxn, self.buckets = int(minn), int(maxn), int(buckets)
 
     def __repr__(self) -> str:
@@ -71,7 +71,7 @@ class SubwordVectors(WordVectors):
         if self.bucket_rows is None:
             return ids
         found = self.bucket_rows[ids]
-        return found[found >= 0]
+        return found[found >= 0].astype(np.int64)
 
     def oov_vector(self, word: str) -> NDArray[np.float32]:
         """The mean of `word`'s n-gram rows (whether or not it is in the vocabulary)."""

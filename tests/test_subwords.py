@@ -6,7 +6,7 @@ import pytest
 
 from pyw2v import reference
 from pyw2v.subword_vectors import SubwordVectors
-from pyw2v.subwords import SubwordIndex, char_ngrams, ngram_buckets
+from pyw2v.subwords import SubwordIndex, SubwordLayout, char_ngrams, ngram_buckets
 
 
 def _textbook_fnv1a(data: bytes) -> int:
@@ -132,3 +132,20 @@ def test_bad_parts_are_clear_errors(kwargs, match):
                  ngram_vectors=np.zeros((11, 4)), minn=3, maxn=4, buckets=11)
     with pytest.raises(ValueError, match=match):
         SubwordVectors(**{**parts, **kwargs})
+
+
+# ------------------------------------------------------------ SubwordLayout
+
+def test_the_layout_stores_only_the_buckets_words_hit():
+    words = ["walk", "walked", "talk", "a"]
+    layout = SubwordLayout.build(words, 3, 4, 1_000_003)
+    hit = sorted({b for w in words for b in reference.ngram_buckets(w, 3, 4, 1_000_003)})
+    assert layout.stored_buckets.tolist() == hit
+    bucket_rows = layout.bucket_rows()
+    for i, word in enumerate(words):
+        parts = layout.parts(i).tolist()
+        assert parts[0] == i
+        expected = [len(words) + bucket_rows[b]
+                    for b in reference.ngram_buckets(word, 3, 4, 1_000_003)]
+        assert parts[1:] == expected and min(expected) >= len(words)
+    assert (bucket_rows >= 0).sum() == len(hit)
