@@ -45,6 +45,9 @@ __all__ = [
     "alias_table",
     "fasttext_hash",
     "ngram_buckets",
+    "subword_input",
+    "subword_skipgram",
+    "subword_pair_step",
     "train_reference",
 ]
 
@@ -856,6 +859,49 @@ def ngram_buckets(word: str, minn: int, maxn: int, buckets: int) -> list[int]:
                 continue
             out.append(fasttext_hash("".join(chars[start:stop]).encode("utf-8")) % buckets)
     return out
+
+
+def subword_input(center_vectors: ArrayLike, parts: ArrayLike) -> _F64:
+    """A word's input vector from its parts (its own row and its n-gram rows of the
+    input matrix, docs/math.md §16): their mean, a repeated part counted each time."""
+    rows = np.asarray(center_vectors, dtype=np.float64)[np.asarray(parts, dtype=np.intp)]
+    if rows.shape[0] == 0:
+        raise ValueError("parts is empty: a word's input vector needs at least one row")
+    mean: _F64 = rows.mean(axis=0)
+    return mean
+
+
+def subword_skipgram(parts: ArrayLike, outside_idx: int, center_vectors: ArrayLike,
+                     outside_vectors: ArrayLike, negative_indices: ArrayLike) -> _LossGrads:
+    """Negative-sampling loss of one pair whose input word is made of ``parts``
+    (rows of the input matrix ``center_vectors``, docs/math.md §16), predicting
+    ``outside_idx``. Returns ``(loss, grad_center_vectors, grad_outside_vectors)``,
+    the true gradients: each part's row gets ``1/len(parts)`` of the input's, once
+    per occurrence."""
+    center_vectors, outside_vectors = (_check_vectors("center_vectors", center_vectors),
+                                       _check_vectors("outside_vectors", outside_vectors))
+    rows = _check_indices("parts", parts, center_vectors.shape[0])
+    loss, grad_x, grad_outside = neg_sampling_loss_and_gradient(
+        subword_input(center_vectors, rows), outside_idx, outside_vectors, negative_indices)
+    grad_center = np.zeros_like(center_vectors)
+    np.add.at(grad_center, rows, grad_x / rows.size)
+    return loss, grad_center, grad_outside
+
+
+def subword_pair_step(center_vectors: _Floats, outside_vectors: _Floats, parts: ArrayLike,
+                      outside: int, negatives: Sequence[int], alpha: float) -> float:
+    """The trainer's update for one pair whose input word is made of ``parts``;
+    returns its loss. One simultaneous step, with fastText's convention: every part
+    moves by the full ``-alpha dJ/dx`` (``len(parts)`` times its true gradient,
+    docs/math.md §16); negatives equal to ``outside`` are skipped."""
+    rows = np.asarray(parts, dtype=np.intp)
+    loss, grad_x, grad_outside = neg_sampling_loss_and_gradient(
+        subword_input(center_vectors, rows), outside, outside_vectors,
+        [w for w in negatives if w != outside])
+    grad_center = np.zeros_like(center_vectors)
+    np.add.at(grad_center, rows, grad_x)
+    sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha)
+    return loss
 
 
 def _check_replay(model: str, kernel: str | None, loss: str, node_vectors: object) -> str:

@@ -149,3 +149,43 @@ def test_the_layout_stores_only_the_buckets_words_hit():
                     for b in reference.ngram_buckets(word, 3, 4, 1_000_003)]
         assert parts[1:] == expected and min(expected) >= len(words)
     assert (bucket_rows >= 0).sum() == len(hit)
+
+
+# ------------------------------------------------------------ the reference's subword math
+
+def test_the_subword_gradient_passes_finite_differences(gradcheck_tol):
+    rng = np.random.default_rng(3)
+    center = rng.normal(scale=0.3, size=(9, 5))   # 4 words + 5 n-gram rows
+    outside = rng.normal(scale=0.3, size=(4, 5))
+    parts = [1, 4, 6, 6, 8]                        # word 1, an n-gram counted twice
+
+    def loss_of_center(flat):
+        loss, grad, _ = reference.subword_skipgram(parts, 2, flat.reshape(9, 5), outside, [0, 3])
+        return loss, grad.reshape(-1)
+
+    def loss_of_outside(flat):
+        loss, _, grad = reference.subword_skipgram(parts, 2, center, flat.reshape(4, 5), [0, 3])
+        return loss, grad.reshape(-1)
+
+    assert reference.gradcheck(loss_of_center, center.reshape(-1)) < gradcheck_tol
+    assert reference.gradcheck(loss_of_outside, outside.reshape(-1)) < gradcheck_tol
+
+
+def test_the_subword_step_moves_each_part_by_the_whole_input_gradient():
+    rng = np.random.default_rng(4)
+    center = rng.normal(scale=0.3, size=(9, 5))
+    outside = rng.normal(scale=0.3, size=(4, 5))
+    parts = [1, 4, 6, 6, 8]
+    after_v, after_u = center.copy(), outside.copy()
+    loss = reference.subword_pair_step(after_v, after_u, parts, 2, [0, 2, 3], 0.1)
+    assert loss == pytest.approx(reference.subword_skipgram(parts, 2, center, outside,
+                                                            [0, 3])[0])
+    # len(parts) x the true step (the negative equal to the outside word is skipped)
+    _, grad, grad_u = reference.subword_skipgram(parts, 2, center, outside, [0, 3])
+    np.testing.assert_allclose(after_v, center - 0.1 * len(parts) * grad, atol=1e-12)
+    np.testing.assert_allclose(after_u, outside - 0.1 * grad_u, atol=1e-12)
+
+
+def test_a_word_without_parts_is_refused():
+    with pytest.raises(ValueError, match="parts is empty"):
+        reference.subword_input(np.zeros((3, 2)), [])
