@@ -96,6 +96,7 @@ def extensions():
     omp_compile, omp_link = openmp_flags()
     modules = [(f"pyw2v._core_{path}", flags, ["pyw2v/_core_impl.pxi", "pyw2v/_core_types.pxi",
                                                 "pyw2v/_cbow_batch.pxi", "pyw2v/_batch_hs.pxi",
+                                                "pyw2v/_subword.pxi",
                                                 "pyw2v/_kernels.h",
                                                 "pyw2v/_cpu.h"])
                for path, flags in simd_paths().items()]

@@ -56,6 +56,7 @@ class Trainer:
         shrink_windows: bool = True,
         lock_factors: ArrayLike | None = None,
         batch_windows: int = 1,
+        subwords: tuple[ArrayLike, ArrayLike] | None = None,
     ) -> Trainer: ...
     def train_chunk(
         self, token_ids: NDArray[np.uint32], sentence_starts: NDArray[np.int64]
@@ -159,4 +160,5 @@ def skipgram_block_update(
     node_vectors: NDArray[np.float32] | None = None,
     huffman: _Huffman | None = None,
     lock_factors: ArrayLike | None = None,
+    subwords: tuple[ArrayLike, ArrayLike] | None = None,
 ) -> float: ...

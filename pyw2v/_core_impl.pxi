@@ -367,6 +367,9 @@ cdef inline float _block_pairs(uint64_t mask, const int *center_columns, int n_c
     return total
 
 
+include "_subword.pxi"
+
+
 cdef double _batch_step(const Model *m, Scratch *s, const Block *b, const uint32_t *kept,
                         double alpha) noexcept nogil:
     """Skip-gram over one block of consecutive windows sharing one set of
@@ -389,7 +392,7 @@ cdef double _batch_step(const Model *m, Scratch *s, const Block *b, const uint32
     cdef int n_rows = b.n_rows
     cdef double loss
     n = _block_targets(m, s, b, kept, &n_centers)
-    pyw2v_gather(m.center, b.rows, n_rows, dim, dimp, s.batch_inputs)
+    _gather_inputs(m, b.rows, n_rows, dim, dimp, s.batch_inputs)
     pyw2v_gather(m.outside, s.batch_ids, n, dim, dimp, s.batch_outputs)
     pyw2v_scores(s.batch_inputs, n_rows, s.batch_outputs, n, dimp, s.batch_scores)
     loss = _batch_coefficients(m, s, b, n, n_centers, n, alpha)
@@ -398,8 +401,7 @@ cdef double _batch_step(const Model *m, Scratch *s, const Block *b, const uint32
     if m.lock_factors != NULL:
         for i in range(n_rows):
             pyw2v_scale(m.lock_factors[b.rows[i]], s.batch_scores + i * n, n)
-    pyw2v_update_rows(m.center, b.rows, n_rows, s.batch_scores, n, 1, s.batch_outputs, n,
-                      dim, dimp)
+    _update_inputs(m, s, b.rows, n_rows, s.batch_scores, n, 1, s.batch_outputs, n, dim, dimp)
     return loss
 
 
@@ -662,7 +664,8 @@ cdef int _scratch_init(Scratch *s, const Model *m, int max_context) noexcept nog
             or s.pair_counts == NULL \
             or _block_init(&s.blocks[0], <int>max_rows, n_centers, m.negative) != 0 \
             or _block_init(&s.blocks[1], <int>max_rows, n_centers, m.negative) != 0 \
-            or _cbow_scratch_init(s, m, max_context) != 0:
+            or _cbow_scratch_init(s, m, max_context) != 0 \
+            or _subword_scratch_init(s, m, <int>max_rows) != 0:
         return -1
     s.next_context = s.context + max_context
     s.next_targets = s.targets + k1
@@ -687,6 +690,8 @@ cdef void _scratch_free(Scratch *s) noexcept nogil:
     _block_free(&s.blocks[0])
     _block_free(&s.blocks[1])
     _cbow_scratch_free(s)
+    free(s.part_errors)
+    free(s.row_ids)
     memset(s, 0, sizeof(Scratch))
 
 
@@ -1040,18 +1045,21 @@ cdef class Trainer:
                   bint exact_sigmoid, double alpha, double min_alpha, double total_words,
                   int threads, uint64_t seed, uint64_t call, node_vectors=None, huffman=None,
                   bint softmax=False, bint cbow_mean=True, bint shrink_windows=True,
-                  lock_factors=None, int batch_windows=1):
+                  lock_factors=None, int batch_windows=1, subwords=None):
         cdef int t
         cdef Model *m = &self.model
         _check_trainer_arguments(center, outside, keep_prob, alias_prob, alias_index, kernel,
-                                 window, negative, alpha, min_alpha, total_words, threads)
-        lock_factors = checked_lock_factors(lock_factors, center.shape[0])
+                                 window, negative, alpha, min_alpha, total_words, threads,
+                                 subwords is not None)
+        lock_factors = checked_lock_factors(lock_factors, outside.shape[0])
+        parts = _checked_parts(subwords, outside.shape[0], center.shape[0])
         self.arrays = (center, outside, keep_prob, alias_prob, alias_index, node_vectors,
-                       huffman, lock_factors)
+                       huffman, lock_factors, parts)
         m.center = &center[0, 0]
         m.outside = &outside[0, 0]
         m.dim = center.shape[1]
-        m.vocab_size = <uint32_t>center.shape[0]
+        m.vocab_size = <uint32_t>outside.shape[0]
+        _set_parts(m, parts)
         m.kernel = <Kernel><int>KERNELS.index(kernel)
         m.window = window
         m.negative = negative
@@ -1079,6 +1087,10 @@ cdef class Trainer:
         if negative == 0 and not (m.hs or m.softmax):
             raise ValueError("no output layer: give negative > 0, node_vectors and huffman, "
                              "or softmax=True")
+        if parts is not None and (m.kernel != KERNEL_BATCH or m.hs or m.softmax
+                                  or lock_factors is not None):
+            raise ValueError("subwords train with kernel='batch' and negative sampling alone, "
+                             "without lock factors")
         self.schedule.alpha = alpha
         self.schedule.min_alpha = min_alpha
         self.schedule.total_words = total_words
@@ -1264,21 +1276,16 @@ def _is_real(value):
 
 def _check_trainer_arguments(center, outside, keep_prob, alias_prob, alias_index, kernel,
                              int window, int negative, double alpha, double min_alpha,
-                             double total_words, int threads):
+                             double total_words, int threads, bint subwords=False):
     """Refuse what would make the compiled loop read out of bounds or divide by zero."""
     if kernel not in KERNELS:
         raise ValueError(f"kernel must be one of {KERNELS}, got {kernel!r}")
-    if center.shape[0] != outside.shape[0] or center.shape[1] != outside.shape[1]:
-        raise ValueError("center and outside must have the same shape, got "
-                         f"({center.shape[0]}, {center.shape[1]}) and "
-                         f"({outside.shape[0]}, {outside.shape[1]})")
-    if center.shape[0] < 1 or center.shape[1] < 1:
-        raise ValueError("center must have at least one row and one column")
+    _check_shapes(center, outside, subwords)
     for name, arr in (("keep_prob", keep_prob), ("alias_prob", alias_prob),
                       ("alias_index", alias_index)):
-        if arr.shape[0] != center.shape[0]:
+        if arr.shape[0] != outside.shape[0]:
             raise ValueError(f"{name} has {arr.shape[0]} entries, expected one per word "
-                             f"({center.shape[0]})")
+                             f"({outside.shape[0]})")
     if not 1 <= window <= MAX_WINDOW:
         raise ValueError(f"window must be in 1..{MAX_WINDOW}, got {window}")
     if negative < 0:
@@ -1291,6 +1298,56 @@ def _check_trainer_arguments(center, outside, keep_prob, alias_prob, alias_index
         raise ValueError(f"min_alpha must be in 0..alpha ({alpha}), got {min_alpha}")
     if not (isfinite(total_words) and total_words > 0):
         raise ValueError(f"total_words must be a finite number > 0, got {total_words}")
+
+
+def _check_shapes(center, outside, bint subwords):
+    """center and outside: the same shape, or with subwords center has the
+    vocabulary's rows and the n-gram rows after them."""
+    if center.shape[1] != outside.shape[1] or (
+            center.shape[0] < outside.shape[0] if subwords
+            else center.shape[0] != outside.shape[0]):
+        raise ValueError(f"center and outside must have the same shape"
+                         f"{' (center with the n-gram rows after)' if subwords else ''}, "
+                         f"got ({center.shape[0]}, {center.shape[1]}) and "
+                         f"({outside.shape[0]}, {outside.shape[1]})")
+    if outside.shape[0] < 1 or center.shape[1] < 1:
+        raise ValueError("center must have at least one row and one column")
+
+
+def _checked_parts(subwords, Py_ssize_t n_words, Py_ssize_t n_rows):
+    """subwords = (part_offsets, part_rows) as int64 (n_words + 1,) and int32 arrays
+    whose every word has at least one part, a row of center (n_rows); or None."""
+    if subwords is None:
+        return None
+    try:
+        offsets_arg, rows_arg = subwords
+    except (TypeError, ValueError):
+        raise TypeError("subwords must be a pair (part_offsets, part_rows)") from None
+    offsets = np.ascontiguousarray(offsets_arg, dtype=np.int64)
+    rows = np.ascontiguousarray(rows_arg, dtype=np.int32)
+    if offsets.shape != (n_words + 1,) or rows.ndim != 1:
+        raise ValueError(f"part_offsets must have shape ({n_words + 1},) (one more than the "
+                         f"words) and part_rows one dimension, got {offsets.shape} and "
+                         f"{rows.shape}")
+    counts = np.diff(offsets)
+    if offsets[0] != 0 or offsets[n_words] != rows.shape[0] or (counts < 1).any():
+        raise ValueError("part_offsets must start at 0, end at len(part_rows) and give every "
+                         "word at least one part")
+    if rows.shape[0] and (rows.min() < 0 or rows.max() >= n_rows):
+        raise ValueError(f"part_rows must be rows of center, 0..{n_rows - 1}")
+    return offsets, rows
+
+
+cdef _set_parts(Model *m, parts):
+    """Point m at checked parts (the caller keeps them alive), or at none."""
+    cdef const int64_t[::1] offsets
+    cdef const int32_t[::1] rows
+    m.part_offsets = NULL
+    m.part_rows = NULL
+    if parts is not None:
+        offsets, rows = parts
+        m.part_offsets = &offsets[0]
+        m.part_rows = &rows[0] if rows.shape[0] else NULL
 
 
 def checked_lock_factors(lock_factors, Py_ssize_t n_words):
@@ -1662,7 +1719,7 @@ def skipgram_batch_update(float[:, ::1] center_vectors, float[:, ::1] outside_ve
 def skipgram_block_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
                           const int32_t[::1] kept, int first, const int32_t[:, ::1] spans,
                           negatives, double alpha, bint exact=True, *, node_vectors=None,
-                          huffman=None, lock_factors=None) -> float:
+                          huffman=None, lock_factors=None, subwords=None) -> float:
     """Apply the batch kernel's update for one block in place; return its loss
     (summed over its pairs). kept: a sentence's word ids; the block's centers
     are kept[first + c] for c < len(spans), center c's window being positions
@@ -1670,20 +1727,25 @@ def skipgram_block_update(float[:, ::1] center_vectors, float[:, ::1] outside_ve
     the block shares (int32; None or empty turns negative sampling off when
     hierarchical softmax is on). Hierarchical softmax (node_vectors, huffman, as
     for skipgram_pair_update) takes a block of one window. lock_factors as for
-    skipgram_pair_update."""
+    skipgram_pair_update. subwords: (part_offsets, part_rows), as for Trainer (then
+    center_vectors holds the n-gram rows after the words' rows)."""
     cdef Model m
     cdef Scratch s
     cdef Block *b
     cdef double loss
     cdef int c, count = spans.shape[0], n = kept.shape[0]
     cdef const int32_t[::1] draws = _block_negatives(negatives, huffman is not None)
-    _check_block(center_vectors, outside_vectors, kept, first, spans, draws)
+    _check_block(center_vectors, outside_vectors, kept, first, spans, draws, subwords is not None)
     if huffman is not None and count != 1:
         raise ValueError(f"hierarchical softmax takes one window per block (each window "
                          f"walks its center's path), got {count} spans")
-    lock_factors = checked_lock_factors(lock_factors, center_vectors.shape[0])
+    lock_factors = checked_lock_factors(lock_factors, outside_vectors.shape[0])
+    parts = _checked_parts(subwords, outside_vectors.shape[0], center_vectors.shape[0])
+    if parts is not None and (huffman is not None or lock_factors is not None):
+        raise ValueError("subwords train with negative sampling alone, without lock factors")
     _single_step_model(&m, center_vectors, outside_vectors, KERNEL_BATCH, draws.shape[0],
                        exact, node_vectors, huffman, False, lock_factors)
+    _set_parts(&m, parts)
     m.batch_windows = count
     _new_scratch(&s, &m, n)
     b = &s.blocks[0]
@@ -1721,12 +1783,11 @@ def _block_negatives(negatives, bint hs):
     return np.ascontiguousarray(arr, dtype=np.int32)
 
 
-def _check_block(center_vectors, outside_vectors, kept, int first, spans, negatives):
+def _check_block(center_vectors, outside_vectors, kept, int first, spans, negatives,
+                 bint subwords=False):
     """skipgram_block_update's arguments, checked so that no index leaves its array."""
-    if center_vectors.shape[0] != outside_vectors.shape[0] or \
-            center_vectors.shape[1] != outside_vectors.shape[1]:
-        raise ValueError("center_vectors and outside_vectors must have the same shape")
-    cdef Py_ssize_t n_words = center_vectors.shape[0], n = kept.shape[0]
+    _check_shapes(center_vectors, outside_vectors, subwords)
+    cdef Py_ssize_t n_words = outside_vectors.shape[0], n = kept.shape[0]
     for j in range(n):
         _check_rows("kept", kept[j], n_words)
     for k in range(negatives.shape[0]):

@@ -41,6 +41,10 @@ cdef struct Model:
     bint shrink_windows                  # draw each window's shrink (else the full window)
     const float *lock_factors            # per-word scale of V's updates; NULL: all 1
     int batch_windows                    # consecutive windows per batch step (>= 1)
+    # Subwords (_subword.pxi): word w's input vector is the mean of rows
+    # part_rows[part_offsets[w]:part_offsets[w + 1]] of center; NULL: its own row.
+    const int64_t *part_offsets
+    const int32_t *part_rows
 
 
 cdef struct ThreadSlot:
@@ -136,6 +140,9 @@ cdef struct Scratch:
     float *cbow_errors                   # batch_windows x dimp
     float *center_coef                   # each window's coefficient on its own center
     int32_t *lane_ids                    # 0 .. batch_windows - 1
+    # Subwords: each batch input row's error (rows x dim), and 0 .. rows - 1.
+    float *part_errors
+    int32_t *row_ids
 
 
 cdef struct Tally:

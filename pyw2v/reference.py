@@ -711,7 +711,8 @@ def skipgram_block_step(center_vectors: _Floats, outside_vectors: _Floats,
                         pairs: Iterable[tuple[int, int]], negatives: Iterable[int] | None,
                         alpha: float, *, tree: Tree | None = None,
                         node_vectors: _Floats | None = None,
-                        lock_factors: ArrayLike | None = None) -> float:
+                        lock_factors: ArrayLike | None = None,
+                        subwords: tuple[ArrayLike, ArrayLike] | None = None) -> float:
     """The batch kernel's update for a block of windows sharing one set of
     negatives; returns the summed loss.
 
@@ -723,7 +724,10 @@ def skipgram_block_step(center_vectors: _Floats, outside_vectors: _Floats,
     orientation, docs/math.md §6). Negative sampling is off when a tree is given
     and ``negatives`` is None or empty. The loss is the sum over pairs and
     layers, and one simultaneous step applies the summed gradients
-    (``lock_factors`` as in :func:`sgd_step`).
+    (``lock_factors`` as in :func:`sgd_step`). ``subwords`` = (part_offsets,
+    part_rows): a context word's input is then :func:`subword_input` of its parts
+    (rows of ``center_vectors``, which holds the n-gram rows after the words'),
+    each part moving by the word's whole input gradient (docs/math.md §16).
     """
     if (tree is None) != (node_vectors is None):
         raise ValueError("tree and node_vectors go together: give both for hierarchical "
@@ -739,20 +743,25 @@ def skipgram_block_step(center_vectors: _Floats, outside_vectors: _Floats,
     grad_outside = np.zeros_like(outside_vectors)
     grad_nodes = None if node_vectors is None else np.zeros_like(node_vectors)
     loss = 0.0
+    offsets, part_rows = (None, None) if subwords is None else (
+        np.asarray(subwords[0], dtype=np.intp), np.asarray(subwords[1], dtype=np.intp))
     for word, center in pairs:
+        parts = [word] if offsets is None else \
+            cast(NDArray[np.intp], part_rows)[offsets[word]:offsets[word + 1]]
+        x = subword_input(center_vectors, parts)
         if sampling:
             pair_loss, grad_vec, grad_u = neg_sampling_loss_and_gradient(
-                center_vectors[word], center, outside_vectors, draws
+                x, center, outside_vectors, draws
             )
             loss += pair_loss
-            grad_center[word] += grad_vec
+            np.add.at(grad_center, parts, grad_vec)
             grad_outside += grad_u
         if tree is not None:
             pair_loss, grad_vec, grad_n = hs_loss_and_gradient(
-                center_vectors[word], *_path(tree, center), cast(_Floats, node_vectors)
+                x, *_path(tree, center), cast(_Floats, node_vectors)
             )
             loss += pair_loss
-            grad_center[word] += grad_vec
+            np.add.at(grad_center, parts, grad_vec)
             grad_nodes = cast(_Floats, grad_nodes) + grad_n
     sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha, lock_factors)
     if grad_nodes is not None:   # then node_vectors was given
@@ -864,7 +873,7 @@ def ngram_buckets(word: str, minn: int, maxn: int, buckets: int) -> list[int]:
 def subword_input(center_vectors: ArrayLike, parts: ArrayLike) -> _F64:
     """A word's input vector from its parts (its own row and its n-gram rows of the
     input matrix, docs/math.md §16): their mean, a repeated part counted each time."""
-    rows = np.asarray(center_vectors, dtype=np.float64)[np.asarray(parts, dtype=np.intp)]
+    rows = np.asarray(center_vectors)[np.asarray(parts, dtype=np.intp)].astype(np.float64)
     if rows.shape[0] == 0:
         raise ValueError("parts is empty: a word's input vector needs at least one row")
     mean: _F64 = rows.mean(axis=0)

@@ -1,0 +1,91 @@
+"""The compiled core with subwords (docs/math.md §16) against pyw2v.reference."""
+import numpy as np
+import pytest
+
+from pyw2v import _core, reference
+from pyw2v.subwords import SubwordLayout
+
+WORDS = ["walk", "walked", "walking", "talk", "talked", "a", "the", "running", "run",
+         "naïve", "日本", "caf\u00e9"]
+
+
+def _layout(minn=3, maxn=5, buckets=997):
+    layout = SubwordLayout.build(WORDS, minn, maxn, buckets)
+    return layout, (layout.part_offsets, layout.part_rows)
+
+
+def _block(rng, n_kept, count, window, n_words):
+    kept = rng.integers(0, n_words, n_kept).astype(np.int32)
+    first = int(rng.integers(0, n_kept - count + 1))
+    spans, pairs = [], []
+    for pos in range(first, first + count):
+        win = int(rng.integers(1, window + 1))
+        lo, hi = max(0, pos - win), min(n_kept, pos + win + 1)
+        spans.append((lo, hi))
+        pairs += [(int(kept[j]), int(kept[pos])) for j in range(lo, hi) if j != pos]
+    return kept, first, np.array(spans, np.int32), pairs
+
+
+@pytest.mark.parametrize("dim", [5, 16, 100])
+@pytest.mark.parametrize("count", [1, 3, 4])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_subword_block_step_matches_its_twin(dim, count, seed, random_matrices):
+    rng = np.random.default_rng(seed * 100 + dim + count)
+    layout, subwords = _layout()
+    n_words, n_rows = len(WORDS), len(WORDS) + len(layout.stored_buckets)
+    kept, first, spans, pairs = _block(rng, 12, count, 4, n_words)
+    center, outside = random_matrices(rng, (n_rows, dim), (n_words, dim))
+    ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
+    before = center.copy()
+    negatives = np.concatenate([kept[first:first + 1], rng.integers(0, n_words, 4)])
+    loss = _core.skipgram_block_update(center, outside, kept, first, spans,
+                                       negatives.astype(np.int32), 0.1, exact=True,
+                                       subwords=subwords)
+    ref_loss = reference.skipgram_block_step(ref_center, ref_outside, pairs,
+                                             negatives.tolist(), 0.1, subwords=subwords)
+    np.testing.assert_allclose(center, ref_center, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(outside, ref_outside, atol=1e-5, rtol=0)
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+    moved = np.flatnonzero((center != before).any(axis=1))
+    assert moved.max() >= n_words   # n-gram rows were trained, not only word rows
+
+
+def test_without_ngrams_each_word_is_its_own_part(random_matrices):
+    rng = np.random.default_rng(7)
+    kept, first, spans, _ = _block(rng, 10, 2, 3, 12)
+    center, outside = random_matrices(rng, (12, 8), (12, 8))
+    plain_center, plain_outside = center.copy(), outside.copy()
+    own = (np.arange(13, dtype=np.int64), np.arange(12, dtype=np.int32))
+    negatives = np.array([1, 5, 9], np.int32)
+    loss = _core.skipgram_block_update(center, outside, kept, first, spans, negatives, 0.1,
+                                       subwords=own)
+    plain = _core.skipgram_block_update(plain_center, plain_outside, kept, first, spans,
+                                        negatives, 0.1)
+    assert loss == pytest.approx(plain, rel=1e-6)
+    np.testing.assert_allclose(center, plain_center, atol=1e-6)
+    np.testing.assert_allclose(outside, plain_outside, atol=1e-6)
+
+
+@pytest.mark.parametrize("subwords, error, match", [
+    ((np.zeros(12, np.int64), np.zeros(0, np.int32)), ValueError, "shape .13,."),
+    ((np.arange(13, dtype=np.int64) * 0, np.zeros(0, np.int32)), ValueError, "at least one"),
+    ((np.arange(13, dtype=np.int64), np.full(12, 99, np.int32)), ValueError, "rows of center"),
+    ((np.arange(13, dtype=np.int64),), TypeError, "pair"),
+])
+def test_bad_parts_are_refused_before_any_write(subwords, error, match, random_matrices):
+    center, outside = random_matrices(0, (20, 4), (12, 4))
+    before = center.copy()
+    with pytest.raises(error, match=match):
+        _core.skipgram_block_update(center, outside, np.arange(8, dtype=np.int32), 1,
+                                    np.array([[0, 3]], np.int32), np.array([1, 2], np.int32),
+                                    0.1, subwords=subwords)
+    np.testing.assert_array_equal(center, before)
+
+
+def test_subwords_with_hs_or_lock_factors_are_refused(random_matrices):
+    center, outside = random_matrices(0, (20, 4), (12, 4))
+    own = (np.arange(13, dtype=np.int64), np.arange(12, dtype=np.int32))
+    with pytest.raises(ValueError, match="negative sampling alone"):
+        _core.skipgram_block_update(center, outside, np.arange(8, dtype=np.int32), 1,
+                                    np.array([[0, 3]], np.int32), np.array([1, 2], np.int32),
+                                    0.1, subwords=own, lock_factors=np.ones(12, np.float32))
