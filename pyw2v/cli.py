@@ -68,7 +68,7 @@ _OPTION_NAMES = {
     "threads": "--threads (-threads)", "max_vocab_size": "--max-vocab-size",
     "max_final_vocab": "--max-final-vocab", "ns_exponent": "--ns-exponent",
     "cbow_mean": "--cbow-mean", "shrink_windows": "--shrink-windows",
-    "batch_windows": "--batch-windows",
+    "batch_windows": "--batch-windows", "subwords": "--minn/--maxn", "buckets": "--bucket",
 }
 
 _TEXT_EXTENSIONS = (".txt", ".vec", ".text")
@@ -314,7 +314,8 @@ def _train_options(args: argparse.Namespace) -> tuple[str | list[str], dict[str,
                    kernel=args.kernel, loss="hs" if args.hs else args.loss,
                    ns_exponent=args.ns_exponent, cbow_mean=bool(args.cbow_mean),
                    shrink_windows=bool(args.shrink_windows),
-                   batch_windows=args.batch_windows, tmp_dir=args.tmp_dir)
+                   batch_windows=args.batch_windows, tmp_dir=args.tmp_dir,
+                   subwords=_subwords(args), buckets=args.bucket)
     if args.freeze_pretrained and args.pretrained is None:
         raise UsageError("--freeze-pretrained freezes the rows --pretrained FILE starts; "
                          "give --pretrained FILE")
@@ -367,6 +368,16 @@ def _check_cluster_options(args: argparse.Namespace, paths: list[str]) -> None:
     if folder is not None and not args.resume and has_checkpoints(folder):
         raise UsageError(f"--checkpoint-dir {folder} holds an earlier job's checkpoints; pass "
                          "--resume to continue it, or choose another directory")
+
+
+def _subwords(args: argparse.Namespace) -> tuple[int, int] | None:
+    """--minn/--maxn as train's subwords: on when --maxn > 0 (fastText's rule)."""
+    if args.maxn is None or args.maxn == 0:
+        if args.minn is not None and args.maxn is None:
+            raise UsageError("--minn sets the shortest n-gram of subwords; give --maxn too "
+                             "(e.g. --minn 3 --maxn 6)")
+        return None
+    return (3 if args.minn is None else args.minn, args.maxn)
 
 
 def _cluster_keywords(args: argparse.Namespace) -> dict[str, Any]:
@@ -605,6 +616,16 @@ def _add_model_options(m: argparse._ArgumentGroup) -> None:
                                      "that many sentences; default: 0, the kernel's own: "
                                      f"{DEFAULT_BATCH_WINDOWS} for skip-gram, "
                                      f"{DEFAULT_CBOW_BATCH_WINDOWS} for CBOW, else 1)")
+    m.add_argument("--minn", "-minn", dest="minn", type=int, default=None, metavar="N",
+                   help="subwords: the shortest character n-gram (fastText's -minn; default "
+                        "3 when --maxn is given)")
+    m.add_argument("--maxn", "-maxn", dest="maxn", type=int, default=None, metavar="N",
+                   help="subwords: the longest character n-gram; a value > 0 trains "
+                        "fastText's subword model (skip-gram, negative sampling), 0 or "
+                        "absent trains word vectors alone (fastText's -maxn)")
+    m.add_argument("--bucket", "-bucket", dest="bucket", type=int, default=d.buckets,
+                   metavar="N", help="subwords: hash buckets for the n-grams; only those "
+                                     "the vocabulary hits take memory (default: %(default)s)")
     m.add_argument("--pretrained", "-pretrained", dest="pretrained", metavar="FILE",
                    default=None, help="word2vec file (text or binary) whose vectors start "
                                       "the rows of the words it shares with the vocabulary")

@@ -27,6 +27,8 @@ from pyw2v.params import (  # noqa: F401  (re-exported: pyw2v.model.TrainingPara
     check, check_loss_fits_vocabulary, resolve_loss, saved_params)
 from pyw2v.pretrained import intersect
 from pyw2v.progress import Progress, ProgressArg, progress_display
+from pyw2v.subword_vectors import SubwordVectors
+from pyw2v.subwords import SubwordLayout, compose
 from pyw2v.vectors import WordVectors
 from pyw2v.vocab import Vocabulary, build_vocabulary
 
@@ -50,22 +52,22 @@ class Word2Vec:
                  outside_vectors: NDArray[Any] | None = None,
                  loss_history: Iterable[float] = (),
                  node_vectors: NDArray[Any] | None = None,
-                 lock_factors: ArrayLike | None = None) -> None:
+                 lock_factors: ArrayLike | None = None,
+                 ngram_vectors: NDArray[Any] | None = None) -> None:
         self.vocab = vocab
         self.params = params
         check_loss_fits_vocabulary(params, len(vocab))
-        if center_vectors is None:
-            rng = np.random.default_rng(params.seed)
-            center_vectors = (rng.random((len(vocab), params.dim), dtype=np.float32) - 0.5)
-            center_vectors /= params.dim
+        self.subword_layout = None if params.subwords is None else \
+            SubwordLayout.build(vocab.words, *params.subwords, params.buckets)
         if outside_vectors is None:
             outside_vectors = np.zeros((len(vocab), params.dim), dtype=np.float32)
         shape = (len(vocab), params.dim)
-        for name, matrix in (("center_vectors", center_vectors),
-                             ("outside_vectors", outside_vectors)):
-            if matrix.shape != shape:
-                raise ValueError(f"{name} has shape {matrix.shape}, expected {shape}")
-        self.center_vectors = np.ascontiguousarray(center_vectors, dtype=np.float32)
+        if outside_vectors.shape != shape:
+            raise ValueError(f"outside_vectors has shape {outside_vectors.shape}, expected "
+                             f"{shape}")
+        self._inputs = self._input_matrix(center_vectors, ngram_vectors)
+        self.center_vectors = self._inputs[:len(vocab)]
+        self.ngram_vectors = None if self.subword_layout is None else self._inputs[len(vocab):]
         self.outside_vectors = np.ascontiguousarray(outside_vectors, dtype=np.float32)
         self.node_vectors = _node_vectors(node_vectors, params, len(vocab))
         self.lock_factors = lock_factors
@@ -73,12 +75,56 @@ class Word2Vec:
         self.training_calls = 0
         self._wv: WordVectors | None = None
 
+    def _input_matrix(self, center_vectors: NDArray[Any] | None,
+                      ngram_vectors: NDArray[Any] | None) -> NDArray[np.float32]:
+        """V, or with subwords V+ (the word rows, then one row per stored n-gram bucket):
+        drawn as word2vec.c draws V when new, else the given rows (checked)."""
+        n_words, dim = len(self.vocab), self.params.dim
+        n_grams = 0 if self.subword_layout is None else len(self.subword_layout.stored_buckets)
+        if center_vectors is None:
+            rng = np.random.default_rng(self.params.seed)
+            inputs = rng.random((n_words + n_grams, dim), dtype=np.float32) - 0.5
+            inputs /= dim
+            return inputs
+        if center_vectors.shape != (n_words, dim):
+            raise ValueError(f"center_vectors has shape {center_vectors.shape}, expected "
+                             f"{(n_words, dim)}")
+        if self.subword_layout is None:
+            if ngram_vectors is not None:
+                raise ValueError("ngram_vectors belong to a model with subwords")
+            return np.ascontiguousarray(center_vectors, dtype=np.float32)
+        if ngram_vectors is None or ngram_vectors.shape != (n_grams, dim):
+            got = None if ngram_vectors is None else ngram_vectors.shape
+            raise ValueError(f"ngram_vectors has shape {got}, expected {(n_grams, dim)}: one "
+                             "row per n-gram bucket the vocabulary's words hit")
+        return np.concatenate([center_vectors, ngram_vectors]).astype(np.float32, copy=False)
+
     @property
     def wv(self) -> WordVectors:
-        """The word vectors (rows of center_vectors, not a copy): queries, evaluation, files."""
+        """The word vectors: queries, evaluation, files. Without subwords, the rows of
+        center_vectors (not a copy); with them, SubwordVectors holding each word's
+        composed vector (computed when asked for after training) and answering for
+        unseen words from their n-grams."""
         if self._wv is None:
-            self._wv = WordVectors(self.vocab.words, self.center_vectors, self.vocab.counts)
+            layout = self.subword_layout
+            if layout is None:
+                self._wv = WordVectors(self.vocab.words, self.center_vectors, self.vocab.counts)
+            else:
+                minn, maxn = cast(tuple[int, int], self.params.subwords)
+                self._wv = SubwordVectors(
+                    self.vocab.words, compose(self._inputs, layout.part_offsets,
+                                              layout.part_rows),
+                    cast(NDArray[np.float32], self.ngram_vectors), minn=minn, maxn=maxn,
+                    buckets=self.params.buckets, bucket_rows=layout.bucket_rows(),
+                    counts=self.vocab.counts)
         return self._wv
+
+    def _vectors_changed(self) -> None:
+        """The matrices moved: drop what wv derived from them."""
+        if self.subword_layout is not None:
+            self._wv = None
+        elif self._wv is not None:
+            self._wv.invalidate_norms()
 
     @property
     def lock_factors(self) -> NDArray[np.float32] | None:
@@ -91,6 +137,9 @@ class Word2Vec:
     def lock_factors(self, value: ArrayLike | None) -> None:
         # Checked against V's rows, not the vocabulary: growing the vocabulary sets
         # the grown rows and their factors before the new vocabulary.
+        if value is not None and self.params.subwords is not None:
+            raise ValueError("lock factors do not combine with subwords (a word's n-gram "
+                             "rows are shared with other words); train without freezing")
         self._lock_factors = _core.checked_lock_factors(value, self.center_vectors.shape[0])
 
     def intersect_word2vec(self, path: str | PathLike[str], *, lockf: float = 0.0,
@@ -103,8 +152,7 @@ class Word2Vec:
         taken, locks = intersect(self.vocab, self.center_vectors, self.lock_factors, path,
                                  lockf=lockf, binary=binary, unicode_errors=unicode_errors)
         self.lock_factors = locks
-        if self._wv is not None:   # the matrix changed under its cached norms
-            self._wv.invalidate_norms()
+        self._vectors_changed()
         return taken
 
     #: gensim's name for intersect_word2vec.
@@ -127,6 +175,10 @@ class Word2Vec:
             arrays["node_vectors"] = self.node_vectors
         if self.lock_factors is not None:
             arrays["lock_factors"] = self.lock_factors
+        if self.subword_layout is not None:
+            arrays["ngram_vectors"] = cast(NDArray[np.float32], self.ngram_vectors)
+            arrays["ngram_buckets"] = self.subword_layout.stored_buckets
+            meta["ngram_rows"] = len(self.subword_layout.stored_buckets)
         save_model_dir(path, meta, arrays, overwrite=overwrite)
 
     def update_vocab(self, corpus: Corpus, *, min_count: int | None = None) -> int:
@@ -144,6 +196,10 @@ class Word2Vec:
         Returns the number of words added; 0 (with a UserWarning) when no new
         word reaches min_count, which is not an error: the counts still grew.
         """
+        if self.subword_layout is not None:
+            raise ValueError("update_vocab does not grow a model with subwords yet (its "
+                             "n-gram rows would need new buckets); train a new model, or ask "
+                             "model.wv for the new words' vectors from their n-grams")
         added = _update_vocab(self, corpus, min_count)
         self._wv = None   # it holds the old words, counts and matrix
         return added
@@ -230,8 +286,7 @@ class Word2Vec:
                     self.lock_factors)
 
         def hook(name: str, report: Progress) -> bool:
-            if self._wv is not None:   # a hook may query the vectors trained so far
-                self._wv.invalidate_norms()
+            self._vectors_changed()   # a hook may query the vectors trained so far
             stop = run_hooks(callbacks, name, self, report)
             now = (self.center_vectors, self.outside_vectors, self.node_vectors,
                    self.lock_factors)
@@ -271,8 +326,9 @@ class Word2Vec:
         into the seed)."""
         alias_prob, alias_index = self.vocab.noise_alias_table(params.ns_exponent)
         keep_prob = self.vocab.keep_probabilities(params.sample)
+        layout = self.subword_layout
         return _core.Trainer(
-            self.center_vectors, self.outside_vectors, keep_prob, alias_prob, alias_index,
+            self._inputs, self.outside_vectors, keep_prob, alias_prob, alias_index,
             kernel=params.core_kernel, window=params.window,
             negative=params.negative, exact_sigmoid=params.exact_sigmoid,
             alpha=cast(float, params.alpha),   # TrainingParams fills in the default
@@ -281,7 +337,8 @@ class Word2Vec:
             huffman=self.vocab.huffman_tree() if params.loss == "hs" else None,
             softmax=params.loss == "softmax", cbow_mean=params.cbow_mean,
             shrink_windows=params.shrink_windows, lock_factors=self.lock_factors,
-            batch_windows=params.windows_per_step)
+            batch_windows=params.windows_per_step,
+            subwords=None if layout is None else (layout.part_offsets, layout.part_rows))
 
     def _check_epoch(self, report: Progress, trainer: _core.Trainer,
                      params: TrainingParams) -> None:
@@ -291,7 +348,7 @@ class Word2Vec:
                 f"nothing to train: no sentence kept two in-vocabulary words after "
                 f"subsampling (sample={params.sample}); use a larger corpus, a lower "
                 "min_count or a smaller sample")
-        if not (math.isfinite(report.loss) and np.isfinite(self.center_vectors).all()
+        if not (math.isfinite(report.loss) and np.isfinite(self._inputs).all()
                 and np.isfinite(self.outside_vectors).all()
                 and (self.node_vectors is None or np.isfinite(self.node_vectors).all())):
             raise FloatingPointError(
@@ -350,7 +407,11 @@ def load_model(path: str | PathLike[str], *, mmap: bool = False) -> Word2Vec:
         if vocab.counts.min() < 1:
             raise ValueError(f"counts must be >= 1, found {vocab.counts.min()}")
         model = Word2Vec(vocab, params, arrays["center_vectors"], arrays["outside_vectors"],
-                         losses, arrays.get("node_vectors"), arrays.get("lock_factors"))
+                         losses, arrays.get("node_vectors"), arrays.get("lock_factors"),
+                         arrays.get("ngram_vectors"))
+        if model.subword_layout is not None and not np.array_equal(
+                arrays["ngram_buckets"], model.subword_layout.stored_buckets):
+            raise ValueError("its n-gram rows are not the buckets its words' n-grams hit")
     except (TypeError, ValueError) as exc:
         raise FormatError(path, f"invalid model metadata ({exc})") from None
     model.training_calls = training_calls
@@ -472,7 +533,8 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
           cbow_mean: bool = True, shrink_windows: bool = True, batch_windows: int = 0,
           pretrained: str | PathLike[str] | None = None,
           freeze_pretrained: bool = False,
-          callbacks: Iterable[Any] | None = None) -> Word2Vec:
+          callbacks: Iterable[Any] | None = None,
+          subwords: tuple[int, int] | None = None, buckets: int = 2_000_000) -> Word2Vec:
     """Build a vocabulary from `corpus` (or take `vocab`) and train word2vec on it.
 
     corpus: a path to a text file (one sentence per line, whitespace-separated
@@ -502,6 +564,10 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
     freeze_pretrained=True keeps those rows as they are (lock factor 0).
     callbacks: hook objects called around each epoch (see Word2Vec.train and
     pyw2v.callbacks: Checkpoint, EarlyStopping); checked before any counting.
+    subwords: (minn, maxn), e.g. (3, 6), trains fastText's subword model: each
+    word's vector is the mean of its row and its character n-grams' rows, hashed
+    into `buckets` buckets (only those the vocabulary hits are allocated), and
+    model.wv answers for unseen words too (see TrainingParams, docs/math.md §16).
     """
     params = TrainingParams(model=model, dim=dim, window=window, negative=negative,
                             sample=sample, min_count=min_count, epochs=epochs, alpha=alpha,
@@ -509,7 +575,8 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
                             max_final_vocab=max_final_vocab, exact_sigmoid=exact_sigmoid,
                             kernel=kernel, loss=resolve_loss(loss, hs),
                             ns_exponent=ns_exponent, cbow_mean=cbow_mean,
-                            shrink_windows=shrink_windows, batch_windows=batch_windows)
+                            shrink_windows=shrink_windows, batch_windows=batch_windows,
+                            subwords=subwords, buckets=buckets)
     start = _pretrained_start(pretrained, freeze_pretrained)
     threads = effective_threads(threads)
     callbacks = as_callbacks(callbacks)

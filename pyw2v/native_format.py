@@ -9,6 +9,9 @@
                           vectors; only when params.loss is "hs"
     lock_factors.npy      float32 (n_words,), per-row scale of V's updates; only
                           when the model has them (absent: all 1)
+    ngram_vectors.npy     float32 (ngram_rows, dim), the n-gram rows, and
+    ngram_buckets.npy     int32 (ngram_rows,), the bucket of each: only with
+                          params.subwords; model.json then gives ngram_rows
 
 Models saved before the `loss` parameter existed load as negative sampling.
 
@@ -37,6 +40,7 @@ META_FILE = "model.json"
 ARRAYS = {"center_vectors": np.float32, "outside_vectors": np.float32, "counts": np.int64}
 HS_ARRAYS = {"node_vectors": np.float32}   # present when params["loss"] == "hs"
 OPTIONAL_ARRAYS = {"lock_factors": np.float32}   # loaded when the file is there
+SUBWORD_ARRAYS = {"ngram_vectors": np.float32, "ngram_buckets": np.int32}  # with subwords
 MAX_NPY_HEADER_BYTES = 10_000        # NumPy's own limit for files it does not trust
 
 
@@ -148,7 +152,15 @@ def load_model_dir(path: str | os.PathLike[str], *, mmap: bool = False
               "outside_vectors": (len(words), params["dim"]), "counts": (len(words),),
               "node_vectors": (max(len(words) - 1, 0), params["dim"]),
               "lock_factors": (len(words),)}
+    subwords = params.get("subwords") is not None
+    if subwords:
+        rows = meta.get("ngram_rows")
+        if not isinstance(rows, int) or rows < 0:
+            raise FormatError(meta_path, "a model with subwords needs 'ngram_rows', the "
+                                         "number of its n-gram rows")
+        shapes.update(ngram_vectors=(rows, params["dim"]), ngram_buckets=(rows,))
     expected = {**ARRAYS, **(HS_ARRAYS if params.get("loss") == "hs" else {}),
+                **(SUBWORD_ARRAYS if subwords else {}),
                 **{name: dtype for name, dtype in OPTIONAL_ARRAYS.items()
                    if os.path.exists(os.path.join(path, f"{name}.npy"))}}
     arrays = {name: _load_array(os.path.join(path, f"{name}.npy"), dtype, shapes[name], mmap)

@@ -144,6 +144,7 @@ RULES: dict[str, Rule] = {
     "cbow_mean": Flag(),
     "shrink_windows": Flag(),
     "batch_windows": Interval(0, MAX_BATCH_WINDOWS),
+    "buckets": Interval(1, 2**31 - 1),
     "threads": Interval(1, optional=True, none_means="all usable cores"),
     "training_calls": Interval(0),
     "progress": Options(PROGRESS_MODES, also="True, False, None or a callable"),
@@ -257,6 +258,10 @@ class TrainingParams:
     word2vec.c's sampling; 0, the default, is DEFAULT_BATCH_WINDOWS for
     skip-gram's batch kernel, DEFAULT_CBOW_BATCH_WINDOWS for CBOW's and 1 for
     the others).
+    subwords: (minn, maxn) makes each word's input vector the mean of its own row
+    and the rows of its character n-grams of minn to maxn characters, hashed into
+    `buckets` buckets as fastText hashes them (docs/math.md §16); None (the
+    default) trains word rows alone. Skip-gram with negative sampling only, for now.
     Bad values raise ParameterValueError / ParameterTypeError (subclasses of
     ValueError / TypeError) naming the parameter in `.param`.
     """
@@ -280,10 +285,19 @@ class TrainingParams:
     cbow_mean: bool = True
     shrink_windows: bool = True
     batch_windows: int = 0
+    subwords: tuple[int, int] | None = None
+    buckets: int = 2_000_000
 
     def __post_init__(self) -> None:
         check({f.name: getattr(self, f.name) for f in fields(self) if f.name in RULES})
+        object.__setattr__(self, "subwords", check_subwords(self.subwords))
         object.__setattr__(self, "kernel", resolve_kernel(self.model, self.kernel, self.loss))
+        if self.subwords is not None and (self.model, self.kernel, self.loss) != \
+                ("skipgram", "batch", "negative"):
+            raise ParameterValueError(
+                "subwords", f" train with skip-gram's batch kernel and negative sampling "
+                f"(model='skipgram', kernel='batch' or 'auto', loss='negative'); got "
+                f"model={self.model!r}, kernel={self.kernel!r}, loss={self.loss!r}")
         resolve_batch_windows(self.kernel, self.loss, self.batch_windows, self.model)  # checked
         if self.loss == "negative" and self.negative == 0:
             raise ParameterValueError(
@@ -311,12 +325,40 @@ class TrainingParams:
         return "cbow-batch" if self.model == "cbow" and self.kernel == "batch" else self.kernel
 
 
+#: The longest n-gram subwords take, in characters (fastText has no limit; longer
+#: n-grams than this are nearly always whole words, which have rows of their own).
+MAX_NGRAM = 64
+
+
+def check_subwords(subwords: object) -> tuple[int, int] | None:
+    """subwords as (minn, maxn) with 1 <= minn <= maxn <= MAX_NGRAM, or None (off)."""
+    if subwords is None:
+        return None
+    if not isinstance(subwords, (tuple, list)) or len(subwords) != 2:
+        raise ParameterTypeError(
+            "subwords", f" must be a pair (minn, maxn) of n-gram lengths, e.g. (3, 6), or "
+            f"None, got {subwords!r}")
+    pair: list[object] = list(subwords)
+    for value in pair:
+        if isinstance(value, bool) or not isinstance(value, Integral):
+            raise ParameterTypeError(
+                "subwords", f" must hold two ints (minn, maxn), got {subwords!r}")
+    minn, maxn = (int(cast(Integral, v)) for v in pair)
+    if not 1 <= minn <= maxn <= MAX_NGRAM:
+        raise ParameterValueError(
+            "subwords", f" must be (minn, maxn) with 1 <= minn <= maxn <= {MAX_NGRAM} "
+            f"(fastText's default is (3, 6)), got ({minn}, {maxn})")
+    return minn, maxn
+
+
 def saved_params(saved: Mapping[str, Any]) -> TrainingParams:
     """TrainingParams from a saved model's metadata. Models saved before CBOW's
     kernel was named "window" record it as "pair"; they load as "window"."""
     saved = dict(saved)
     if saved.get("model") == "cbow" and saved.get("kernel") == "pair":
         saved["kernel"] = "window"
+    if isinstance(saved.get("subwords"), list):   # JSON's spelling of the pair
+        saved["subwords"] = tuple(saved["subwords"])
     return TrainingParams(**saved)
 
 

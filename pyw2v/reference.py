@@ -1047,7 +1047,8 @@ def _replay_blocks(rng: SplitMix64, kept: list[int], center_vectors: _Floats,
             negs = [rng.noise(*noise) for _ in range(negative)]
             loss += skipgram_block_step(center_vectors, outside_vectors, pairs, negs, alpha,
                                         tree=layers["tree"], node_vectors=layers["node_vectors"],
-                                        lock_factors=layers["lock_factors"])
+                                        lock_factors=layers["lock_factors"],
+                                        subwords=layers["subwords"])
             predictions += len(pairs)
     return loss, predictions
 
@@ -1061,7 +1062,8 @@ def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
                     node_vectors: _Floats | None = None, ns_exponent: float = 0.75,
                     cbow_mean: bool = True, shrink_windows: bool = True,
                     lock_factors: ArrayLike | None = None,
-                    batch_windows: int = 1) -> list[float]:
+                    batch_windows: int = 1,
+                    subwords: tuple[ArrayLike, ArrayLike] | None = None) -> list[float]:
     """Train in place on ``sentences`` (lists of word ids) exactly as one thread of
     the compiled core does in its training call number ``call`` (0 for a new
     model), replaying its random stream. Returns the mean loss per prediction of
@@ -1080,6 +1082,9 @@ def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
     batch_windows : windows per step of a batch kernel (skip-gram: consecutive
         ones, 1 with loss="hs", as each window walks its own center's path; CBOW:
         its number of lanes).
+    subwords : (part_offsets, part_rows), as for the Trainer: the skip-gram batch
+        kernel's inputs are then composed from parts (docs/math.md §16), and
+        ``center_vectors`` holds the n-gram rows after the words'.
     Sentences must already be cut to the core's maximum length. Draw order per
     sentence: a uniform for each token whose keep-probability is < 1; then per
     kept position a window shrink, then K negatives per prediction (skip-gram pair
@@ -1100,8 +1105,11 @@ def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
     negative = 0 if softmax else negative
     layers: dict[str, Any] = dict(tree=huffman_tree(counts) if loss == "hs" else None,
                                   node_vectors=node_vectors, lock_factors=lock_factors)
+    if subwords is not None and (model, kernel, loss) != ("skipgram", "batch", "negative"):
+        raise ValueError("subwords replay skip-gram's batch kernel with negative sampling")
     if kernel == "batch":
         layers["batch_windows"] = batch_windows
+        layers["subwords"] = subwords
     else:
         layers["softmax"] = softmax
     if model == "cbow":

@@ -132,3 +132,25 @@ class SubwordLayout:
     def parts(self, i: int) -> NDArray[np.int32]:
         """Word i's rows: its own, then its n-grams'."""
         return self.part_rows[self.part_offsets[i]:self.part_offsets[i + 1]]
+
+
+_COMPOSE_PARTS = 1 << 18   # parts gathered at a time while composing (x dim floats)
+
+
+def compose(inputs: NDArray[np.float32], part_offsets: NDArray[np.int64],
+            part_rows: NDArray[np.int32]) -> NDArray[np.float32]:
+    """Each word's input vector, the mean of its parts' rows of `inputs` (word i's
+    parts: part_rows[part_offsets[i]:part_offsets[i + 1]], at least one each),
+    float32 (words, dim); gathered a block of words at a time, so the memory it
+    takes beyond the result stays bounded."""
+    n_words = len(part_offsets) - 1
+    out = np.empty((n_words, inputs.shape[1]), dtype=np.float32)
+    start = 0
+    while start < n_words:
+        stop = int(np.searchsorted(part_offsets, part_offsets[start] + _COMPOSE_PARTS, "right"))
+        stop = min(max(stop - 1, start + 1), n_words)
+        lo, hi = part_offsets[start], part_offsets[stop]
+        sums = np.add.reduceat(inputs[part_rows[lo:hi]], part_offsets[start:stop] - lo, axis=0)
+        out[start:stop] = sums / np.diff(part_offsets[start:stop + 1]).astype(np.float32)[:, None]
+        start = stop
+    return out

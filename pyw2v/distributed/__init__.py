@@ -70,6 +70,8 @@ def train(corpus: Corpus, *, cluster: str | Backend = "ray", workers: int = 2,
         raise TypeError(f"pyw2v.distributed.train() got unexpected keyword(s) {unknown}; it "
                         f"takes pyw2v.train's model keywords ({', '.join(_MODEL_KEYWORDS)}) "
                         "and its own (see the docstring); threads is threads_per_worker here")
+    if keywords.get("subwords") is not None:
+        raise ValueError("subwords do not train distributed yet; use pyw2v.train(subwords=...)")
     if keywords.get("max_vocab_size") is not None:
         raise ValueError("max_vocab_size prunes while counting, and each shard's pruning "
                          "would not add up to the corpus's; use max_final_vocab or min_count")
