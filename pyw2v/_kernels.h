@@ -7,6 +7,7 @@
 #ifndef PYW2V_KERNELS_H
 #define PYW2V_KERNELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The vector helpers are static inline, so no AVX value crosses a real ABI boundary. */
@@ -30,6 +31,51 @@ static inline pyw2v_v8 pyw2v_load8(const float *p)
 
 static inline void pyw2v_store8(float *p, pyw2v_v8 v) { __builtin_memcpy(p, &v, sizeof v); }
 
+/* 4 floats: a row's last chunk when dim % 8 >= 4 (dim 100 ends in 4 floats),
+ * and four scores reduced at once. */
+typedef float pyw2v_v4 __attribute__((vector_size(16)));
+
+static inline pyw2v_v4 pyw2v_load4(const float *p)
+{
+    pyw2v_v4 v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void pyw2v_store4(float *p, pyw2v_v4 v) { __builtin_memcpy(p, &v, sizeof v); }
+
+static inline pyw2v_v4 pyw2v_low4(pyw2v_v8 v)
+{
+    pyw2v_v4 lo;
+    __builtin_memcpy(&lo, &v, sizeof lo);
+    return lo;
+}
+
+static inline pyw2v_v4 pyw2v_high4(pyw2v_v8 v)
+{
+    pyw2v_v4 hi;
+    __builtin_memcpy(&hi, (const char *)&v + sizeof hi, sizeof hi);
+    return hi;
+}
+
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+#define PYW2V_SHUFFLE4(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
+#else
+typedef int pyw2v_i4 __attribute__((vector_size(16)));
+#define PYW2V_SHUFFLE4(a, b, i, j, k, l) __builtin_shuffle(a, b, (pyw2v_i4){i, j, k, l})
+#endif
+
+/* [a0 + a1, a2 + a3, b0 + b1, b2 + b3] (one haddps where there is one). */
+static inline pyw2v_v4 pyw2v_pair_sums(pyw2v_v4 a, pyw2v_v4 b)
+{
+    return PYW2V_SHUFFLE4(a, b, 0, 2, 4, 6) + PYW2V_SHUFFLE4(a, b, 1, 3, 5, 7);
+}
+
+static inline float pyw2v_hsum8(pyw2v_v8 v)
+{
+    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
 /* Two independent accumulators hide the add latency; the summation order is
  * fixed, so results are reproducible for a given build. */
 static inline float pyw2v_dot(const float *restrict a, const float *restrict b, int n)
@@ -44,8 +90,7 @@ static inline float pyw2v_dot(const float *restrict a, const float *restrict b, 
         acc0 += pyw2v_load8(a + i) * pyw2v_load8(b + i);
         i += 8;
     }
-    acc0 += acc1;
-    float s = ((acc0[0] + acc0[4]) + (acc0[1] + acc0[5])) + ((acc0[2] + acc0[6]) + (acc0[3] + acc0[7]));
+    float s = pyw2v_hsum8(acc0 + acc1);
     for (; i < n; i++)
         s += a[i] * b[i];
     return s;
@@ -140,12 +185,19 @@ pyw2v_sum_rows(const float *restrict matrix, const int32_t *ids, int n, int dim,
         d += 8;
     }
     if (d < dim) {
+        /* The last 1-7 floats: four in a vector when there are four, the rest one by one. */
+        pyw2v_v4 a0 = {0};
         float last[8] = {0};
+        int wide = dim - d >= 4 ? 4 : 0;
         for (int r = 0; r < n; r++) {
             const float *row = matrix + (int64_t)ids[r] * dim + d;
-            for (int i = 0; d + i < dim; i++)
+            if (wide)
+                a0 += pyw2v_load4(row);
+            for (int i = wide; d + i < dim; i++)
                 last[i] += row[i];
         }
+        if (wide)
+            pyw2v_store4(last, a0);
         pyw2v_store8(out + d, pyw2v_load8(last));
     }
 }
@@ -164,6 +216,10 @@ static inline void pyw2v_add_to_rows(float *restrict matrix, const int32_t *ids,
         if (d + 8 <= dim) {
             pyw2v_store8(row + d, pyw2v_load8(row + d) + pyw2v_load8(x + d));
             d += 8;
+        }
+        if (d + 4 <= dim) {
+            pyw2v_store4(row + d, pyw2v_load4(row + d) + pyw2v_load4(x + d));
+            d += 4;
         }
         for (; d < dim; d++)
             row[d] += x[d];
@@ -188,17 +244,25 @@ pyw2v_gather(const float *restrict matrix, const int32_t *ids, int n, int dim, i
             i += 8;
         }
         if (i < dim) {
-            float last[8] = {0};
-            for (int j = 0; i + j < dim; j++)
-                last[j] = row[i + j];
-            pyw2v_store8(dst + i, pyw2v_load8(last));
+            int j = 0;
+            pyw2v_store8(dst + i, pyw2v_broadcast8(0.0f));
+            if (dim - i >= 4) {
+                pyw2v_store4(dst + i, pyw2v_load4(row + i));
+                j = 4;
+            }
+            for (; i + j < dim; j++)
+                dst[i + j] = row[i + j];
         }
     }
 }
 
-static inline float pyw2v_hsum8(pyw2v_v8 v)
+/* [hsum8(a), hsum8(b), hsum8(c), hsum8(d)], each summed in hsum8's order (so bit
+ * for bit the same), four at a time. */
+static inline pyw2v_v4 pyw2v_hsum8x4(pyw2v_v8 a, pyw2v_v8 b, pyw2v_v8 c, pyw2v_v8 d)
 {
-    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+    pyw2v_v4 pa = pyw2v_low4(a) + pyw2v_high4(a), pb = pyw2v_low4(b) + pyw2v_high4(b);
+    pyw2v_v4 pc = pyw2v_low4(c) + pyw2v_high4(c), pd = pyw2v_low4(d) + pyw2v_high4(d);
+    return pyw2v_pair_sums(pyw2v_pair_sums(pa, pb), pyw2v_pair_sums(pc, pd));
 }
 
 /* S[i][k] = A[i] . B[k] for the NI x NK block at (i0, k0). */
@@ -220,9 +284,15 @@ PYW2V_BLOCK void pyw2v_scores_block(const float *restrict A, const float *restri
                 acc[i][k] += a * b[k];
         }
     }
-    for (int i = 0; i < NI; i++)
+    /* Each column's NI sums at once (rows past NI reduce zeros, not stored). */
+    for (int i = NI; i < 4; i++)
         for (int k = 0; k < NK; k++)
-            S[(i0 + i) * n + k0 + k] = pyw2v_hsum8(acc[i][k]);
+            acc[i][k] = pyw2v_broadcast8(0.0f);
+    for (int k = 0; k < NK; k++) {
+        pyw2v_v4 sums = pyw2v_hsum8x4(acc[0][k], acc[1][k], acc[2][k], acc[3][k]);
+        for (int i = 0; i < NI; i++)
+            S[(i0 + i) * n + k0 + k] = sums[i];
+    }
 }
 
 /* All blocks of S for rows i0..i0+NI-1. */
@@ -255,20 +325,23 @@ static inline void pyw2v_scores(const float *restrict A, int m, const float *res
 /* rows[r][d0 + 8j ..] += sum over c of G[r, c] X[c][d0 + 8j ..] for r < NR,
  * j < NC, where G[r, c] = G[r * g_row + c * g_col]. With CLIP, only the first
  * `dim - d0` floats are written (the row's last, partial chunk). */
-PYW2V_BLOCK void pyw2v_update_block(float *const *rows, const float *restrict G, int g_row,
-                                    int g_col, const float *restrict X, int nx, int NR,
-                                    int d0, int NC, int CLIP, int dim, int dimp)
+PYW2V_BLOCK void pyw2v_update_block(float *const *rows, const float *restrict G,
+                                    ptrdiff_t g_row, ptrdiff_t g_col,
+                                    const float *restrict X, int nx, int NR, int d0, int NC,
+                                    int CLIP, int dim, int dimp)
 {
     pyw2v_v8 acc[4][2];
+    /* Pointers walked by whole strides: the inner loop does no index arithmetic. */
+    const float *x_c = X + d0, *g_c = G;
     for (int r = 0; r < NR; r++)
         for (int j = 0; j < NC; j++)
             acc[r][j] = pyw2v_broadcast8(0.0f);
-    for (int c = 0; c < nx; c++) {
+    for (int c = 0; c < nx; c++, x_c += dimp, g_c += g_col) {
         pyw2v_v8 x[2];
         for (int j = 0; j < NC; j++)
-            x[j] = pyw2v_load8(X + (int64_t)c * dimp + d0 + 8 * j);
+            x[j] = pyw2v_load8(x_c + 8 * j);
         for (int r = 0; r < NR; r++) {
-            pyw2v_v8 g = pyw2v_broadcast8(G[r * g_row + c * g_col]);
+            pyw2v_v8 g = pyw2v_broadcast8(g_c[r * g_row]);
             for (int j = 0; j < NC; j++)
                 acc[r][j] += g * x[j];
         }
@@ -280,8 +353,13 @@ PYW2V_BLOCK void pyw2v_update_block(float *const *rows, const float *restrict G,
                 pyw2v_store8(row + 8 * j, pyw2v_load8(row + 8 * j) + acc[r][j]);
         } else {
             float delta[8];
+            int i = 0;
             pyw2v_store8(delta, acc[r][0]);
-            for (int i = 0; i < dim - d0; i++)
+            if (dim - d0 >= 4) {
+                pyw2v_store4(row, pyw2v_load4(row) + pyw2v_low4(acc[r][0]));
+                i = 4;
+            }
+            for (; i < dim - d0; i++)
                 row[i] += delta[i];
         }
     }
@@ -289,7 +367,8 @@ PYW2V_BLOCK void pyw2v_update_block(float *const *rows, const float *restrict G,
 
 /* The block of rows ids[0..NR) over the whole row. */
 PYW2V_BLOCK void pyw2v_update_block_rows(float *restrict matrix, const int32_t *ids,
-                                         const float *restrict G, int g_row, int g_col,
+                                         const float *restrict G, ptrdiff_t g_row,
+                                         ptrdiff_t g_col,
                                          const float *restrict X, int nx, int NR,
                                          int dim, int dimp)
 {
