@@ -146,7 +146,7 @@ static inline void pyw2v_prefetch_row(const float *row, int n)
  * scratch matrices whose rows are padded with zeros to `dimp`, a multiple of 8,
  * so every product below runs on whole vectors. Row r of a scratch matrix
  * starts at r * dimp. The products are cut into register blocks of at most
- * 4 x 3 (scores) or 4 rows x 16 floats (updates); each block size is a
+ * 4 x 3 (scores) or 4 rows x 24 floats (updates); each block size is a
  * compile-time constant at its call, so the accumulators stay in registers. */
 
 /* GCC turns plain copy and zero loops into memcpy/memset calls, which cost
@@ -345,14 +345,14 @@ PYW2V_BLOCK void pyw2v_update_block(float *const *rows, const float *restrict G,
                                     const float *restrict X, int nx, int NR, int d0, int NC,
                                     int CLIP, int dim, int dimp)
 {
-    pyw2v_v8 acc[4][2];
+    pyw2v_v8 acc[4][3];
     /* Pointers walked by whole strides: the inner loop does no index arithmetic. */
     const float *x_c = X + d0, *g_c = G;
     for (int r = 0; r < NR; r++)
         for (int j = 0; j < NC; j++)
             acc[r][j] = pyw2v_broadcast8(0.0f);
     for (int c = 0; c < nx; c++, x_c += dimp, g_c += g_col) {
-        pyw2v_v8 x[2];
+        pyw2v_v8 x[3];
         for (int j = 0; j < NC; j++)
             x[j] = pyw2v_load8(x_c + 8 * j);
         for (int r = 0; r < NR; r++) {
@@ -391,9 +391,12 @@ PYW2V_BLOCK void pyw2v_update_block_rows(float *restrict matrix, const int32_t *
     int d = 0;
     for (int r = 0; r < NR; r++)
         rows[r] = matrix + (int64_t)ids[r] * dim;
-    for (; d + 16 <= dim; d += 16)
+    for (; d + 24 <= dim; d += 24)
+        pyw2v_update_block(rows, G, g_row, g_col, X, nx, NR, d, 3, 0, dim, dimp);
+    if (d + 16 <= dim) {
         pyw2v_update_block(rows, G, g_row, g_col, X, nx, NR, d, 2, 0, dim, dimp);
-    if (d + 8 <= dim) {
+        d += 16;
+    } else if (d + 8 <= dim) {
         pyw2v_update_block(rows, G, g_row, g_col, X, nx, NR, d, 1, 0, dim, dimp);
         d += 8;
     }
