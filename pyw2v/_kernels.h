@@ -286,15 +286,21 @@ PYW2V_BLOCK void pyw2v_scores_block(const float *restrict A, const float *restri
                                     float *restrict S)
 {
     pyw2v_v8 acc[4][3];
-    for (int i = 0; i < NI; i++)
+    /* Row pointers and a 64-bit offset: each load is one base + offset address. */
+    const float *a_rows[4], *b_rows[3];
+    for (int i = 0; i < NI; i++) {
+        a_rows[i] = A + (ptrdiff_t)(i0 + i) * dimp;
         for (int k = 0; k < NK; k++)
             acc[i][k] = pyw2v_broadcast8(0.0f);
-    for (int d = 0; d < dimp; d += 8) {
+    }
+    for (int k = 0; k < NK; k++)
+        b_rows[k] = B + (ptrdiff_t)(k0 + k) * dimp;
+    for (ptrdiff_t d = 0; d < dimp; d += 8) {
         pyw2v_v8 b[3];
         for (int k = 0; k < NK; k++)
-            b[k] = pyw2v_load8(B + (int64_t)(k0 + k) * dimp + d);
+            b[k] = pyw2v_load8(b_rows[k] + d);
         for (int i = 0; i < NI; i++) {
-            pyw2v_v8 a = pyw2v_load8(A + (int64_t)(i0 + i) * dimp + d);
+            pyw2v_v8 a = pyw2v_load8(a_rows[i] + d);
             for (int k = 0; k < NK; k++)
                 acc[i][k] += a * b[k];
         }
