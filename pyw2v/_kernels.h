@@ -7,6 +7,7 @@
 #ifndef PYW2V_KERNELS_H
 #define PYW2V_KERNELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The vector helpers are static inline, so no AVX value crosses a real ABI boundary. */
@@ -30,6 +31,51 @@ static inline pyw2v_v8 pyw2v_load8(const float *p)
 
 static inline void pyw2v_store8(float *p, pyw2v_v8 v) { __builtin_memcpy(p, &v, sizeof v); }
 
+/* 4 floats: a row's last chunk when dim % 8 >= 4 (dim 100 ends in 4 floats),
+ * and four scores reduced at once. */
+typedef float pyw2v_v4 __attribute__((vector_size(16)));
+
+static inline pyw2v_v4 pyw2v_load4(const float *p)
+{
+    pyw2v_v4 v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void pyw2v_store4(float *p, pyw2v_v4 v) { __builtin_memcpy(p, &v, sizeof v); }
+
+static inline pyw2v_v4 pyw2v_low4(pyw2v_v8 v)
+{
+    pyw2v_v4 lo;
+    __builtin_memcpy(&lo, &v, sizeof lo);
+    return lo;
+}
+
+static inline pyw2v_v4 pyw2v_high4(pyw2v_v8 v)
+{
+    pyw2v_v4 hi;
+    __builtin_memcpy(&hi, (const char *)&v + sizeof hi, sizeof hi);
+    return hi;
+}
+
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+#define PYW2V_SHUFFLE4(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
+#else
+typedef int pyw2v_i4 __attribute__((vector_size(16)));
+#define PYW2V_SHUFFLE4(a, b, i, j, k, l) __builtin_shuffle(a, b, (pyw2v_i4){i, j, k, l})
+#endif
+
+/* [a0 + a1, a2 + a3, b0 + b1, b2 + b3] (one haddps where there is one). */
+static inline pyw2v_v4 pyw2v_pair_sums(pyw2v_v4 a, pyw2v_v4 b)
+{
+    return PYW2V_SHUFFLE4(a, b, 0, 2, 4, 6) + PYW2V_SHUFFLE4(a, b, 1, 3, 5, 7);
+}
+
+static inline float pyw2v_hsum8(pyw2v_v8 v)
+{
+    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
 /* Two independent accumulators hide the add latency; the summation order is
  * fixed, so results are reproducible for a given build. */
 static inline float pyw2v_dot(const float *restrict a, const float *restrict b, int n)
@@ -44,8 +90,7 @@ static inline float pyw2v_dot(const float *restrict a, const float *restrict b, 
         acc0 += pyw2v_load8(a + i) * pyw2v_load8(b + i);
         i += 8;
     }
-    acc0 += acc1;
-    float s = ((acc0[0] + acc0[4]) + (acc0[1] + acc0[5])) + ((acc0[2] + acc0[6]) + (acc0[3] + acc0[7]));
+    float s = pyw2v_hsum8(acc0 + acc1);
     for (; i < n; i++)
         s += a[i] * b[i];
     return s;
@@ -73,11 +118,26 @@ static inline void pyw2v_scale(float a, float *restrict y, int n)
         y[i] *= a;
 }
 
-/* Ask for a row's cache lines ahead of use (rows are dim floats). */
+/* Ask for a row's cache lines ahead of use (rows are n floats): one prefetch
+ * per 16 floats, at row, row + 16, ... Unrolled through a jump table, since a
+ * loop spends three instructions on each prefetch and the drivers prefetch
+ * every row a step touches. */
 static inline void pyw2v_prefetch_row(const float *row, int n)
 {
-    for (int i = 0; i < n; i += 16)
-        __builtin_prefetch(row + i);
+    int lines = (n + 15) >> 4;
+    for (; lines > 8; lines -= 8, row += 128)
+        for (int i = 0; i < 128; i += 16)
+            __builtin_prefetch(row + i);
+    switch (lines) {
+    case 8: __builtin_prefetch(row + 112); /* fall through */
+    case 7: __builtin_prefetch(row + 96);  /* fall through */
+    case 6: __builtin_prefetch(row + 80);  /* fall through */
+    case 5: __builtin_prefetch(row + 64);  /* fall through */
+    case 4: __builtin_prefetch(row + 48);  /* fall through */
+    case 3: __builtin_prefetch(row + 32);  /* fall through */
+    case 2: __builtin_prefetch(row + 16);  /* fall through */
+    case 1: __builtin_prefetch(row);
+    }
 }
 
 /* ---- Dense products for the window (batch) kernel ----------------------
@@ -86,7 +146,7 @@ static inline void pyw2v_prefetch_row(const float *row, int n)
  * scratch matrices whose rows are padded with zeros to `dimp`, a multiple of 8,
  * so every product below runs on whole vectors. Row r of a scratch matrix
  * starts at r * dimp. The products are cut into register blocks of at most
- * 4 x 3 (scores) or 4 rows x 16 floats (updates); each block size is a
+ * 4 x 3 (scores) or 4 rows x 24 floats (updates); each block size is a
  * compile-time constant at its call, so the accumulators stay in registers. */
 
 /* GCC turns plain copy and zero loops into memcpy/memset calls, which cost
@@ -140,12 +200,19 @@ pyw2v_sum_rows(const float *restrict matrix, const int32_t *ids, int n, int dim,
         d += 8;
     }
     if (d < dim) {
+        /* The last 1-7 floats: four in a vector when there are four, the rest one by one. */
+        pyw2v_v4 a0 = {0};
         float last[8] = {0};
+        int wide = dim - d >= 4 ? 4 : 0;
         for (int r = 0; r < n; r++) {
             const float *row = matrix + (int64_t)ids[r] * dim + d;
-            for (int i = 0; d + i < dim; i++)
+            if (wide)
+                a0 += pyw2v_load4(row);
+            for (int i = wide; d + i < dim; i++)
                 last[i] += row[i];
         }
+        if (wide)
+            pyw2v_store4(last, a0);
         pyw2v_store8(out + d, pyw2v_load8(last));
     }
 }
@@ -164,6 +231,10 @@ static inline void pyw2v_add_to_rows(float *restrict matrix, const int32_t *ids,
         if (d + 8 <= dim) {
             pyw2v_store8(row + d, pyw2v_load8(row + d) + pyw2v_load8(x + d));
             d += 8;
+        }
+        if (d + 4 <= dim) {
+            pyw2v_store4(row + d, pyw2v_load4(row + d) + pyw2v_load4(x + d));
+            d += 4;
         }
         for (; d < dim; d++)
             row[d] += x[d];
@@ -188,17 +259,25 @@ pyw2v_gather(const float *restrict matrix, const int32_t *ids, int n, int dim, i
             i += 8;
         }
         if (i < dim) {
-            float last[8] = {0};
-            for (int j = 0; i + j < dim; j++)
-                last[j] = row[i + j];
-            pyw2v_store8(dst + i, pyw2v_load8(last));
+            int j = 0;
+            pyw2v_store8(dst + i, pyw2v_broadcast8(0.0f));
+            if (dim - i >= 4) {
+                pyw2v_store4(dst + i, pyw2v_load4(row + i));
+                j = 4;
+            }
+            for (; i + j < dim; j++)
+                dst[i + j] = row[i + j];
         }
     }
 }
 
-static inline float pyw2v_hsum8(pyw2v_v8 v)
+/* [hsum8(a), hsum8(b), hsum8(c), hsum8(d)], each summed in hsum8's order (so bit
+ * for bit the same), four at a time. */
+static inline pyw2v_v4 pyw2v_hsum8x4(pyw2v_v8 a, pyw2v_v8 b, pyw2v_v8 c, pyw2v_v8 d)
 {
-    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+    pyw2v_v4 pa = pyw2v_low4(a) + pyw2v_high4(a), pb = pyw2v_low4(b) + pyw2v_high4(b);
+    pyw2v_v4 pc = pyw2v_low4(c) + pyw2v_high4(c), pd = pyw2v_low4(d) + pyw2v_high4(d);
+    return pyw2v_pair_sums(pyw2v_pair_sums(pa, pb), pyw2v_pair_sums(pc, pd));
 }
 
 /* S[i][k] = A[i] . B[k] for the NI x NK block at (i0, k0). */
@@ -207,22 +286,34 @@ PYW2V_BLOCK void pyw2v_scores_block(const float *restrict A, const float *restri
                                     float *restrict S)
 {
     pyw2v_v8 acc[4][3];
-    for (int i = 0; i < NI; i++)
+    /* Row pointers and a 64-bit offset: each load is one base + offset address. */
+    const float *a_rows[4], *b_rows[3];
+    for (int i = 0; i < NI; i++) {
+        a_rows[i] = A + (ptrdiff_t)(i0 + i) * dimp;
         for (int k = 0; k < NK; k++)
             acc[i][k] = pyw2v_broadcast8(0.0f);
-    for (int d = 0; d < dimp; d += 8) {
+    }
+    for (int k = 0; k < NK; k++)
+        b_rows[k] = B + (ptrdiff_t)(k0 + k) * dimp;
+    for (ptrdiff_t d = 0; d < dimp; d += 8) {
         pyw2v_v8 b[3];
         for (int k = 0; k < NK; k++)
-            b[k] = pyw2v_load8(B + (int64_t)(k0 + k) * dimp + d);
+            b[k] = pyw2v_load8(b_rows[k] + d);
         for (int i = 0; i < NI; i++) {
-            pyw2v_v8 a = pyw2v_load8(A + (int64_t)(i0 + i) * dimp + d);
+            pyw2v_v8 a = pyw2v_load8(a_rows[i] + d);
             for (int k = 0; k < NK; k++)
                 acc[i][k] += a * b[k];
         }
     }
-    for (int i = 0; i < NI; i++)
+    /* Each column's NI sums at once (rows past NI reduce zeros, not stored). */
+    for (int i = NI; i < 4; i++)
         for (int k = 0; k < NK; k++)
-            S[(i0 + i) * n + k0 + k] = pyw2v_hsum8(acc[i][k]);
+            acc[i][k] = pyw2v_broadcast8(0.0f);
+    for (int k = 0; k < NK; k++) {
+        pyw2v_v4 sums = pyw2v_hsum8x4(acc[0][k], acc[1][k], acc[2][k], acc[3][k]);
+        for (int i = 0; i < NI; i++)
+            S[(i0 + i) * n + k0 + k] = sums[i];
+    }
 }
 
 /* All blocks of S for rows i0..i0+NI-1. */
@@ -255,20 +346,23 @@ static inline void pyw2v_scores(const float *restrict A, int m, const float *res
 /* rows[r][d0 + 8j ..] += sum over c of G[r, c] X[c][d0 + 8j ..] for r < NR,
  * j < NC, where G[r, c] = G[r * g_row + c * g_col]. With CLIP, only the first
  * `dim - d0` floats are written (the row's last, partial chunk). */
-PYW2V_BLOCK void pyw2v_update_block(float *const *rows, const float *restrict G, int g_row,
-                                    int g_col, const float *restrict X, int nx, int NR,
-                                    int d0, int NC, int CLIP, int dim, int dimp)
+PYW2V_BLOCK void pyw2v_update_block(float *const *rows, const float *restrict G,
+                                    ptrdiff_t g_row, ptrdiff_t g_col,
+                                    const float *restrict X, int nx, int NR, int d0, int NC,
+                                    int CLIP, int dim, int dimp)
 {
-    pyw2v_v8 acc[4][2];
+    pyw2v_v8 acc[4][3];
+    /* Pointers walked by whole strides: the inner loop does no index arithmetic. */
+    const float *x_c = X + d0, *g_c = G;
     for (int r = 0; r < NR; r++)
         for (int j = 0; j < NC; j++)
             acc[r][j] = pyw2v_broadcast8(0.0f);
-    for (int c = 0; c < nx; c++) {
-        pyw2v_v8 x[2];
+    for (int c = 0; c < nx; c++, x_c += dimp, g_c += g_col) {
+        pyw2v_v8 x[3];
         for (int j = 0; j < NC; j++)
-            x[j] = pyw2v_load8(X + (int64_t)c * dimp + d0 + 8 * j);
+            x[j] = pyw2v_load8(x_c + 8 * j);
         for (int r = 0; r < NR; r++) {
-            pyw2v_v8 g = pyw2v_broadcast8(G[r * g_row + c * g_col]);
+            pyw2v_v8 g = pyw2v_broadcast8(g_c[r * g_row]);
             for (int j = 0; j < NC; j++)
                 acc[r][j] += g * x[j];
         }
@@ -280,8 +374,13 @@ PYW2V_BLOCK void pyw2v_update_block(float *const *rows, const float *restrict G,
                 pyw2v_store8(row + 8 * j, pyw2v_load8(row + 8 * j) + acc[r][j]);
         } else {
             float delta[8];
+            int i = 0;
             pyw2v_store8(delta, acc[r][0]);
-            for (int i = 0; i < dim - d0; i++)
+            if (dim - d0 >= 4) {
+                pyw2v_store4(row, pyw2v_load4(row) + pyw2v_low4(acc[r][0]));
+                i = 4;
+            }
+            for (; i < dim - d0; i++)
                 row[i] += delta[i];
         }
     }
@@ -289,7 +388,8 @@ PYW2V_BLOCK void pyw2v_update_block(float *const *rows, const float *restrict G,
 
 /* The block of rows ids[0..NR) over the whole row. */
 PYW2V_BLOCK void pyw2v_update_block_rows(float *restrict matrix, const int32_t *ids,
-                                         const float *restrict G, int g_row, int g_col,
+                                         const float *restrict G, ptrdiff_t g_row,
+                                         ptrdiff_t g_col,
                                          const float *restrict X, int nx, int NR,
                                          int dim, int dimp)
 {
@@ -297,9 +397,12 @@ PYW2V_BLOCK void pyw2v_update_block_rows(float *restrict matrix, const int32_t *
     int d = 0;
     for (int r = 0; r < NR; r++)
         rows[r] = matrix + (int64_t)ids[r] * dim;
-    for (; d + 16 <= dim; d += 16)
+    for (; d + 24 <= dim; d += 24)
+        pyw2v_update_block(rows, G, g_row, g_col, X, nx, NR, d, 3, 0, dim, dimp);
+    if (d + 16 <= dim) {
         pyw2v_update_block(rows, G, g_row, g_col, X, nx, NR, d, 2, 0, dim, dimp);
-    if (d + 8 <= dim) {
+        d += 16;
+    } else if (d + 8 <= dim) {
         pyw2v_update_block(rows, G, g_row, g_col, X, nx, NR, d, 1, 0, dim, dimp);
         d += 8;
     }

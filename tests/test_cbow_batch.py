@@ -21,7 +21,7 @@ def _random_windows(rng, count, n_words):
     return windows
 
 
-@pytest.mark.parametrize("dim", [5, 16, 100])
+@pytest.mark.parametrize("dim", [5, 16, 47, 100])
 @pytest.mark.parametrize("count", [1, 2, 4, 9])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("cbow_mean", [True, False])

@@ -103,11 +103,12 @@ def test_negative_sampling_step_handles_repeats_and_hits(seed, negatives, random
     assert not np.allclose(ref_center, random_matrices(seed, *SHAPES)[0])
 
 
-@pytest.mark.parametrize("dim", [1, 5, 8, 13, 16, 24, 100, 301])
+@pytest.mark.parametrize("dim", [1, 5, 8, 13, 16, 24, 44, 47, 100, 301])
 @pytest.mark.parametrize("n_context, n_negatives", [(1, 1), (3, 2), (5, 7), (10, 5), (8, 15)])
 def test_batch_step_across_block_shapes(dim, n_context, n_negatives, random_matrices):
     """Every register-block shape and row tail of the dense window products:
-    rows not a multiple of 8 (or 16), more context rows or targets than one block."""
+    rows not a multiple of 8 (or 24; 44 and 47 end in 16 floats and a tail of 4
+    and 7), more context rows or targets than one block."""
     rng = np.random.default_rng(dim * 100 + n_context * 10 + n_negatives)
     n_words = 40
     center, outside = random_matrices(rng, (n_words, dim), (n_words, dim))
