@@ -11,24 +11,62 @@
 # would differ otherwise.
 
 
+cdef extern from "_hs_kernels.h" nogil:
+    void pyw2v_hs_scores(const float *A, int m, const float *B, int n, int dimp, float *S)
+
+
+# The sigmoid table (docs/math.md §10) with a saturated bin at each end, so the
+# coefficient pass looks every score up without a branch: bin 0 holds f <= -6
+# (and NaN), where sigma = 0 and log sigma = f (the slope), bin SIGMOID_BINS + 1
+# holds f >= 6, where sigma = 1 and log sigma = 0.
+cdef float HS_SIGMOID[SIGMOID_BINS + 2]
+cdef float HS_LOG_SIGMOID[SIGMOID_BINS + 2]
+cdef float HS_SLOPE[SIGMOID_BINS + 2]
+
+
+cdef void _fill_hs_tables() noexcept:
+    cdef int i
+    for i in range(SIGMOID_BINS):
+        HS_SIGMOID[i + 1] = SIGMOID_TABLE[i]
+        HS_LOG_SIGMOID[i + 1] = LOG_SIGMOID_TABLE[i]
+        HS_SLOPE[i + 1] = 0.0
+    HS_SIGMOID[0], HS_LOG_SIGMOID[0], HS_SLOPE[0] = 0.0, 0.0, 1.0
+    HS_SIGMOID[SIGMOID_BINS + 1] = 1.0
+    HS_LOG_SIGMOID[SIGMOID_BINS + 1] = 0.0
+    HS_SLOPE[SIGMOID_BINS + 1] = 0.0
+
+
+_fill_hs_tables()
+
+
 cdef inline double _hs_coefficients(const Model *m, float *scores, int n_rows, int width,
                                     const uint8_t *codes, int length,
                                     double alpha) noexcept nogil:
     """Turn the path's columns of the n_rows x width score matrix (scores points at
     its first path column) into the gradient coefficients (1 - b_k - sigma(f)) alpha,
-    the label of node k being 1 - b_k; return the loss."""
-    cdef int i, k
-    cdef float f
+    the label of node k being 1 - b_k; return the loss. In table mode each cell
+    reads the same bin _sigmoid_terms would, without its branches."""
+    cdef int i, k, b
+    cdef float f, a = <float>alpha
     cdef float *g
     cdef double sig, log_sig, loss = 0.0
-    cdef bint exact = m.exact
+    if m.exact:
+        for i in range(n_rows):
+            g = scores + <int64_t>i * width
+            for k in range(length):
+                f = g[k]
+                sig = _sigmoid_terms(f, True, &log_sig)
+                loss -= log_sig - codes[k] * f          # log sigma(-f) = log sigma(f) - f
+                g[k] = <float>((1.0 - codes[k] - sig) * alpha)
+        return loss
     for i in range(n_rows):
         g = scores + <int64_t>i * width
         for k in range(length):
             f = g[k]
-            sig = _sigmoid_terms(f, exact, &log_sig)
-            loss -= log_sig - codes[k] * f          # log sigma(-f) = log sigma(f) - f
-            g[k] = <float>((1.0 - codes[k] - sig) * alpha)
+            b = <int>((f + 6.0) * (SIGMOID_BINS / 12.0)) + 1 if -6.0 < f < 6.0 else 0
+            b = SIGMOID_BINS + 1 if f >= 6.0 else b
+            loss -= HS_LOG_SIGMOID[b] + HS_SLOPE[b] * f - codes[k] * f
+            g[k] = (1.0 - codes[k] - HS_SIGMOID[b]) * a
     return loss
 
 
@@ -58,7 +96,7 @@ cdef double _hs_batch_step(const Model *m, Scratch *s, const Block *b, const uin
     pyw2v_gather(m.center, b.rows, n_rows, dim, dimp, s.batch_inputs)
     pyw2v_gather(m.outside, s.batch_ids, n, dim, dimp, s.batch_outputs)
     pyw2v_gather(m.nodes, path, length, dim, dimp, s.batch_outputs + <int64_t>n * dimp)
-    pyw2v_scores(s.batch_inputs, n_rows, s.batch_outputs, width, dimp, s.batch_scores)
+    pyw2v_hs_scores(s.batch_inputs, n_rows, s.batch_outputs, width, dimp, s.batch_scores)
     if n > 0:
         loss = _batch_coefficients(m, s, b, n, n_centers, width, alpha)
         pyw2v_update_rows(m.outside, s.batch_ids, n, s.batch_scores, 1, width,

@@ -81,6 +81,27 @@ def test_hs_batch_step_is_one_pair_step_per_context_row_for_a_single_row(random_
     np.testing.assert_allclose(nodes, nodes2, atol=1e-6)
 
 
+@pytest.mark.parametrize("scale", [0.3, 3.0])     # scores inside [-6, 6], and mostly outside
+def test_table_mode_hs_batch_reads_the_pair_kernels_bins(scale, random_matrices):
+    """The batch step's branch-free table lookup (saturated bins at both ends) moves
+    the rows as the pair kernel's branching one does, saturation included. The
+    losses agree to the table's resolution: the pair kernel reads log sigma(-f)
+    from -f's bin, the batch step as log sigma(f) - f from f's."""
+    for center in (0, 39):
+        V, U, nodes = random_matrices(11, (N_WORDS, 16), (N_WORDS, 16), (N_WORDS - 1, 16),
+                                      scale=scale)
+        V2, nodes2 = V.copy(), nodes.copy()
+        batch = _core.skipgram_batch_update(V, U, np.array([6], np.int32), center, None, 0.1,
+                                            exact=False, node_vectors=nodes, huffman=TREE)
+        pair = _core.skipgram_pair_update(V2, U.copy(), 6, center, None, 0.1, exact=False,
+                                          node_vectors=nodes2, huffman=TREE)
+        depth = int(np.diff(TREE[0])[center])
+        assert batch == pytest.approx(pair, abs=depth * _core.SIGMOID_MAX_EXP
+                                      / _core.SIGMOID_TABLE_BINS)
+        np.testing.assert_allclose(V, V2, atol=1e-5 * scale)
+        np.testing.assert_allclose(nodes, nodes2, atol=1e-5 * scale)
+
+
 def test_table_mode_hs_batch_agrees_to_the_table_resolution(random_matrices):
     V, U, nodes = random_matrices(5, (N_WORDS, 8), (N_WORDS, 8), (N_WORDS - 1, 8))
     ref = [m.astype(np.float64) for m in (V, U, nodes)]
