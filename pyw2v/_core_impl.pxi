@@ -70,6 +70,8 @@ cdef extern from "_cpu.h":
 cdef extern from "_kernels.h" nogil:
     int pyw2v_openmp_enabled()
     float pyw2v_dot(const float *a, const float *b, int n)
+    float pyw2v_dot_rows(const float *a, const float *b, int n)
+    void pyw2v_move_row(float g, const float *x, float *row, float *e, int n)
     void pyw2v_axpy(float a, const float *x, float *y, int n)
     void pyw2v_zero(float *y, int n)
     void pyw2v_scale(float a, float *y, int n)
@@ -209,8 +211,10 @@ cdef inline void _draw_targets(uint64_t *rng, const Model *m, int32_t positive,
                                int32_t *targets) noexcept nogil:
     """targets[0] = positive, targets[1..K] = negatives (-1 where a draw hit the positive).
 
-    Each row is prefetched as it is drawn: the caller draws one prediction
-    ahead, so the loads overlap the previous prediction's arithmetic.
+    Each row the prediction will touch is prefetched (the positive's row of U
+    with negative sampling, its path's node rows with hierarchical softmax,
+    each negative as it is drawn): the caller draws one prediction ahead, so
+    the loads overlap the previous prediction's arithmetic.
     """
     # Fields in locals: a store to targets (int32) could alias m's int fields.
     cdef int k, dim = m.dim, negative = m.negative
@@ -219,8 +223,13 @@ cdef inline void _draw_targets(uint64_t *rng, const Model *m, int32_t positive,
     cdef const int32_t *alias_index = m.alias_index
     cdef const float *outside = m.outside
     cdef int32_t w
+    cdef int64_t j
     targets[0] = positive
-    pyw2v_prefetch_row(outside + <int64_t>positive * dim, dim)
+    if negative > 0:
+        pyw2v_prefetch_row(outside + <int64_t>positive * dim, dim)
+    if m.hs:
+        for j in range(m.path_starts[positive], m.path_starts[positive + 1]):
+            pyw2v_prefetch_row(m.nodes + <int64_t>m.path_nodes[j] * dim, dim)
     for k in range(1, negative + 1):
         w = _draw_noise(rng, alias_prob, alias_index, n_words)
         targets[k] = -1 if w == positive else w
@@ -245,7 +254,7 @@ cdef double _negative_sampling_step(const Model *m, Scratch *s, const float *x,
     cdef float *neu1e = s.neu1e
     cdef float *coef = s.coef
     cdef float *row = outside + <int64_t>targets[0] * dim
-    pyw2v_zero(neu1e, dim)
+    pyw2v_zero_padded(neu1e, pyw2v_padded(dim))
     # The positive (label 1) is never skipped; the negatives (label 0) follow.
     f = pyw2v_dot(x, row, dim)
     loss -= _log_sigmoid(f, exact)
@@ -292,16 +301,13 @@ cdef inline double _cbow_step(const Model *m, Scratch *s, const int32_t *context
     cdef double loss
     cdef float *h = s.h
     cdef const float *lock_factors = m.lock_factors
-    pyw2v_zero(h, dim)
-    for j in range(n_context):
-        pyw2v_axpy(1.0, m.center + <int64_t>context[j] * dim, h, dim)
+    pyw2v_sum_rows(m.center, context, n_context, dim, h)
     if m.cbow_mean:
         pyw2v_scale(<float>(1.0 / n_context), h, dim)
     loss = _predict(m, s, h, targets, alpha)
-    # Two loops, so the common case keeps its constant factor (an add, no multiply).
+    # Two branches, so the common case keeps its constant factor (an add, no multiply).
     if lock_factors == NULL:
-        for j in range(n_context):
-            pyw2v_axpy(1.0, s.neu1e, m.center + <int64_t>context[j] * dim, dim)
+        pyw2v_add_to_rows(m.center, context, n_context, s.neu1e, dim)
     else:
         for j in range(n_context):
             pyw2v_axpy(lock_factors[context[j]], s.neu1e, m.center + <int64_t>context[j] * dim,
@@ -448,18 +454,6 @@ include "_batch_hs.pxi"
 # sampling's U is untouched when both are on. The full softmax scores x against
 # every row of U (docs/math.md §3's naive softmax). Neither draws random numbers.
 
-cdef inline void _move_row(float g, const float *x, float *row, float *neu1e,
-                           int dim) noexcept nogil:
-    """neu1e += g * row, then row += g * x, in one vectorised pass (each entry of
-    the row is read before it is written, so neu1e sees the row before the step)."""
-    cdef int i
-    cdef float r
-    for i in range(dim):
-        r = row[i]
-        neu1e[i] += g * r
-        row[i] = r + g * x[i]
-
-
 cdef inline double _hs_step(const Model *m, Scratch *s, const float *x, const int32_t *targets,
                             double alpha) noexcept nogil:
     """Hierarchical softmax for input x along targets[0]'s path (root first).
@@ -467,24 +461,24 @@ cdef inline double _hs_step(const Model *m, Scratch *s, const float *x, const in
     Adds -alpha * dJ/dx to s.neu1e, moves each node row by -alpha * dJ/dn_k and
     returns J. A path visits distinct nodes and x does not move here, so
     updating each row right after its score is still one simultaneous step.
+    (_draw_targets prefetched the path's rows.) One table bin serves sigma(f)
+    and the loss, log sigma(-f) being log sigma(f) - f.
     """
     cdef int k, dim = m.dim
+    cdef bint exact = m.exact
     cdef int64_t start = m.path_starts[targets[0]]
     cdef int length = <int>(m.path_starts[targets[0] + 1] - start)
     cdef const int32_t *path = m.path_nodes + start
     cdef const uint8_t *codes = m.path_codes + start
-    cdef float f, g, sign
+    cdef float f
     cdef float *row
-    cdef double loss = 0.0
-    for k in range(length):
-        pyw2v_prefetch_row(m.nodes + <int64_t>path[k] * dim, dim)
+    cdef double sig, log_sig, loss = 0.0
     for k in range(length):
         row = m.nodes + <int64_t>path[k] * dim
-        f = pyw2v_dot(x, row, dim)
-        sign = 1.0 - 2.0 * codes[k]
-        loss -= _log_sigmoid(sign * f, m.exact)
-        g = <float>((1.0 - codes[k] - _sigmoid(f, m.exact)) * alpha)
-        _move_row(g, x, row, s.neu1e, dim)
+        f = pyw2v_dot_rows(x, row, dim)
+        sig = _sigmoid_terms(f, exact, &log_sig)
+        loss -= log_sig - codes[k] * f
+        pyw2v_move_row(<float>((1.0 - codes[k] - sig) * alpha), x, row, s.neu1e, dim)
     return loss
 
 
@@ -517,7 +511,7 @@ cdef double _softmax_step(const Model *m, Scratch *s, const float *x, const int3
     # neu1e reads each row before that row moves: a simultaneous step.
     for w in range(n_words):
         g = <float>(((1.0 if <int32_t>w == word else 0.0) - scores[w] / total) * alpha)
-        _move_row(g, x, m.outside + <int64_t>w * dim, s.neu1e, dim)
+        pyw2v_move_row(g, x, m.outside + <int64_t>w * dim, s.neu1e, dim)
     return loss
 
 
@@ -533,7 +527,7 @@ cdef inline double _predict(const Model *m, Scratch *s, const float *x, const in
     if m.negative > 0:
         loss = _negative_sampling_step(m, s, x, targets, alpha)
     else:
-        pyw2v_zero(s.neu1e, m.dim)
+        pyw2v_zero_padded(s.neu1e, pyw2v_padded(m.dim))
     if m.hs:
         loss += _hs_step(m, s, x, targets, alpha)
     if m.softmax:
@@ -649,8 +643,8 @@ cdef int _scratch_init(Scratch *s, const Model *m, int max_context) noexcept nog
     s.context = <int32_t *> malloc(2 * <size_t>max_context * sizeof(int32_t))
     s.targets = <int32_t *> malloc(2 * <size_t>k1 * sizeof(int32_t))
     s.coef = <float *> malloc(k1 * sizeof(float))
-    s.neu1e = <float *> malloc(dim * sizeof(float))
-    s.h = <float *> malloc(dim * sizeof(float))
+    s.neu1e = <float *> malloc(dimp * sizeof(float))
+    s.h = <float *> malloc(dimp * sizeof(float))
     s.scores = <float *> malloc((m.vocab_size if m.softmax else 1) * sizeof(float))
     s.batch_inputs = <float *> malloc(batch_floats * sizeof(float))
     s.batch_ids = <int32_t *> malloc(max_targets * sizeof(int32_t))

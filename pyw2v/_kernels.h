@@ -7,6 +7,7 @@
 #ifndef PYW2V_KERNELS_H
 #define PYW2V_KERNELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The vector helpers are static inline, so no AVX value crosses a real ABI boundary. */
@@ -71,6 +72,94 @@ static inline void pyw2v_scale(float a, float *restrict y, int n)
 {
     for (int i = 0; i < n; i++)
         y[i] *= a;
+}
+
+/* ---- Unpadded rows: a masked last chunk instead of a scalar tail ---------
+ *
+ * A row of dim >= 8 floats whose length is not a multiple of 8 ends in a
+ * partial chunk. Rather than finishing it one float at a time, these helpers
+ * take the chunk [dim - 8, dim), which overlaps the previous one, and mask off
+ * its lanes already done: bit masks, so no value is rounded or scaled. Lanes
+ * j >= 8 - (dim & 7) are new, so the mask starts at PYW2V_TAIL_BITS + (dim & 7). */
+typedef int32_t pyw2v_i8 __attribute__((vector_size(32)));
+
+static const int32_t PYW2V_TAIL_BITS[16] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                            -1, -1, -1, -1, -1, -1, -1, -1};
+
+/* The chunk v = p[n - 8 .. n) with its lanes before the last n & 7 floats zeroed. */
+static inline pyw2v_v8 pyw2v_keep_tail(pyw2v_v8 v, int n)
+{
+    pyw2v_i8 mask;
+    __builtin_memcpy(&mask, PYW2V_TAIL_BITS + (n & 7), sizeof mask);
+    return (pyw2v_v8)((pyw2v_i8)v & mask);
+}
+
+/* p[n - 8 .. n), its repeated lanes zeroed (n >= 8). */
+static inline pyw2v_v8 pyw2v_tail8(const float *p, int n)
+{
+    return pyw2v_keep_tail(pyw2v_load8(p + n - 8), n);
+}
+
+/* The sum of v's lanes as a tree of vector adds (halves, then quarters):
+ * ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7)). */
+static inline float pyw2v_hsum8_tree(pyw2v_v8 v)
+{
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+    typedef float pyw2v_v4 __attribute__((vector_size(16)));
+    pyw2v_v4 half = __builtin_shufflevector(v, v, 0, 1, 2, 3)
+                    + __builtin_shufflevector(v, v, 4, 5, 6, 7);
+    pyw2v_v4 quarter = half + __builtin_shufflevector(half, half, 2, 3, 2, 3);
+    return quarter[0] + quarter[1];
+#else
+    return ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));
+#endif
+}
+
+/* a . b over n floats of unpadded rows: two accumulators over whole chunks, the
+ * masked last chunk (n >= 8), or pyw2v_dot below 8 floats. */
+static inline float pyw2v_dot_rows(const float *restrict a, const float *restrict b, int n)
+{
+    pyw2v_v8 acc0 = {0}, acc1 = {0};
+    const ptrdiff_t pairs = n & ~15;
+    if (n < 8)
+        return pyw2v_dot(a, b, n);
+    for (ptrdiff_t i = 0; i < pairs; i += 16) {
+        acc0 += pyw2v_load8(a + i) * pyw2v_load8(b + i);
+        acc1 += pyw2v_load8(a + i + 8) * pyw2v_load8(b + i + 8);
+    }
+    if (n & 8)
+        acc0 += pyw2v_load8(a + pairs) * pyw2v_load8(b + pairs);
+    if (n & 7)
+        acc1 += pyw2v_tail8(a, n) * pyw2v_load8(b + n - 8);
+    return pyw2v_hsum8_tree(acc0 + acc1);
+}
+
+/* e += g row, then row += g x, over n floats of unpadded rows, in one pass: each
+ * chunk of the row is read before it is written, so e sees the row before the
+ * step. The masked last chunk adds g times zero to the lanes it repeats. */
+static inline void pyw2v_move_row(float g, const float *restrict x, float *restrict row,
+                                  float *restrict e, int n)
+{
+    pyw2v_v8 gv = {g, g, g, g, g, g, g, g};
+    const ptrdiff_t whole = n & ~7;     /* a pointer-sized bound keeps the loop's index simple */
+    for (ptrdiff_t i = 0; i < whole; i += 8) {
+        pyw2v_v8 r = pyw2v_load8(row + i);
+        pyw2v_store8(e + i, pyw2v_load8(e + i) + gv * r);
+        pyw2v_store8(row + i, r + gv * pyw2v_load8(x + i));
+    }
+    if (whole == n)
+        return;
+    if (n < 8) {
+        for (int i = 0; i < n; i++) {
+            float r = row[i];
+            e[i] += g * r;
+            row[i] = r + g * x[i];
+        }
+        return;
+    }
+    pyw2v_v8 r = pyw2v_load8(row + n - 8);
+    pyw2v_store8(e + n - 8, pyw2v_load8(e + n - 8) + gv * pyw2v_keep_tail(r, n));
+    pyw2v_store8(row + n - 8, r + gv * pyw2v_tail8(x, n));
 }
 
 /* Ask for a row's cache lines ahead of use (rows are dim floats). */
@@ -139,7 +228,15 @@ pyw2v_sum_rows(const float *restrict matrix, const int32_t *ids, int n, int dim,
         pyw2v_store8(out + d, a0);
         d += 8;
     }
-    if (d < dim) {
+    if (d < dim && dim >= 8) {
+        /* The rows' masked last chunks, added onto the chunk [dim - 8, dim) of out
+         * (its lanes before d already hold their sums, and gain zeros). */
+        pyw2v_v8 a0 = {0};
+        for (int r = 0; r < n; r++)
+            a0 += pyw2v_tail8(matrix + (int64_t)ids[r] * dim, dim);
+        pyw2v_store8(out + d, pyw2v_broadcast8(0.0f));
+        pyw2v_store8(out + dim - 8, pyw2v_load8(out + dim - 8) + a0);
+    } else if (d < dim) {
         float last[8] = {0};
         for (int r = 0; r < n; r++) {
             const float *row = matrix + (int64_t)ids[r] * dim + d;
@@ -165,8 +262,11 @@ static inline void pyw2v_add_to_rows(float *restrict matrix, const int32_t *ids,
             pyw2v_store8(row + d, pyw2v_load8(row + d) + pyw2v_load8(x + d));
             d += 8;
         }
-        for (; d < dim; d++)
-            row[d] += x[d];
+        if (d < dim && dim >= 8)    /* the masked last chunk adds zeros to the lanes it repeats */
+            pyw2v_store8(row + dim - 8, pyw2v_load8(row + dim - 8) + pyw2v_tail8(x, dim));
+        else
+            for (; d < dim; d++)
+                row[d] += x[d];
     }
 }
 
