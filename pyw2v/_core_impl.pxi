@@ -70,10 +70,12 @@ cdef extern from "_cpu.h":
 cdef extern from "_kernels.h" nogil:
     int pyw2v_openmp_enabled()
     float pyw2v_dot(const float *a, const float *b, int n)
-    float pyw2v_dot_rows(const float *a, const float *b, int n)
+    void pyw2v_score_nodes(const float *x, const float *matrix, const int32_t *ids, int nr,
+                           int n, float *f)
+    void pyw2v_move_nodes(const float *g, const float *x, float *matrix, const int32_t *ids,
+                          int nr, float *e, int n)
     void pyw2v_move_row(float g, const float *x, float *row, float *e, int n)
     void pyw2v_axpy(float a, const float *x, float *y, int n)
-    void pyw2v_zero(float *y, int n)
     void pyw2v_scale(float a, float *y, int n)
     uint64_t pyw2v_mix64(uint64_t z)
     uint64_t pyw2v_next(uint64_t *state)
@@ -97,6 +99,7 @@ cdef enum:
     PUBLISH_EVERY = 10000   # words between progress publications / alpha refreshes
     MAX_WINDOW = 1 << 28    # keeps 4 * window inside an int
     MAX_BATCH_WINDOWS = 64  # params.MAX_BATCH_WINDOWS
+    HOT_LEVELS = 4          # a Huffman tree's top 15 nodes, on every path: never prefetched
 
 cdef double MAX_EXP = 6.0
 
@@ -227,8 +230,8 @@ cdef inline void _draw_targets(uint64_t *rng, const Model *m, int32_t positive,
     targets[0] = positive
     if negative > 0:
         pyw2v_prefetch_row(outside + <int64_t>positive * dim, dim)
-    if m.hs:
-        for j in range(m.path_starts[positive], m.path_starts[positive + 1]):
+    if m.hs:     # the top HOT_LEVELS nodes of every path serve every prediction: in cache
+        for j in range(m.path_starts[positive] + HOT_LEVELS, m.path_starts[positive + 1]):
             pyw2v_prefetch_row(m.nodes + <int64_t>m.path_nodes[j] * dim, dim)
     for k in range(1, negative + 1):
         w = _draw_noise(rng, alias_prob, alias_index, n_words)
@@ -464,21 +467,24 @@ cdef inline double _hs_step(const Model *m, Scratch *s, const float *x, const in
     (_draw_targets prefetched the path's rows.) One table bin serves sigma(f)
     and the loss, log sigma(-f) being log sigma(f) - f.
     """
-    cdef int k, dim = m.dim
+    cdef int i, k = 0, nr, dim = m.dim
     cdef bint exact = m.exact
     cdef int64_t start = m.path_starts[targets[0]]
     cdef int length = <int>(m.path_starts[targets[0] + 1] - start)
     cdef const int32_t *path = m.path_nodes + start
     cdef const uint8_t *codes = m.path_codes + start
-    cdef float f
-    cdef float *row
+    cdef float f[4]
+    cdef float g[4]
     cdef double sig, log_sig, loss = 0.0
-    for k in range(length):
-        row = m.nodes + <int64_t>path[k] * dim
-        f = pyw2v_dot_rows(x, row, dim)
-        sig = _sigmoid_terms(f, exact, &log_sig)
-        loss -= log_sig - codes[k] * f
-        pyw2v_move_row(<float>((1.0 - codes[k] - sig) * alpha), x, row, s.neu1e, dim)
+    while k < length:       # up to 4 nodes at a time share the loads of x and neu1e
+        nr = length - k if length - k < 4 else 4
+        pyw2v_score_nodes(x, m.nodes, path + k, nr, dim, f)
+        for i in range(nr):
+            sig = _sigmoid_terms(f[i], exact, &log_sig)
+            loss -= log_sig - codes[k + i] * f[i]
+            g[i] = <float>((1.0 - codes[k + i] - sig) * alpha)
+        pyw2v_move_nodes(g, x, m.nodes, path + k, nr, s.neu1e, dim)
+        k += nr
     return loss
 
 

@@ -62,12 +62,6 @@ static inline void pyw2v_axpy(float a, const float *restrict x, float *restrict 
         y[i] += a * x[i];
 }
 
-static inline void pyw2v_zero(float *restrict y, int n)
-{
-    for (int i = 0; i < n; i++)
-        y[i] = 0.0f;
-}
-
 static inline void pyw2v_scale(float a, float *restrict y, int n)
 {
     for (int i = 0; i < n; i++)
@@ -115,25 +109,6 @@ static inline float pyw2v_hsum8_tree(pyw2v_v8 v)
 #endif
 }
 
-/* a . b over n floats of unpadded rows: two accumulators over whole chunks, the
- * masked last chunk (n >= 8), or pyw2v_dot below 8 floats. */
-static inline float pyw2v_dot_rows(const float *restrict a, const float *restrict b, int n)
-{
-    pyw2v_v8 acc0 = {0}, acc1 = {0};
-    const ptrdiff_t pairs = n & ~15;
-    if (n < 8)
-        return pyw2v_dot(a, b, n);
-    for (ptrdiff_t i = 0; i < pairs; i += 16) {
-        acc0 += pyw2v_load8(a + i) * pyw2v_load8(b + i);
-        acc1 += pyw2v_load8(a + i + 8) * pyw2v_load8(b + i + 8);
-    }
-    if (n & 8)
-        acc0 += pyw2v_load8(a + pairs) * pyw2v_load8(b + pairs);
-    if (n & 7)
-        acc1 += pyw2v_tail8(a, n) * pyw2v_load8(b + n - 8);
-    return pyw2v_hsum8_tree(acc0 + acc1);
-}
-
 /* e += g row, then row += g x, over n floats of unpadded rows, in one pass: each
  * chunk of the row is read before it is written, so e sees the row before the
  * step. The masked last chunk adds g times zero to the lanes it repeats. */
@@ -165,8 +140,9 @@ static inline void pyw2v_move_row(float g, const float *restrict x, float *restr
 /* Ask for a row's cache lines ahead of use (rows are dim floats). */
 static inline void pyw2v_prefetch_row(const float *row, int n)
 {
-    for (int i = 0; i < n; i += 16)
-        __builtin_prefetch(row + i);
+    const char *end = (const char *)(row + n);
+    for (const char *line = (const char *)row; line < end; line += 64)
+        __builtin_prefetch(line);
 }
 
 /* ---- Dense products for the window (batch) kernel ----------------------
@@ -211,6 +187,20 @@ pyw2v_sum_rows(const float *restrict matrix, const int32_t *ids, int n, int dim,
                float *restrict out)
 {
     int d = 0;
+    for (; d + 32 <= dim; d += 32) {    /* four chunks per row address */
+        pyw2v_v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+        for (int r = 0; r < n; r++) {
+            const float *row = matrix + (int64_t)ids[r] * dim + d;
+            a0 += pyw2v_load8(row);
+            a1 += pyw2v_load8(row + 8);
+            a2 += pyw2v_load8(row + 16);
+            a3 += pyw2v_load8(row + 24);
+        }
+        pyw2v_store8(out + d, a0);
+        pyw2v_store8(out + d + 8, a1);
+        pyw2v_store8(out + d + 16, a2);
+        pyw2v_store8(out + d + 24, a3);
+    }
     for (; d + 16 <= dim; d += 16) {
         pyw2v_v8 a0 = {0}, a1 = {0};
         for (int r = 0; r < n; r++) {
@@ -421,6 +411,104 @@ static inline void pyw2v_update_rows(float *restrict matrix, const int32_t *ids,
     case 3: pyw2v_update_block_rows(matrix, ids + r, G + r * g_row, g_row, g_col, X, nx, 3, dim, dimp); break;
     case 2: pyw2v_update_block_rows(matrix, ids + r, G + r * g_row, g_row, g_col, X, nx, 2, dim, dimp); break;
     case 1: pyw2v_update_block_rows(matrix, ids + r, G + r * g_row, g_row, g_col, X, nx, 1, dim, dimp); break;
+    }
+}
+
+/* ---- Hierarchical softmax: a few node rows against one input -----------
+ *
+ * A path's node rows (unpadded, dim floats each) are scored against one input x
+ * and moved NR (1..4) at a time, so each chunk of x, and of e, is loaded once for
+ * NR rows. Masked last chunks as above; below 8 floats, plain loops. */
+
+PYW2V_BLOCK void pyw2v_score_block(const float *restrict x, const float *const *rows, int NR,
+                                   int n, float *restrict f)
+{
+    pyw2v_v8 acc[4];
+    const ptrdiff_t whole = n & ~7;
+    for (int r = 0; r < NR; r++)
+        acc[r] = pyw2v_broadcast8(0.0f);
+    for (ptrdiff_t i = 0; i < whole; i += 8) {
+        pyw2v_v8 xv = pyw2v_load8(x + i);
+        for (int r = 0; r < NR; r++)
+            acc[r] += xv * pyw2v_load8(rows[r] + i);
+    }
+    if (n & 7) {
+        pyw2v_v8 xv = pyw2v_tail8(x, n);
+        for (int r = 0; r < NR; r++)
+            acc[r] += xv * pyw2v_load8(rows[r] + n - 8);
+    }
+    for (int r = 0; r < NR; r++)
+        f[r] = pyw2v_hsum8_tree(acc[r]);
+}
+
+/* e += g[r] rows[r] for r in order, and rows[r] += g[r] x, chunk by chunk: each
+ * chunk of a row is read before it is written, so e sees the rows before the step. */
+PYW2V_BLOCK void pyw2v_move_block(const float *restrict g, const float *restrict x,
+                                  float *const *rows, int NR, float *restrict e, int n)
+{
+    pyw2v_v8 gv[4];
+    const ptrdiff_t whole = n & ~7;
+    for (int r = 0; r < NR; r++)
+        gv[r] = pyw2v_broadcast8(g[r]);
+    for (ptrdiff_t i = 0; i < whole; i += 8) {
+        pyw2v_v8 xv = pyw2v_load8(x + i), ev = pyw2v_load8(e + i);
+        for (int r = 0; r < NR; r++) {
+            pyw2v_v8 rv = pyw2v_load8(rows[r] + i);
+            ev += gv[r] * rv;
+            pyw2v_store8(rows[r] + i, rv + gv[r] * xv);
+        }
+        pyw2v_store8(e + i, ev);
+    }
+    if (n & 7) {    /* the repeated lanes gain g times zero */
+        pyw2v_v8 xv = pyw2v_tail8(x, n), ev = pyw2v_load8(e + n - 8);
+        for (int r = 0; r < NR; r++) {
+            pyw2v_v8 rv = pyw2v_load8(rows[r] + n - 8);
+            ev += gv[r] * pyw2v_keep_tail(rv, n);
+            pyw2v_store8(rows[r] + n - 8, rv + gv[r] * xv);
+        }
+        pyw2v_store8(e + n - 8, ev);
+    }
+}
+
+/* f[r] = x . matrix[ids[r]] for r < nr (1..4); n floats per row. */
+static inline void pyw2v_score_nodes(const float *restrict x, const float *matrix,
+                                     const int32_t *ids, int nr, int n, float *restrict f)
+{
+    const float *rows[4];
+    for (int r = 0; r < nr; r++)
+        rows[r] = matrix + (int64_t)ids[r] * n;
+    if (n < 8) {
+        for (int r = 0; r < nr; r++)
+            f[r] = pyw2v_dot(x, rows[r], n);
+        return;
+    }
+    switch (nr) {
+    case 4: pyw2v_score_block(x, rows, 4, n, f); break;
+    case 3: pyw2v_score_block(x, rows, 3, n, f); break;
+    case 2: pyw2v_score_block(x, rows, 2, n, f); break;
+    case 1: pyw2v_score_block(x, rows, 1, n, f); break;
+    }
+}
+
+/* e += g[r] matrix[ids[r]], then matrix[ids[r]] += g[r] x, for r < nr (1..4), the
+ * ids distinct; n floats per row. */
+static inline void pyw2v_move_nodes(const float *restrict g, const float *restrict x,
+                                    float *matrix, const int32_t *ids, int nr,
+                                    float *restrict e, int n)
+{
+    float *rows[4];
+    for (int r = 0; r < nr; r++)
+        rows[r] = matrix + (int64_t)ids[r] * n;
+    if (n < 8) {
+        for (int r = 0; r < nr; r++)
+            pyw2v_move_row(g[r], x, rows[r], e, n);
+        return;
+    }
+    switch (nr) {
+    case 4: pyw2v_move_block(g, x, rows, 4, e, n); break;
+    case 3: pyw2v_move_block(g, x, rows, 3, e, n); break;
+    case 2: pyw2v_move_block(g, x, rows, 2, e, n); break;
+    case 1: pyw2v_move_block(g, x, rows, 1, e, n); break;
     }
 }
 
