@@ -77,6 +77,7 @@ cdef extern from "_kernels.h" nogil:
     void pyw2v_move_row(float g, const float *x, float *row, float *e, int n)
     void pyw2v_axpy(float a, const float *x, float *y, int n)
     void pyw2v_scale(float a, float *y, int n)
+    void pyw2v_scale_padded(float a, float *y, int n)
     uint64_t pyw2v_mix64(uint64_t z)
     uint64_t pyw2v_next(uint64_t *state)
     int pyw2v_load_flag(const int *flag)
@@ -306,7 +307,7 @@ cdef inline double _cbow_step(const Model *m, Scratch *s, const int32_t *context
     cdef const float *lock_factors = m.lock_factors
     pyw2v_sum_rows(m.center, context, n_context, dim, h)
     if m.cbow_mean:
-        pyw2v_scale(<float>(1.0 / n_context), h, dim)
+        pyw2v_scale_padded(<float>(1.0 / n_context), h, pyw2v_padded(dim))
     loss = _predict(m, s, h, targets, alpha)
     # Two branches, so the common case keeps its constant factor (an add, no multiply).
     if lock_factors == NULL:
@@ -702,18 +703,25 @@ cdef inline void _window_span(uint64_t *rng, const Model *m, int pos, int n, int
 
 
 cdef inline int _prepare_window(uint64_t *rng, const Model *m, const uint32_t *kept, int n,
-                                int pos, int32_t *context, int32_t *targets) noexcept nogil:
+                                int pos, int32_t *context, int32_t *targets,
+                                int *reach) noexcept nogil:
     """Draw center `pos`'s window shrink and, if its context is not empty, its
     negatives; gather the context ids and prefetch every row the window will
-    touch. Returns the number of context words."""
+    touch that no earlier window of the sentence touched: its context rows at
+    positions >= reach (the furthest an earlier window went; moved on here),
+    since every position before that was in a window a few steps ago. Returns
+    the number of context words."""
     cdef int j, lo, hi, n_context = 0, dim = m.dim
     cdef const float *center = m.center
     _window_span(rng, m, pos, n, &lo, &hi)
     for j in range(lo, hi):
         if j != pos:
             context[n_context] = kept[j]
-            pyw2v_prefetch_row(center + <int64_t>kept[j] * dim, dim)
+            if j >= reach[0]:
+                pyw2v_prefetch_row(center + <int64_t>kept[j] * dim, dim)
             n_context += 1
+    if hi > reach[0]:
+        reach[0] = hi
     if n_context > 0:
         _draw_targets(rng, m, kept[pos], targets)
     return n_context
@@ -869,9 +877,9 @@ cdef inline void _window_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
     cdef int32_t *targets = s.targets
     cdef int32_t *next_targets = s.next_targets
     cdef int32_t *swap
-    cdef int pos, n_context, n_next
+    cdef int pos, n_context, n_next, reach = 0
     cdef double loss = tally.loss, predictions = tally.predictions, alpha = tally.alpha
-    n_next = _prepare_window(rng, m, s.kept, n, 0, next_context, next_targets)
+    n_next = _prepare_window(rng, m, s.kept, n, 0, next_context, next_targets, &reach)
     for pos in range(n):
         swap = targets
         targets = next_targets
@@ -881,7 +889,8 @@ cdef inline void _window_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
         next_context = swap
         n_context = n_next
         if pos + 1 < n:
-            n_next = _prepare_window(rng, m, s.kept, n, pos + 1, next_context, next_targets)
+            n_next = _prepare_window(rng, m, s.kept, n, pos + 1, next_context, next_targets,
+                                     &reach)
         if n_context == 0:
             continue
         loss += _cbow_step(m, s, context, n_context, targets, alpha)

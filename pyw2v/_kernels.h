@@ -165,6 +165,14 @@ static inline void pyw2v_prefetch_row(const float *row, int n)
 
 static inline int pyw2v_padded(int dim) { return (dim + 7) & ~7; }
 
+/* y[0..n) *= a for n a multiple of 8, in whole vectors (padding zeros stay zero). */
+static inline void pyw2v_scale_padded(float a, float *restrict y, int n)
+{
+    pyw2v_v8 av = {a, a, a, a, a, a, a, a};
+    for (int i = 0; i < n; i += 8)
+        pyw2v_store8(y + i, av * pyw2v_load8(y + i));
+}
+
 /* y[0..n) = 0 for n a multiple of 8, in whole vectors (no memset call for short rows). */
 PYW2V_NO_LIBCALLS static inline void pyw2v_zero_padded(float *restrict y, int n)
 {
