@@ -249,21 +249,21 @@ pyw2v_sum_rows(const float *restrict matrix, const int32_t *ids, int n, int dim,
 static inline void pyw2v_add_to_rows(float *restrict matrix, const int32_t *ids, int n,
                                      const float *restrict x, int dim)
 {
+    const ptrdiff_t pairs = dim & ~15, whole = dim & ~7;
     for (int r = 0; r < n; r++) {
         float *row = matrix + (int64_t)ids[r] * dim;
-        int d = 0;
-        for (; d + 16 <= dim; d += 16) {
+        for (ptrdiff_t d = 0; d < pairs; d += 16) {
             pyw2v_store8(row + d, pyw2v_load8(row + d) + pyw2v_load8(x + d));
             pyw2v_store8(row + d + 8, pyw2v_load8(row + d + 8) + pyw2v_load8(x + d + 8));
         }
-        if (d + 8 <= dim) {
-            pyw2v_store8(row + d, pyw2v_load8(row + d) + pyw2v_load8(x + d));
-            d += 8;
-        }
-        if (d < dim && dim >= 8)    /* the masked last chunk adds zeros to the lanes it repeats */
+        if (whole > pairs)
+            pyw2v_store8(row + pairs, pyw2v_load8(row + pairs) + pyw2v_load8(x + pairs));
+        if (whole == dim)
+            continue;
+        if (dim >= 8)    /* the masked last chunk adds zeros to the lanes it repeats */
             pyw2v_store8(row + dim - 8, pyw2v_load8(row + dim - 8) + pyw2v_tail8(x, dim));
         else
-            for (; d < dim; d++)
+            for (int d = 0; d < dim; d++)
                 row[d] += x[d];
     }
 }
