@@ -70,9 +70,14 @@ cdef extern from "_cpu.h":
 cdef extern from "_kernels.h" nogil:
     int pyw2v_openmp_enabled()
     float pyw2v_dot(const float *a, const float *b, int n)
+    void pyw2v_score_nodes(const float *x, const float *matrix, const int32_t *ids, int nr,
+                           int n, float *f)
+    void pyw2v_move_nodes(const float *g, const float *x, float *matrix, const int32_t *ids,
+                          int nr, float *e, int n)
+    void pyw2v_move_row(float g, const float *x, float *row, float *e, int n)
     void pyw2v_axpy(float a, const float *x, float *y, int n)
-    void pyw2v_zero(float *y, int n)
     void pyw2v_scale(float a, float *y, int n)
+    void pyw2v_scale_padded(float a, float *y, int n)
     uint64_t pyw2v_mix64(uint64_t z)
     uint64_t pyw2v_next(uint64_t *state)
     int pyw2v_load_flag(const int *flag)
@@ -95,6 +100,7 @@ cdef enum:
     PUBLISH_EVERY = 10000   # words between progress publications / alpha refreshes
     MAX_WINDOW = 1 << 28    # keeps 4 * window inside an int
     MAX_BATCH_WINDOWS = 64  # params.MAX_BATCH_WINDOWS
+    HOT_LEVELS = 4          # a Huffman tree's top 15 nodes, on every path: never prefetched
 
 cdef double MAX_EXP = 6.0
 
@@ -209,8 +215,10 @@ cdef inline void _draw_targets(uint64_t *rng, const Model *m, int32_t positive,
                                int32_t *targets) noexcept nogil:
     """targets[0] = positive, targets[1..K] = negatives (-1 where a draw hit the positive).
 
-    Each row is prefetched as it is drawn: the caller draws one prediction
-    ahead, so the loads overlap the previous prediction's arithmetic.
+    Each row the prediction will touch is prefetched (the positive's row of U
+    with negative sampling, its path's node rows with hierarchical softmax,
+    each negative as it is drawn): the caller draws one prediction ahead, so
+    the loads overlap the previous prediction's arithmetic.
     """
     # Fields in locals: a store to targets (int32) could alias m's int fields.
     cdef int k, dim = m.dim, negative = m.negative
@@ -219,8 +227,13 @@ cdef inline void _draw_targets(uint64_t *rng, const Model *m, int32_t positive,
     cdef const int32_t *alias_index = m.alias_index
     cdef const float *outside = m.outside
     cdef int32_t w
+    cdef int64_t j
     targets[0] = positive
-    pyw2v_prefetch_row(outside + <int64_t>positive * dim, dim)
+    if negative > 0:
+        pyw2v_prefetch_row(outside + <int64_t>positive * dim, dim)
+    if m.hs:     # the top HOT_LEVELS nodes of every path serve every prediction: in cache
+        for j in range(m.path_starts[positive] + HOT_LEVELS, m.path_starts[positive + 1]):
+            pyw2v_prefetch_row(m.nodes + <int64_t>m.path_nodes[j] * dim, dim)
     for k in range(1, negative + 1):
         w = _draw_noise(rng, alias_prob, alias_index, n_words)
         targets[k] = -1 if w == positive else w
@@ -245,7 +258,7 @@ cdef double _negative_sampling_step(const Model *m, Scratch *s, const float *x,
     cdef float *neu1e = s.neu1e
     cdef float *coef = s.coef
     cdef float *row = outside + <int64_t>targets[0] * dim
-    pyw2v_zero(neu1e, dim)
+    pyw2v_zero_padded(neu1e, pyw2v_padded(dim))
     # The positive (label 1) is never skipped; the negatives (label 0) follow.
     f = pyw2v_dot(x, row, dim)
     loss -= _log_sigmoid(f, exact)
@@ -292,16 +305,13 @@ cdef inline double _cbow_step(const Model *m, Scratch *s, const int32_t *context
     cdef double loss
     cdef float *h = s.h
     cdef const float *lock_factors = m.lock_factors
-    pyw2v_zero(h, dim)
-    for j in range(n_context):
-        pyw2v_axpy(1.0, m.center + <int64_t>context[j] * dim, h, dim)
+    pyw2v_sum_rows(m.center, context, n_context, dim, h)
     if m.cbow_mean:
-        pyw2v_scale(<float>(1.0 / n_context), h, dim)
+        pyw2v_scale_padded(<float>(1.0 / n_context), h, pyw2v_padded(dim))
     loss = _predict(m, s, h, targets, alpha)
-    # Two loops, so the common case keeps its constant factor (an add, no multiply).
+    # Two branches, so the common case keeps its constant factor (an add, no multiply).
     if lock_factors == NULL:
-        for j in range(n_context):
-            pyw2v_axpy(1.0, s.neu1e, m.center + <int64_t>context[j] * dim, dim)
+        pyw2v_add_to_rows(m.center, context, n_context, s.neu1e, dim)
     else:
         for j in range(n_context):
             pyw2v_axpy(lock_factors[context[j]], s.neu1e, m.center + <int64_t>context[j] * dim,
@@ -450,18 +460,6 @@ include "_batch_hs.pxi"
 # sampling's U is untouched when both are on. The full softmax scores x against
 # every row of U (docs/math.md §3's naive softmax). Neither draws random numbers.
 
-cdef inline void _move_row(float g, const float *x, float *row, float *neu1e,
-                           int dim) noexcept nogil:
-    """neu1e += g * row, then row += g * x, in one vectorised pass (each entry of
-    the row is read before it is written, so neu1e sees the row before the step)."""
-    cdef int i
-    cdef float r
-    for i in range(dim):
-        r = row[i]
-        neu1e[i] += g * r
-        row[i] = r + g * x[i]
-
-
 cdef inline double _hs_step(const Model *m, Scratch *s, const float *x, const int32_t *targets,
                             double alpha) noexcept nogil:
     """Hierarchical softmax for input x along targets[0]'s path (root first).
@@ -469,24 +467,27 @@ cdef inline double _hs_step(const Model *m, Scratch *s, const float *x, const in
     Adds -alpha * dJ/dx to s.neu1e, moves each node row by -alpha * dJ/dn_k and
     returns J. A path visits distinct nodes and x does not move here, so
     updating each row right after its score is still one simultaneous step.
+    (_draw_targets prefetched the path's rows.) One table bin serves sigma(f)
+    and the loss, log sigma(-f) being log sigma(f) - f.
     """
-    cdef int k, dim = m.dim
+    cdef int i, k = 0, nr, dim = m.dim
+    cdef bint exact = m.exact
     cdef int64_t start = m.path_starts[targets[0]]
     cdef int length = <int>(m.path_starts[targets[0] + 1] - start)
     cdef const int32_t *path = m.path_nodes + start
     cdef const uint8_t *codes = m.path_codes + start
-    cdef float f, g, sign
-    cdef float *row
-    cdef double loss = 0.0
-    for k in range(length):
-        pyw2v_prefetch_row(m.nodes + <int64_t>path[k] * dim, dim)
-    for k in range(length):
-        row = m.nodes + <int64_t>path[k] * dim
-        f = pyw2v_dot(x, row, dim)
-        sign = 1.0 - 2.0 * codes[k]
-        loss -= _log_sigmoid(sign * f, m.exact)
-        g = <float>((1.0 - codes[k] - _sigmoid(f, m.exact)) * alpha)
-        _move_row(g, x, row, s.neu1e, dim)
+    cdef float f[4]
+    cdef float g[4]
+    cdef double sig, log_sig, loss = 0.0
+    while k < length:       # up to 4 nodes at a time share the loads of x and neu1e
+        nr = length - k if length - k < 4 else 4
+        pyw2v_score_nodes(x, m.nodes, path + k, nr, dim, f)
+        for i in range(nr):
+            sig = _sigmoid_terms(f[i], exact, &log_sig)
+            loss -= log_sig - codes[k + i] * f[i]
+            g[i] = <float>((1.0 - codes[k + i] - sig) * alpha)
+        pyw2v_move_nodes(g, x, m.nodes, path + k, nr, s.neu1e, dim)
+        k += nr
     return loss
 
 
@@ -519,7 +520,7 @@ cdef double _softmax_step(const Model *m, Scratch *s, const float *x, const int3
     # neu1e reads each row before that row moves: a simultaneous step.
     for w in range(n_words):
         g = <float>(((1.0 if <int32_t>w == word else 0.0) - scores[w] / total) * alpha)
-        _move_row(g, x, m.outside + <int64_t>w * dim, s.neu1e, dim)
+        pyw2v_move_row(g, x, m.outside + <int64_t>w * dim, s.neu1e, dim)
     return loss
 
 
@@ -535,7 +536,7 @@ cdef inline double _predict(const Model *m, Scratch *s, const float *x, const in
     if m.negative > 0:
         loss = _negative_sampling_step(m, s, x, targets, alpha)
     else:
-        pyw2v_zero(s.neu1e, m.dim)
+        pyw2v_zero_padded(s.neu1e, pyw2v_padded(m.dim))
     if m.hs:
         loss += _hs_step(m, s, x, targets, alpha)
     if m.softmax:
@@ -651,8 +652,8 @@ cdef int _scratch_init(Scratch *s, const Model *m, int max_context) noexcept nog
     s.context = <int32_t *> malloc(2 * <size_t>max_context * sizeof(int32_t))
     s.targets = <int32_t *> malloc(2 * <size_t>k1 * sizeof(int32_t))
     s.coef = <float *> malloc(k1 * sizeof(float))
-    s.neu1e = <float *> malloc(dim * sizeof(float))
-    s.h = <float *> malloc(dim * sizeof(float))
+    s.neu1e = <float *> malloc(dimp * sizeof(float))
+    s.h = <float *> malloc(dimp * sizeof(float))
     s.scores = <float *> malloc((m.vocab_size if m.softmax else 1) * sizeof(float))
     s.batch_inputs = <float *> malloc(batch_floats * sizeof(float))
     s.batch_ids = <int32_t *> malloc(max_targets * sizeof(int32_t))
@@ -707,18 +708,25 @@ cdef inline void _window_span(uint64_t *rng, const Model *m, int pos, int n, int
 
 
 cdef inline int _prepare_window(uint64_t *rng, const Model *m, const uint32_t *kept, int n,
-                                int pos, int32_t *context, int32_t *targets) noexcept nogil:
+                                int pos, int32_t *context, int32_t *targets,
+                                int *reach) noexcept nogil:
     """Draw center `pos`'s window shrink and, if its context is not empty, its
     negatives; gather the context ids and prefetch every row the window will
-    touch. Returns the number of context words."""
+    touch that no earlier window of the sentence touched: its context rows at
+    positions >= reach (the furthest an earlier window went; moved on here),
+    since every position before that was in a window a few steps ago. Returns
+    the number of context words."""
     cdef int j, lo, hi, n_context = 0, dim = m.dim
     cdef const float *center = m.center
     _window_span(rng, m, pos, n, &lo, &hi)
     for j in range(lo, hi):
         if j != pos:
             context[n_context] = kept[j]
-            pyw2v_prefetch_row(center + <int64_t>kept[j] * dim, dim)
+            if j >= reach[0]:
+                pyw2v_prefetch_row(center + <int64_t>kept[j] * dim, dim)
             n_context += 1
+    if hi > reach[0]:
+        reach[0] = hi
     if n_context > 0:
         _draw_targets(rng, m, kept[pos], targets)
     return n_context
@@ -874,9 +882,9 @@ cdef inline void _window_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
     cdef int32_t *targets = s.targets
     cdef int32_t *next_targets = s.next_targets
     cdef int32_t *swap
-    cdef int pos, n_context, n_next
+    cdef int pos, n_context, n_next, reach = 0
     cdef double loss = tally.loss, predictions = tally.predictions, alpha = tally.alpha
-    n_next = _prepare_window(rng, m, s.kept, n, 0, next_context, next_targets)
+    n_next = _prepare_window(rng, m, s.kept, n, 0, next_context, next_targets, &reach)
     for pos in range(n):
         swap = targets
         targets = next_targets
@@ -886,7 +894,8 @@ cdef inline void _window_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
         next_context = swap
         n_context = n_next
         if pos + 1 < n:
-            n_next = _prepare_window(rng, m, s.kept, n, pos + 1, next_context, next_targets)
+            n_next = _prepare_window(rng, m, s.kept, n, pos + 1, next_context, next_targets,
+                                     &reach)
         if n_context == 0:
             continue
         loss += _cbow_step(m, s, context, n_context, targets, alpha)

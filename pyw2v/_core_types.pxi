@@ -118,8 +118,8 @@ cdef struct Scratch:
     int32_t *targets                     # this prediction's targets, and the next one's
     int32_t *next_targets
     float *coef                          # negative sampling's K + 1 coefficients
-    float *neu1e                         # -alpha dJ/dx, dim
-    float *h                             # CBOW's context mean, dim
+    float *neu1e                         # -alpha dJ/dx, dim (padded to a multiple of 8)
+    float *h                             # CBOW's context mean, dim (padded)
     float *scores                        # the full softmax's vocab_size scores
     Block blocks[2]                      # the batch kernel's block, and the next one
     # The batch kernel's m input rows and n distinct targets (the block's centers,

@@ -106,16 +106,79 @@ static inline void pyw2v_axpy(float a, const float *restrict x, float *restrict 
         y[i] += a * x[i];
 }
 
-static inline void pyw2v_zero(float *restrict y, int n)
-{
-    for (int i = 0; i < n; i++)
-        y[i] = 0.0f;
-}
-
 static inline void pyw2v_scale(float a, float *restrict y, int n)
 {
     for (int i = 0; i < n; i++)
         y[i] *= a;
+}
+
+/* ---- Unpadded rows: a masked last chunk instead of a scalar tail ---------
+ *
+ * A row of dim >= 8 floats whose length is not a multiple of 8 ends in a
+ * partial chunk. Rather than finishing it one float at a time, these helpers
+ * take the chunk [dim - 8, dim), which overlaps the previous one, and mask off
+ * its lanes already done: bit masks, so no value is rounded or scaled. Lanes
+ * j >= 8 - (dim & 7) are new, so the mask starts at PYW2V_TAIL_BITS + (dim & 7). */
+typedef int32_t pyw2v_i8 __attribute__((vector_size(32)));
+
+static const int32_t PYW2V_TAIL_BITS[16] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                            -1, -1, -1, -1, -1, -1, -1, -1};
+
+/* The chunk v = p[n - 8 .. n) with its lanes before the last n & 7 floats zeroed. */
+static inline pyw2v_v8 pyw2v_keep_tail(pyw2v_v8 v, int n)
+{
+    pyw2v_i8 mask;
+    __builtin_memcpy(&mask, PYW2V_TAIL_BITS + (n & 7), sizeof mask);
+    return (pyw2v_v8)((pyw2v_i8)v & mask);
+}
+
+/* p[n - 8 .. n), its repeated lanes zeroed (n >= 8). */
+static inline pyw2v_v8 pyw2v_tail8(const float *p, int n)
+{
+    return pyw2v_keep_tail(pyw2v_load8(p + n - 8), n);
+}
+
+/* The sum of v's lanes as a tree of vector adds (halves, then quarters):
+ * ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7)). */
+static inline float pyw2v_hsum8_tree(pyw2v_v8 v)
+{
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+    typedef float pyw2v_v4 __attribute__((vector_size(16)));
+    pyw2v_v4 half = __builtin_shufflevector(v, v, 0, 1, 2, 3)
+                    + __builtin_shufflevector(v, v, 4, 5, 6, 7);
+    pyw2v_v4 quarter = half + __builtin_shufflevector(half, half, 2, 3, 2, 3);
+    return quarter[0] + quarter[1];
+#else
+    return ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));
+#endif
+}
+
+/* e += g row, then row += g x, over n floats of unpadded rows, in one pass: each
+ * chunk of the row is read before it is written, so e sees the row before the
+ * step. The masked last chunk adds g times zero to the lanes it repeats. */
+static inline void pyw2v_move_row(float g, const float *restrict x, float *restrict row,
+                                  float *restrict e, int n)
+{
+    pyw2v_v8 gv = {g, g, g, g, g, g, g, g};
+    const ptrdiff_t whole = n & ~7;     /* a pointer-sized bound keeps the loop's index simple */
+    for (ptrdiff_t i = 0; i < whole; i += 8) {
+        pyw2v_v8 r = pyw2v_load8(row + i);
+        pyw2v_store8(e + i, pyw2v_load8(e + i) + gv * r);
+        pyw2v_store8(row + i, r + gv * pyw2v_load8(x + i));
+    }
+    if (whole == n)
+        return;
+    if (n < 8) {
+        for (int i = 0; i < n; i++) {
+            float r = row[i];
+            e[i] += g * r;
+            row[i] = r + g * x[i];
+        }
+        return;
+    }
+    pyw2v_v8 r = pyw2v_load8(row + n - 8);
+    pyw2v_store8(e + n - 8, pyw2v_load8(e + n - 8) + gv * pyw2v_keep_tail(r, n));
+    pyw2v_store8(row + n - 8, r + gv * pyw2v_tail8(x, n));
 }
 
 /* Ask for a row's cache lines ahead of use (rows are n floats): one prefetch
@@ -160,6 +223,14 @@ static inline void pyw2v_prefetch_row(const float *row, int n)
 
 static inline int pyw2v_padded(int dim) { return (dim + 7) & ~7; }
 
+/* y[0..n) *= a for n a multiple of 8, in whole vectors (padding zeros stay zero). */
+static inline void pyw2v_scale_padded(float a, float *restrict y, int n)
+{
+    pyw2v_v8 av = {a, a, a, a, a, a, a, a};
+    for (int i = 0; i < n; i += 8)
+        pyw2v_store8(y + i, av * pyw2v_load8(y + i));
+}
+
 /* y[0..n) = 0 for n a multiple of 8, in whole vectors (no memset call for short rows). */
 PYW2V_NO_LIBCALLS static inline void pyw2v_zero_padded(float *restrict y, int n)
 {
@@ -182,6 +253,20 @@ pyw2v_sum_rows(const float *restrict matrix, const int32_t *ids, int n, int dim,
                float *restrict out)
 {
     int d = 0;
+    for (; d + 32 <= dim; d += 32) {    /* four chunks per row address */
+        pyw2v_v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+        for (int r = 0; r < n; r++) {
+            const float *row = matrix + (int64_t)ids[r] * dim + d;
+            a0 += pyw2v_load8(row);
+            a1 += pyw2v_load8(row + 8);
+            a2 += pyw2v_load8(row + 16);
+            a3 += pyw2v_load8(row + 24);
+        }
+        pyw2v_store8(out + d, a0);
+        pyw2v_store8(out + d + 8, a1);
+        pyw2v_store8(out + d + 16, a2);
+        pyw2v_store8(out + d + 24, a3);
+    }
     for (; d + 16 <= dim; d += 16) {
         pyw2v_v8 a0 = {0}, a1 = {0};
         for (int r = 0; r < n; r++) {
@@ -199,8 +284,15 @@ pyw2v_sum_rows(const float *restrict matrix, const int32_t *ids, int n, int dim,
         pyw2v_store8(out + d, a0);
         d += 8;
     }
-    if (d < dim) {
-        /* The last 1-7 floats: four in a vector when there are four, the rest one by one. */
+    if (d < dim && dim >= 8) {
+        /* The rows' masked last chunks, added onto the chunk [dim - 8, dim) of out
+         * (its lanes before d already hold their sums, and gain zeros). */
+        pyw2v_v8 a0 = {0};
+        for (int r = 0; r < n; r++)
+            a0 += pyw2v_tail8(matrix + (int64_t)ids[r] * dim, dim);
+        pyw2v_store8(out + d, pyw2v_broadcast8(0.0f));
+        pyw2v_store8(out + dim - 8, pyw2v_load8(out + dim - 8) + a0);
+    } else if (d < dim) {
         pyw2v_v4 a0 = {0};
         float last[8] = {0};
         int wide = dim - d >= 4 ? 4 : 0;
@@ -221,23 +313,22 @@ pyw2v_sum_rows(const float *restrict matrix, const int32_t *ids, int n, int dim,
 static inline void pyw2v_add_to_rows(float *restrict matrix, const int32_t *ids, int n,
                                      const float *restrict x, int dim)
 {
+    const ptrdiff_t pairs = dim & ~15, whole = dim & ~7;
     for (int r = 0; r < n; r++) {
         float *row = matrix + (int64_t)ids[r] * dim;
-        int d = 0;
-        for (; d + 16 <= dim; d += 16) {
+        for (ptrdiff_t d = 0; d < pairs; d += 16) {
             pyw2v_store8(row + d, pyw2v_load8(row + d) + pyw2v_load8(x + d));
             pyw2v_store8(row + d + 8, pyw2v_load8(row + d + 8) + pyw2v_load8(x + d + 8));
         }
-        if (d + 8 <= dim) {
-            pyw2v_store8(row + d, pyw2v_load8(row + d) + pyw2v_load8(x + d));
-            d += 8;
-        }
-        if (d + 4 <= dim) {
-            pyw2v_store4(row + d, pyw2v_load4(row + d) + pyw2v_load4(x + d));
-            d += 4;
-        }
-        for (; d < dim; d++)
-            row[d] += x[d];
+        if (whole > pairs)
+            pyw2v_store8(row + pairs, pyw2v_load8(row + pairs) + pyw2v_load8(x + pairs));
+        if (whole == dim)
+            continue;
+        if (dim >= 8)    /* the masked last chunk adds zeros to the lanes it repeats */
+            pyw2v_store8(row + dim - 8, pyw2v_load8(row + dim - 8) + pyw2v_tail8(x, dim));
+        else
+            for (int d = 0; d < dim; d++)
+                row[d] += x[d];
     }
 }
 
@@ -424,6 +515,104 @@ static inline void pyw2v_update_rows(float *restrict matrix, const int32_t *ids,
     case 3: pyw2v_update_block_rows(matrix, ids + r, G + r * g_row, g_row, g_col, X, nx, 3, dim, dimp); break;
     case 2: pyw2v_update_block_rows(matrix, ids + r, G + r * g_row, g_row, g_col, X, nx, 2, dim, dimp); break;
     case 1: pyw2v_update_block_rows(matrix, ids + r, G + r * g_row, g_row, g_col, X, nx, 1, dim, dimp); break;
+    }
+}
+
+/* ---- Hierarchical softmax: a few node rows against one input -----------
+ *
+ * A path's node rows (unpadded, dim floats each) are scored against one input x
+ * and moved NR (1..4) at a time, so each chunk of x, and of e, is loaded once for
+ * NR rows. Masked last chunks as above; below 8 floats, plain loops. */
+
+PYW2V_BLOCK void pyw2v_score_block(const float *restrict x, const float *const *rows, int NR,
+                                   int n, float *restrict f)
+{
+    pyw2v_v8 acc[4];
+    const ptrdiff_t whole = n & ~7;
+    for (int r = 0; r < NR; r++)
+        acc[r] = pyw2v_broadcast8(0.0f);
+    for (ptrdiff_t i = 0; i < whole; i += 8) {
+        pyw2v_v8 xv = pyw2v_load8(x + i);
+        for (int r = 0; r < NR; r++)
+            acc[r] += xv * pyw2v_load8(rows[r] + i);
+    }
+    if (n & 7) {
+        pyw2v_v8 xv = pyw2v_tail8(x, n);
+        for (int r = 0; r < NR; r++)
+            acc[r] += xv * pyw2v_load8(rows[r] + n - 8);
+    }
+    for (int r = 0; r < NR; r++)
+        f[r] = pyw2v_hsum8_tree(acc[r]);
+}
+
+/* e += g[r] rows[r] for r in order, and rows[r] += g[r] x, chunk by chunk: each
+ * chunk of a row is read before it is written, so e sees the rows before the step. */
+PYW2V_BLOCK void pyw2v_move_block(const float *restrict g, const float *restrict x,
+                                  float *const *rows, int NR, float *restrict e, int n)
+{
+    pyw2v_v8 gv[4];
+    const ptrdiff_t whole = n & ~7;
+    for (int r = 0; r < NR; r++)
+        gv[r] = pyw2v_broadcast8(g[r]);
+    for (ptrdiff_t i = 0; i < whole; i += 8) {
+        pyw2v_v8 xv = pyw2v_load8(x + i), ev = pyw2v_load8(e + i);
+        for (int r = 0; r < NR; r++) {
+            pyw2v_v8 rv = pyw2v_load8(rows[r] + i);
+            ev += gv[r] * rv;
+            pyw2v_store8(rows[r] + i, rv + gv[r] * xv);
+        }
+        pyw2v_store8(e + i, ev);
+    }
+    if (n & 7) {    /* the repeated lanes gain g times zero */
+        pyw2v_v8 xv = pyw2v_tail8(x, n), ev = pyw2v_load8(e + n - 8);
+        for (int r = 0; r < NR; r++) {
+            pyw2v_v8 rv = pyw2v_load8(rows[r] + n - 8);
+            ev += gv[r] * pyw2v_keep_tail(rv, n);
+            pyw2v_store8(rows[r] + n - 8, rv + gv[r] * xv);
+        }
+        pyw2v_store8(e + n - 8, ev);
+    }
+}
+
+/* f[r] = x . matrix[ids[r]] for r < nr (1..4); n floats per row. */
+static inline void pyw2v_score_nodes(const float *restrict x, const float *matrix,
+                                     const int32_t *ids, int nr, int n, float *restrict f)
+{
+    const float *rows[4];
+    for (int r = 0; r < nr; r++)
+        rows[r] = matrix + (int64_t)ids[r] * n;
+    if (n < 8) {
+        for (int r = 0; r < nr; r++)
+            f[r] = pyw2v_dot(x, rows[r], n);
+        return;
+    }
+    switch (nr) {
+    case 4: pyw2v_score_block(x, rows, 4, n, f); break;
+    case 3: pyw2v_score_block(x, rows, 3, n, f); break;
+    case 2: pyw2v_score_block(x, rows, 2, n, f); break;
+    case 1: pyw2v_score_block(x, rows, 1, n, f); break;
+    }
+}
+
+/* e += g[r] matrix[ids[r]], then matrix[ids[r]] += g[r] x, for r < nr (1..4), the
+ * ids distinct; n floats per row. */
+static inline void pyw2v_move_nodes(const float *restrict g, const float *restrict x,
+                                    float *matrix, const int32_t *ids, int nr,
+                                    float *restrict e, int n)
+{
+    float *rows[4];
+    for (int r = 0; r < nr; r++)
+        rows[r] = matrix + (int64_t)ids[r] * n;
+    if (n < 8) {
+        for (int r = 0; r < nr; r++)
+            pyw2v_move_row(g[r], x, rows[r], e, n);
+        return;
+    }
+    switch (nr) {
+    case 4: pyw2v_move_block(g, x, rows, 4, e, n); break;
+    case 3: pyw2v_move_block(g, x, rows, 3, e, n); break;
+    case 2: pyw2v_move_block(g, x, rows, 2, e, n); break;
+    case 1: pyw2v_move_block(g, x, rows, 1, e, n); break;
     }
 }
 

@@ -320,6 +320,42 @@ def test_no_stream_is_reused_across_training_calls():
     assert _streams_overlap(old)
 
 
+# --- hierarchical softmax's node blocks and masked row tails ----------------------------
+
+DEEP_COUNTS = np.array([2 ** (20 - k) for k in range(20)] + [1], dtype=np.int64)  # paths 1..20
+DEEP_TREE = _core.build_huffman(DEEP_COUNTS)
+
+
+@pytest.mark.parametrize("dim", [5, 8, 9, 16, 23, 100])
+@pytest.mark.parametrize("word", [0, 3, 6, 20])          # paths of 1, 4, 7 and 20 nodes
+@pytest.mark.parametrize("kernel", ["pair", "window"])
+def test_hs_steps_match_their_twins_on_every_row_tail(dim, word, kernel, random_matrices):
+    """The compiled HS step scores and moves up to 4 node rows at a time, rows whose
+    length is not a multiple of 8 ending in a masked chunk: every block size
+    (1-4 and leftovers) and tail (none, 1..7 floats, rows under 8 floats) against
+    the reference, with negatives on as well for the window kernel."""
+    n_words = DEEP_COUNTS.shape[0]
+    assert np.diff(DEEP_TREE[0])[word] == {0: 1, 3: 4, 6: 7, 20: 20}[word]
+    ours = random_matrices(dim * 100 + word, (n_words, dim), (n_words, dim), (n_words - 1, dim))
+    twin = tuple(m.astype(np.float64) for m in ours)
+    negatives = [2, 9] if kernel == "window" else None
+    if kernel == "pair":
+        loss = _core.skipgram_pair_update(ours[0], ours[1], 1, word, None, 0.1, exact=True,
+                                          node_vectors=ours[2], huffman=DEEP_TREE)
+        ref_loss = reference.skipgram_pair_step(twin[0], twin[1], 1, word, None, 0.1,
+                                                tree=DEEP_TREE, node_vectors=twin[2])
+    else:
+        context = [1, 4, 4, 11]
+        loss = _core.cbow_update(ours[0], ours[1], np.array(context, np.int32), word,
+                                 np.array(negatives, np.int32), 0.1, exact=True,
+                                 node_vectors=ours[2], huffman=DEEP_TREE)
+        ref_loss = reference.cbow_step(twin[0], twin[1], context, word, negatives, 0.1,
+                                       tree=DEEP_TREE, node_vectors=twin[2])
+    for mine, theirs in zip(ours, twin):
+        np.testing.assert_allclose(mine, theirs, atol=1e-5, rtol=0)
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+
+
 # --- whole epochs: one thread replays the reference bit for bit -------------------------
 
 
