@@ -66,7 +66,7 @@ class Word2Vec:
             raise ValueError(f"outside_vectors has shape {outside_vectors.shape}, expected "
                              f"{shape}")
         self._inputs = self._input_matrix(center_vectors, ngram_vectors)
-        self.center_vectors = self._inputs[:len(vocab)]
+        self._center = self._inputs[:len(vocab)]
         self.ngram_vectors = None if self.subword_layout is None else self._inputs[len(vocab):]
         self.outside_vectors = np.ascontiguousarray(outside_vectors, dtype=np.float32)
         self.node_vectors = _node_vectors(node_vectors, params, len(vocab))
@@ -98,6 +98,19 @@ class Word2Vec:
             raise ValueError(f"ngram_vectors has shape {got}, expected {(n_grams, dim)}: one "
                              "row per n-gram bucket the vocabulary's words hit")
         return np.concatenate([center_vectors, ngram_vectors]).astype(np.float32, copy=False)
+
+    @property
+    def center_vectors(self) -> NDArray[np.float32]:
+        """V, the word rows (float32 (len(vocab), dim); with subwords, a view of the
+        first rows of the input matrix, whose n-gram rows are ngram_vectors)."""
+        return self._center
+
+    @center_vectors.setter
+    def center_vectors(self, value: NDArray[Any]) -> None:
+        if self.subword_layout is not None:
+            raise ValueError("a model with subwords keeps its word rows in one matrix with "
+                             "its n-gram rows; write into center_vectors instead")
+        self._inputs = self._center = np.ascontiguousarray(value, dtype=np.float32)
 
     @property
     def wv(self) -> WordVectors:
