@@ -16,7 +16,8 @@
 # center, which word2vec.c then skips as a negative). Each window's center, when
 # not among the negatives, adds its own dot product and two axpys (label 1).
 # Then each window's context rows move by E[c] (word2vec.c's CBOW convention,
-# as `_cbow_step`), scaled by their lock factors.
+# as `_cbow_step`), scaled by their lock factors. With subwords a context word's
+# input is the mean of its parts and each part moves by E[c] (docs/math.md §16).
 #
 # Draw order (pyw2v.reference replays it): blocks in turn; for each lane in
 # order, if its sentence is done, the thread's next sentences are subsampled
@@ -90,9 +91,15 @@ cdef double _cbow_batch_step(const Model *m, Scratch *s, const CbowBlock *b) noe
     for c in range(count):
         h = s.batch_inputs + c * dimp
         context = b.context + c * b.stride
-        pyw2v_sum_rows(m.center, context, b.n_context[c], dim, h)
-        if m.cbow_mean:
-            pyw2v_scale(<float>(1.0 / b.n_context[c]), h, dim)
+        if m.part_offsets == NULL:
+            pyw2v_sum_rows(m.center, context, b.n_context[c], dim, h)
+            if m.cbow_mean:
+                pyw2v_scale(<float>(1.0 / b.n_context[c]), h, dim)
+        else:
+            memset(h, 0, dimp * sizeof(float))
+            f = <float>(1.0 / b.n_context[c]) if m.cbow_mean else <float>1.0
+            for j in range(b.n_context[c]):
+                _add_input(m, context[j], f, dim, s.h, h)
     # The distinct targets: the negatives (with how often each was drawn), then
     # the centers that are not among them.
     for c in range(m.negative + count):
@@ -145,7 +152,7 @@ cdef double _cbow_batch_step(const Model *m, Scratch *s, const CbowBlock *b) noe
         h = s.cbow_errors + c * dimp
         context = b.context + c * b.stride
         if m.lock_factors == NULL:
-            pyw2v_add_to_rows(m.center, context, b.n_context[c], h, dim)
+            _move_inputs(m, context, b.n_context[c], h, dim)
         else:
             for j in range(b.n_context[c]):
                 pyw2v_axpy(m.lock_factors[context[j]], h, m.center + <int64_t>context[j] * dim,

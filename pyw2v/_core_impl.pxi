@@ -1096,10 +1096,10 @@ cdef class Trainer:
         if negative == 0 and not (m.hs or m.softmax):
             raise ValueError("no output layer: give negative > 0, node_vectors and huffman, "
                              "or softmax=True")
-        if parts is not None and (m.kernel != KERNEL_BATCH or m.hs or m.softmax
-                                  or lock_factors is not None):
-            raise ValueError("subwords train with kernel='batch' and negative sampling alone, "
-                             "without lock factors")
+        if parts is not None and (m.kernel not in (KERNEL_BATCH, KERNEL_CBOW_BATCH) or m.hs
+                                  or m.softmax or lock_factors is not None):
+            raise ValueError("subwords train with kernel='batch' or 'cbow-batch' and negative "
+                             "sampling alone, without lock factors")
         self.schedule.alpha = alpha
         self.schedule.min_alpha = min_alpha
         self.schedule.total_words = total_words
@@ -1664,11 +1664,14 @@ def cbow_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
 
 def cbow_batch_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
                       contexts, centers, const int32_t[::1] negatives, double alpha,
-                      bint exact=True, *, bint cbow_mean=True, lock_factors=None) -> float:
+                      bint exact=True, *, bint cbow_mean=True, lock_factors=None,
+                      subwords=None) -> float:
     """Apply CBOW's batch kernel's update for one block in place; return its loss
     (summed over its windows). Window c's context ids contexts[c] (not empty)
     predict centers[c]; the windows share the K negatives (one skipped for a
     window whose center it equals). cbow_mean and lock_factors as for cbow_update.
+    subwords: (part_offsets, part_rows), as for Trainer (then center_vectors holds
+    the n-gram rows after the words' rows; no lock factors).
     """
     cdef Model m
     cdef Scratch s
@@ -1682,12 +1685,19 @@ def cbow_batch_update(float[:, ::1] center_vectors, float[:, ::1] outside_vector
     if negatives.shape[0] < 1:
         raise ValueError("negatives must not be empty: the batch kernel is negative sampling")
     windows = [np.ascontiguousarray(ctx, dtype=np.int32).ravel() for ctx in contexts]
+    _check_shapes(center_vectors, outside_vectors, subwords is not None)
     for c in range(count):
-        _targets(center_vectors, outside_vectors, f"centers[{c}]", centers[c], negatives)
-        _context_ids(windows[c], center_vectors.shape[0])
-    lock_factors = checked_lock_factors(lock_factors, center_vectors.shape[0])
+        _check_rows(f"centers[{c}]", centers[c], outside_vectors.shape[0])
+        _context_ids(windows[c], outside_vectors.shape[0])
+    for k in range(negatives.shape[0]):
+        _check_rows(f"negatives[{k}]", negatives[k], outside_vectors.shape[0])
+    lock_factors = checked_lock_factors(lock_factors, outside_vectors.shape[0])
+    parts = _checked_parts(subwords, outside_vectors.shape[0], center_vectors.shape[0])
+    if parts is not None and lock_factors is not None:
+        raise ValueError("subwords train without lock factors")
     _single_step_model(&m, center_vectors, outside_vectors, KERNEL_CBOW_BATCH,
                        negatives.shape[0], exact, None, None, False, lock_factors, cbow_mean)
+    _set_parts(&m, parts)
     m.batch_windows = count
     stride = max(len(w) for w in windows)
     _new_scratch(&s, &m, stride)

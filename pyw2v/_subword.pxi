@@ -44,6 +44,36 @@ cdef inline void _update_inputs(const Model *m, Scratch *s, const int32_t *words
                           s.part_errors + <int64_t>i * dim, dim)
 
 
+cdef inline void _add_input(const Model *m, int32_t word, float weight, int dim,
+                            float *tmp, float *h) noexcept nogil:
+    """h += weight * (word's input vector): its row of V, or with subwords the mean
+    of its parts, summed in `tmp` (dim floats, rounded up to 8) first."""
+    cdef int64_t start
+    cdef int count
+    if m.part_offsets == NULL:
+        pyw2v_axpy(weight, m.center + <int64_t>word * dim, h, dim)
+        return
+    start = m.part_offsets[word]
+    count = <int>(m.part_offsets[word + 1] - start)
+    pyw2v_sum_rows(m.center, m.part_rows + start, count, dim, tmp)
+    pyw2v_axpy(weight / <float>count, tmp, h, dim)
+
+
+cdef inline void _move_inputs(const Model *m, const int32_t *words, int n, const float *e,
+                              int dim) noexcept nogil:
+    """Each of `words` moves by e: its row of V, or with subwords every one of its
+    parts (CBOW's context update, fastText's convention, §16)."""
+    cdef int i
+    cdef int64_t start
+    if m.part_offsets == NULL:
+        pyw2v_add_to_rows(m.center, words, n, e, dim)
+        return
+    for i in range(n):
+        start = m.part_offsets[words[i]]
+        pyw2v_add_to_rows(m.center, m.part_rows + start,
+                          <int>(m.part_offsets[words[i] + 1] - start), e, dim)
+
+
 cdef int _subword_scratch_init(Scratch *s, const Model *m, int max_rows) noexcept nogil:
     """The batch step's buffers for subwords: each input row's error and the row
     numbers 0..max_rows-1 that index them. Returns 0, or -1 if out of memory."""

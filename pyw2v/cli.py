@@ -621,7 +621,7 @@ def _add_model_options(m: argparse._ArgumentGroup) -> None:
                         "3 when --maxn is given)")
     m.add_argument("--maxn", "-maxn", dest="maxn", type=int, default=None, metavar="N",
                    help="subwords: the longest character n-gram; a value > 0 trains "
-                        "fastText's subword model (skip-gram, negative sampling), 0 or "
+                        "fastText's subword model (negative sampling), 0 or "
                         "absent trains word vectors alone (fastText's -maxn)")
     m.add_argument("--bucket", "-bucket", dest="bucket", type=int, default=d.buckets,
                    metavar="N", help="subwords: hash buckets for the n-grams; only those "

@@ -261,7 +261,8 @@ class TrainingParams:
     subwords: (minn, maxn) makes each word's input vector the mean of its own row
     and the rows of its character n-grams of minn to maxn characters, hashed into
     `buckets` buckets as fastText hashes them (docs/math.md §16); None (the
-    default) trains word rows alone. Skip-gram with negative sampling only, for now.
+    default) trains word rows alone. The batch kernels with negative sampling
+    (skip-gram and CBOW).
     Bad values raise ParameterValueError / ParameterTypeError (subclasses of
     ValueError / TypeError) naming the parameter in `.param`.
     """
@@ -292,12 +293,11 @@ class TrainingParams:
         check({f.name: getattr(self, f.name) for f in fields(self) if f.name in RULES})
         object.__setattr__(self, "subwords", check_subwords(self.subwords))
         object.__setattr__(self, "kernel", resolve_kernel(self.model, self.kernel, self.loss))
-        if self.subwords is not None and (self.model, self.kernel, self.loss) != \
-                ("skipgram", "batch", "negative"):
+        if self.subwords is not None and (self.kernel, self.loss) != ("batch", "negative"):
             raise ParameterValueError(
-                "subwords", f" train with skip-gram's batch kernel and negative sampling "
-                f"(model='skipgram', kernel='batch' or 'auto', loss='negative'); got "
-                f"model={self.model!r}, kernel={self.kernel!r}, loss={self.loss!r}")
+                "subwords", f" train with the batch kernels and negative sampling "
+                f"(kernel='batch' or 'auto', loss='negative'); got model={self.model!r}, "
+                f"kernel={self.kernel!r}, loss={self.loss!r}")
         resolve_batch_windows(self.kernel, self.loss, self.batch_windows, self.model)  # checked
         if self.loss == "negative" and self.negative == 0:
             raise ParameterValueError(

@@ -663,7 +663,8 @@ def cbow_step(center_vectors: _Floats, outside_vectors: _Floats, context: Iterab
 def cbow_batch_step(center_vectors: _Floats, outside_vectors: _Floats,
                     windows: Iterable[tuple[Iterable[int], int]], negatives: Iterable[int],
                     alpha: float, *, cbow_mean: bool = True,
-                    lock_factors: ArrayLike | None = None) -> float:
+                    lock_factors: ArrayLike | None = None,
+                    subwords: tuple[ArrayLike, ArrayLike] | None = None) -> float:
     """CBOW's batch kernel's update for a block of windows sharing one set of
     negatives; returns the summed loss.
 
@@ -672,23 +673,38 @@ def cbow_batch_step(center_vectors: _Floats, outside_vectors: _Floats,
     its own center skipped; the loss is the sum of the windows' losses, and one
     simultaneous step applies the summed updates (V's rows by ``alpha dJ/dh``
     of their windows, as :func:`cbow_step`; ``lock_factors`` as in :func:`sgd_step`).
+    ``subwords`` = (part_offsets, part_rows): a context word's input is then
+    :func:`subword_input` of its parts, each part moving by the whole ``alpha
+    dJ/dh`` (docs/math.md §16).
     """
     negatives = list(negatives)
-    center64 = np.asarray(center_vectors, dtype=np.float64)
     grad_center = np.zeros_like(center_vectors)
     grad_outside = np.zeros_like(outside_vectors)
     loss = 0.0
+    parts_of = _parts_lookup(subwords)
     for context, center in windows:
-        context = list(context)
-        rows = center64[context]
+        word_parts = [parts_of(word) for word in context]
+        rows = np.array([subword_input(center_vectors, parts) for parts in word_parts])
         h = rows.mean(axis=0) if cbow_mean else rows.sum(axis=0)
         part, grad_h, grad_u = neg_sampling_loss_and_gradient(
             h, center, outside_vectors, [w for w in negatives if w != center])
         loss += part
         grad_outside += grad_u
-        np.add.at(grad_center, context, grad_h)
+        for parts in word_parts:
+            np.add.at(grad_center, parts, grad_h)
     sgd_step(center_vectors, outside_vectors, grad_center, grad_outside, alpha, lock_factors)
     return loss
+
+
+def _parts_lookup(subwords: tuple[ArrayLike, ArrayLike] | None
+                  ) -> Callable[[int], NDArray[np.intp]]:
+    """word -> the rows of its input vector: its own row, or with ``subwords`` =
+    (part_offsets, part_rows) its parts."""
+    if subwords is None:
+        return lambda word: np.array([word], dtype=np.intp)
+    offsets = np.asarray(subwords[0], dtype=np.intp)
+    part_rows = np.asarray(subwords[1], dtype=np.intp)
+    return lambda word: part_rows[offsets[word]:offsets[word + 1]]
 
 
 def skipgram_batch_step(center_vectors: _Floats, outside_vectors: _Floats,
@@ -743,11 +759,9 @@ def skipgram_block_step(center_vectors: _Floats, outside_vectors: _Floats,
     grad_outside = np.zeros_like(outside_vectors)
     grad_nodes = None if node_vectors is None else np.zeros_like(node_vectors)
     loss = 0.0
-    offsets, part_rows = (None, None) if subwords is None else (
-        np.asarray(subwords[0], dtype=np.intp), np.asarray(subwords[1], dtype=np.intp))
+    parts_of = _parts_lookup(subwords)
     for word, center in pairs:
-        parts = [word] if offsets is None else \
-            cast(NDArray[np.intp], part_rows)[offsets[word]:offsets[word + 1]]
+        parts = parts_of(word)
         x = subword_input(center_vectors, parts)
         if sampling:
             pair_loss, grad_vec, grad_u = neg_sampling_loss_and_gradient(
@@ -994,7 +1008,8 @@ def _replay_lanes(rng: SplitMix64, sentences: Iterator[list[int]],
             negs = [rng.noise(*noise) for _ in range(negative)]
             loss += cbow_batch_step(center_vectors, outside_vectors, windows, negs,
                                     clock.current, cbow_mean=layers["cbow_mean"],
-                                    lock_factors=layers["lock_factors"])
+                                    lock_factors=layers["lock_factors"],
+                                    subwords=layers["subwords"])
             predictions += len(windows)
     return loss, predictions
 
@@ -1082,8 +1097,8 @@ def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
     batch_windows : windows per step of a batch kernel (skip-gram: consecutive
         ones, 1 with loss="hs", as each window walks its own center's path; CBOW:
         its number of lanes).
-    subwords : (part_offsets, part_rows), as for the Trainer: the skip-gram batch
-        kernel's inputs are then composed from parts (docs/math.md §16), and
+    subwords : (part_offsets, part_rows), as for the Trainer: the batch kernels'
+        inputs are then composed from parts (docs/math.md §16), and
         ``center_vectors`` holds the n-gram rows after the words'.
     Sentences must already be cut to the core's maximum length. Draw order per
     sentence: a uniform for each token whose keep-probability is < 1; then per
@@ -1105,8 +1120,8 @@ def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
     negative = 0 if softmax else negative
     layers: dict[str, Any] = dict(tree=huffman_tree(counts) if loss == "hs" else None,
                                   node_vectors=node_vectors, lock_factors=lock_factors)
-    if subwords is not None and (model, kernel, loss) != ("skipgram", "batch", "negative"):
-        raise ValueError("subwords replay skip-gram's batch kernel with negative sampling")
+    if subwords is not None and (kernel, loss) != ("batch", "negative"):
+        raise ValueError("subwords replay the batch kernels with negative sampling")
     if kernel == "batch":
         layers["batch_windows"] = batch_windows
         layers["subwords"] = subwords

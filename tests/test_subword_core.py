@@ -89,3 +89,52 @@ def test_subwords_with_hs_or_lock_factors_are_refused(random_matrices):
         _core.skipgram_block_update(center, outside, np.arange(8, dtype=np.int32), 1,
                                     np.array([[0, 3]], np.int32), np.array([1, 2], np.int32),
                                     0.1, subwords=own, lock_factors=np.ones(12, np.float32))
+
+
+@pytest.mark.parametrize("dim", [5, 16, 100])
+@pytest.mark.parametrize("count", [1, 4])
+@pytest.mark.parametrize("cbow_mean", [True, False])
+def test_the_cbow_subword_block_step_matches_its_twin(dim, count, cbow_mean, random_matrices):
+    rng = np.random.default_rng(dim + 10 * count + cbow_mean)
+    layout, subwords = _layout()
+    n_words, n_rows = len(WORDS), len(WORDS) + len(layout.stored_buckets)
+    contexts = [rng.integers(0, n_words, int(rng.integers(1, 7))).tolist() for _ in range(count)]
+    centers = rng.integers(0, n_words, count).tolist()
+    center, outside = random_matrices(rng, (n_rows, dim), (n_words, dim))
+    ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
+    before = center.copy()
+    negatives = np.concatenate([[centers[0]], rng.integers(0, n_words, 4)]).astype(np.int32)
+    loss = _core.cbow_batch_update(center, outside, contexts, centers, negatives, 0.1,
+                                   exact=True, cbow_mean=cbow_mean, subwords=subwords)
+    ref_loss = reference.cbow_batch_step(ref_center, ref_outside, list(zip(contexts, centers)),
+                                         negatives.tolist(), 0.1, cbow_mean=cbow_mean,
+                                         subwords=subwords)
+    np.testing.assert_allclose(center, ref_center, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(outside, ref_outside, atol=1e-5, rtol=0)
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+    assert np.flatnonzero((center != before).any(axis=1)).max() >= n_words
+
+
+def test_cbow_without_ngrams_each_word_is_its_own_part(random_matrices):
+    center, outside = random_matrices(3, (12, 8), (12, 8))
+    plain_center, plain_outside = center.copy(), outside.copy()
+    own = (np.arange(13, dtype=np.int64), np.arange(12, dtype=np.int32))
+    args = ([[0, 4, 4, 7], [2]], [3, 11], np.array([1, 5, 9], np.int32), 0.1)
+    loss = _core.cbow_batch_update(center, outside, *args, subwords=own)
+    plain = _core.cbow_batch_update(plain_center, plain_outside, *args)
+    assert loss == pytest.approx(plain, rel=1e-6)
+    np.testing.assert_allclose(center, plain_center, atol=1e-6)
+    np.testing.assert_allclose(outside, plain_outside, atol=1e-6)
+
+
+def test_cbow_subwords_check_their_ids_and_refuse_lock_factors(random_matrices):
+    center, outside = random_matrices(0, (20, 4), (12, 4))
+    own = (np.arange(13, dtype=np.int64), np.arange(12, dtype=np.int32))
+    negatives = np.array([1, 2], np.int32)
+    before = center.copy()
+    with pytest.raises(IndexError, match="context=12"):   # an n-gram row is not a word
+        _core.cbow_batch_update(center, outside, [[12]], [0], negatives, 0.1, subwords=own)
+    with pytest.raises(ValueError, match="without lock factors"):
+        _core.cbow_batch_update(center, outside, [[1]], [0], negatives, 0.1, subwords=own,
+                                lock_factors=np.ones(12, np.float32))
+    np.testing.assert_array_equal(center, before)

@@ -25,11 +25,13 @@ def _id_sentences(sentences, vocab):
             for a, b in zip(chunk.sentence_starts[:-1], chunk.sentence_starts[1:])]
 
 
-@pytest.mark.parametrize("batch_windows", [1, 4])
+@pytest.mark.parametrize("model, batch_windows", [("skipgram", 1), ("skipgram", 4),
+                                                  ("cbow", 1), ("cbow", 4)])
 @pytest.mark.parametrize("subwords", [(3, 6), (1, 2)])
-def test_one_thread_training_equals_train_reference(batch_windows, subwords):
+def test_one_thread_training_equals_train_reference(model, batch_windows, subwords):
     sentences = _sentences()
-    params = pyw2v.TrainingParams(dim=8, window=3, negative=4, sample=1e-2, min_count=2,
+    params = pyw2v.TrainingParams(model=model, dim=8, window=3, negative=4, sample=1e-2,
+                                  min_count=2, kernel="batch",
                                   epochs=2, alpha=0.05, min_alpha=0.001, seed=11,
                                   exact_sigmoid=True, batch_windows=batch_windows,
                                   subwords=subwords, buckets=1000)
@@ -40,7 +42,8 @@ def test_one_thread_training_equals_train_reference(batch_windows, subwords):
     outside = trained.outside_vectors.astype(np.float64)
     trained.train(sentences, threads=1)
     ref_losses = reference.train_reference(
-        _id_sentences(sentences, vocab), inputs, outside, vocab.counts, window=3, negative=4,
+        _id_sentences(sentences, vocab), inputs, outside, vocab.counts, model=model,
+        window=3, negative=4,
         sample=1e-2, alpha=0.05, min_alpha=0.001, epochs=2, seed=11,
         publish_every=_core.PUBLISH_INTERVAL, kernel="batch", batch_windows=batch_windows,
         subwords=(layout.part_offsets, layout.part_rows))
@@ -98,9 +101,9 @@ def test_only_the_hit_buckets_are_allocated():
 
 
 @pytest.mark.parametrize("keywords, match", [
-    (dict(model="cbow"), "skip-gram's batch kernel"),
-    (dict(hs=True, negative=0), "skip-gram's batch kernel"),
-    (dict(kernel="pair"), "skip-gram's batch kernel"),
+    (dict(model="cbow", kernel="window"), "the batch kernels"),
+    (dict(hs=True, negative=0), "the batch kernels"),
+    (dict(kernel="pair"), "the batch kernels"),
     (dict(subwords=(4, 2)), "1 <= minn <= maxn"),
     (dict(subwords=3), "pair .minn, maxn."),
     (dict(buckets=0), "buckets"),
