@@ -107,6 +107,17 @@ def skipgram_pair_update(
     softmax: bool = False,
     lock_factors: ArrayLike | None = None,
 ) -> float: ...
+def skipgram_window_update(
+    center_vectors: NDArray[np.float32],
+    outside_vectors: NDArray[np.float32],
+    center: int,
+    outsides: NDArray[np.int32],
+    negatives: NDArray[np.int32],
+    alpha: float,
+    exact: bool = True,
+    *,
+    subwords: tuple[ArrayLike, ArrayLike] | None = None,
+) -> float: ...
 def cbow_update(
     center_vectors: NDArray[np.float32],
     outside_vectors: NDArray[np.float32],
@@ -133,6 +144,7 @@ def cbow_batch_update(
     *,
     cbow_mean: bool = True,
     lock_factors: ArrayLike | None = None,
+    subwords: tuple[ArrayLike, ArrayLike] | None = None,
 ) -> float: ...
 def skipgram_batch_update(
     center_vectors: NDArray[np.float32],

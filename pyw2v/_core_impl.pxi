@@ -693,6 +693,7 @@ cdef void _scratch_free(Scratch *s) noexcept nogil:
     _cbow_scratch_free(s)
     free(s.part_errors)
     free(s.row_ids)
+    free(s.pair_targets)
     memset(s, 0, sizeof(Scratch))
 
 
@@ -835,6 +836,54 @@ cdef inline void _count_sentence(const Schedule *run, ThreadSlot *slot, Tally *t
         slot.alpha = tally.alpha
 
 
+cdef inline double _subword_center_step(const Model *m, Scratch *s, int32_t center,
+                                        const int32_t *targets, int n_pairs,
+                                        double alpha) noexcept nogil:
+    """Skip-gram pair kernel with subwords (docs/math.md §16): the center word's input
+    x, the mean of its parts, predicts each of its window's n_pairs outside words in
+    turn (targets: K + 1 ids per pair, as _draw_targets fills them). Each pair's
+    step moves its output rows and x by -alpha dJ/dx, as moving every part would;
+    the parts themselves take the window's summed step once, at the end."""
+    cdef int i, dim = m.dim, k1 = m.negative + 1
+    cdef int64_t start = m.part_offsets[center]
+    cdef int count = <int>(m.part_offsets[center + 1] - start)
+    cdef float *x = s.h
+    cdef float *moved = s.part_errors
+    cdef double loss = 0.0
+    pyw2v_sum_rows(m.center, m.part_rows + start, count, dim, x)
+    pyw2v_scale(<float>(1.0 / count), x, dim)
+    memset(moved, 0, <size_t>dim * sizeof(float))
+    for i in range(n_pairs):
+        loss += _predict(m, s, x, targets + i * k1, alpha)
+        pyw2v_axpy(1.0, s.neu1e, x, dim)
+        pyw2v_axpy(1.0, s.neu1e, moved, dim)
+    pyw2v_add_to_rows(m.center, m.part_rows + start, count, moved, dim)
+    return loss
+
+
+cdef inline void _subword_pair_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
+                                    Tally *tally) noexcept nogil:
+    """The skip-gram pair kernel with subwords over one sentence's n kept words: a
+    center's window is one _subword_center_step, its targets drawn first in the
+    pair kernel's order (shrink, then K per pair, left to right)."""
+    cdef const uint32_t *kept = s.kept
+    cdef int pos, j, lo, hi, n_pairs, k1 = m.negative + 1
+    cdef double loss = tally.loss, predictions = tally.predictions, alpha = tally.alpha
+    for pos in range(n):
+        _window_span(rng, m, pos, n, &lo, &hi)
+        n_pairs = 0
+        for j in range(lo, hi):
+            if j != pos:
+                _draw_targets(rng, m, kept[j], s.pair_targets + n_pairs * k1)
+                n_pairs += 1
+        if n_pairs > 0:
+            loss += _subword_center_step(m, s, <int32_t>kept[pos], s.pair_targets, n_pairs,
+                                         alpha)
+            predictions += n_pairs
+    tally.loss = loss
+    tally.predictions = predictions
+
+
 cdef inline void _pair_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
                             Tally *tally) noexcept nogil:
     """The skip-gram pair kernel over one sentence's n kept words."""
@@ -952,7 +1001,9 @@ cdef void _sentence_loop(const Model *m, Schedule *run, const Chunk *chunk, Scra
         length = chunk.sentence_starts[sentence + 1] - start
         n = _subsample(m, rng, chunk.tokens + start, length, s.kept)
         _count_sentence(run, slot, tally, length)
-        if m.kernel == KERNEL_PAIR:
+        if m.kernel == KERNEL_PAIR and m.part_offsets != NULL:
+            _subword_pair_loop(m, s, rng, n, tally)
+        elif m.kernel == KERNEL_PAIR:
             _pair_loop(m, s, rng, n, tally)
         elif n == 0:
             continue
@@ -1096,10 +1147,10 @@ cdef class Trainer:
         if negative == 0 and not (m.hs or m.softmax):
             raise ValueError("no output layer: give negative > 0, node_vectors and huffman, "
                              "or softmax=True")
-        if parts is not None and (m.kernel not in (KERNEL_BATCH, KERNEL_CBOW_BATCH) or m.hs
-                                  or m.softmax or lock_factors is not None):
-            raise ValueError("subwords train with kernel='batch' or 'cbow-batch' and negative "
-                             "sampling alone, without lock factors")
+        if parts is not None and (m.kernel == KERNEL_WINDOW or m.hs or m.softmax
+                                  or lock_factors is not None):
+            raise ValueError("subwords train with kernel='pair', 'batch' or 'cbow-batch' and "
+                             "negative sampling alone, without lock factors")
         self.schedule.alpha = alpha
         self.schedule.min_alpha = min_alpha
         self.schedule.total_words = total_words
@@ -1634,6 +1685,49 @@ def skipgram_pair_update(float[:, ::1] center_vectors, float[:, ::1] outside_vec
     _new_scratch(&s, &m, 1)
     loss = _pair_step(&m, &s, &center_vectors[center, 0], &targets[0], alpha,
                       1.0 if lock_factors is None else lock_factors[center])
+    _scratch_free(&s)
+    return loss
+
+
+def skipgram_window_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
+                           int center, const int32_t[::1] outsides,
+                           const int32_t[:, ::1] negatives, double alpha, bint exact=True, *,
+                           subwords=None) -> float:
+    """Apply the pair kernel's update for one center's window in place; return its
+    loss (summed over its len(outsides) pairs). Pair i predicts outsides[i] against
+    negatives[i] (K int32 draws; those equal to outsides[i] are skipped). Without
+    subwords: the pairs' skipgram_pair_update steps in turn. With subwords
+    ((part_offsets, part_rows), as for Trainer; center_vectors then holds the
+    n-gram rows after the words' rows): the center's input is composed once, moved
+    by each pair's step, and its parts take the summed step at the end
+    (docs/math.md §16).
+    """
+    cdef Model m
+    cdef Scratch s
+    cdef double loss = 0.0
+    cdef int i, k, n_pairs = outsides.shape[0], k1 = negatives.shape[1] + 1
+    if n_pairs < 1 or negatives.shape[0] != n_pairs or negatives.shape[1] < 1:
+        raise ValueError(f"outsides must not be empty and negatives must have shape "
+                         f"(len(outsides), K) with K >= 1; got {n_pairs} outsides and "
+                         f"negatives of shape ({negatives.shape[0]}, {negatives.shape[1]})")
+    _check_shapes(center_vectors, outside_vectors, subwords is not None)
+    n_words = outside_vectors.shape[0]
+    _check_rows("center", center, n_words)
+    targets = np.empty((n_pairs, k1), dtype=np.int32)
+    for i in range(n_pairs):
+        targets[i] = _targets(outside_vectors, outside_vectors, f"outsides[{i}]", outsides[i],
+                              np.asarray(negatives[i]))
+    cdef int32_t[:, ::1] target_ids = targets
+    parts = _checked_parts(subwords, n_words, center_vectors.shape[0])
+    _single_step_model(&m, center_vectors, outside_vectors, KERNEL_PAIR, k1 - 1, exact,
+                       None, None, False)
+    _set_parts(&m, parts)
+    _new_scratch(&s, &m, n_pairs)
+    if parts is None:
+        for i in range(n_pairs):
+            loss += _pair_step(&m, &s, &center_vectors[center, 0], &target_ids[i, 0], alpha, 1.0)
+    else:
+        loss = _subword_center_step(&m, &s, center, &target_ids[0, 0], n_pairs, alpha)
     _scratch_free(&s)
     return loss
 

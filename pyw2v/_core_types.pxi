@@ -143,6 +143,7 @@ cdef struct Scratch:
     # Subwords: each batch input row's error (rows x dim), and 0 .. rows - 1.
     float *part_errors
     int32_t *row_ids
+    int32_t *pair_targets
 
 
 cdef struct Tally:

@@ -75,14 +75,16 @@ cdef inline void _move_inputs(const Model *m, const int32_t *words, int n, const
 
 
 cdef int _subword_scratch_init(Scratch *s, const Model *m, int max_rows) noexcept nogil:
-    """The batch step's buffers for subwords: each input row's error and the row
-    numbers 0..max_rows-1 that index them. Returns 0, or -1 if out of memory."""
+    """The buffers for subwords: each input row's error and the row numbers
+    0..max_rows-1 that index them (the batch step), the K + 1 targets of each pair
+    of a window (the pair kernel). Returns 0, or -1 if out of memory."""
     cdef int i
     if m.part_offsets == NULL:
         return 0
     s.part_errors = <float *> malloc(<size_t>max_rows * m.dim * sizeof(float))
     s.row_ids = <int32_t *> malloc(<size_t>max_rows * sizeof(int32_t))
-    if s.part_errors == NULL or s.row_ids == NULL:
+    s.pair_targets = <int32_t *> malloc(<size_t>max_rows * (m.negative + 1) * sizeof(int32_t))
+    if s.part_errors == NULL or s.row_ids == NULL or s.pair_targets == NULL:
         return -1
     for i in range(max_rows):
         s.row_ids[i] = i

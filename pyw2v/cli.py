@@ -599,9 +599,9 @@ def _add_model_options(m: argparse._ArgumentGroup) -> None:
                                      "worker (default: 1)")
     m.add_argument("--seed", type=int, default=d.seed, help="default: %(default)s")
     m.add_argument("--ns-exponent", "-ns-exponent", dest="ns_exponent", type=float,
-                   default=d.ns_exponent, metavar="P",
+                   default=None, metavar="P",
                    help="noise distribution count**P; 0 uniform, negative favours rare "
-                        "words (default: %(default)s)")
+                        "words (default: 0.75, with subwords 0.5 as fastText)")
     m.add_argument("--cbow-mean", "-cbow-mean", dest="cbow_mean", type=_zero_or_one,
                    default=int(d.cbow_mean), metavar="1|0",
                    help="CBOW input: 1 the mean of the context vectors, 0 their sum "
@@ -614,7 +614,7 @@ def _add_model_options(m: argparse._ArgumentGroup) -> None:
                    metavar="N", help="windows one batch step takes, sharing one set "
                                      "of negatives (skip-gram: consecutive ones; CBOW: from "
                                      "that many sentences; default: 0, the kernel's own: "
-                                     f"{DEFAULT_BATCH_WINDOWS} for skip-gram, "
+                                     f"{DEFAULT_BATCH_WINDOWS} for skip-gram (1 with subwords), "
                                      f"{DEFAULT_CBOW_BATCH_WINDOWS} for CBOW, else 1)")
     m.add_argument("--minn", "-minn", dest="minn", type=int, default=None, metavar="N",
                    help="subwords: the shortest character n-gram (fastText's -minn; default "

@@ -337,7 +337,7 @@ class Word2Vec:
         """The compiled trainer for one training call (or one distributed worker): this
         model's matrices and tables, its own random streams (the call's index is mixed
         into the seed)."""
-        alias_prob, alias_index = self.vocab.noise_alias_table(params.ns_exponent)
+        alias_prob, alias_index = self.vocab.noise_alias_table(cast(float, params.ns_exponent))
         keep_prob = self.vocab.keep_probabilities(params.sample)
         layout = self.subword_layout
         return _core.Trainer(
@@ -542,7 +542,7 @@ def train(corpus: Corpus | EncodedCorpus, *, model: str = "skipgram", dim: int =
           exact_sigmoid: bool = False, kernel: str = "auto", loss: str = "negative",
           hs: bool = False, progress: ProgressArg = None,
           vocab: Vocabulary | str | PathLike[str] | None = None,
-          tmp_dir: str | PathLike[str] | None = None, ns_exponent: float = 0.75,
+          tmp_dir: str | PathLike[str] | None = None, ns_exponent: float | None = None,
           cbow_mean: bool = True, shrink_windows: bool = True, batch_windows: int = 0,
           pretrained: str | PathLike[str] | None = None,
           freeze_pretrained: bool = False,

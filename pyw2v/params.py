@@ -202,19 +202,31 @@ DEFAULT_BATCH_WINDOWS = 4
 #: from different sentences): 4 is as accurate as the window kernel and about 1.4x
 #: its speed; 8 loses about half an analogy point more (docs/math.md §15).
 DEFAULT_CBOW_BATCH_WINDOWS = 4
+#: The noise exponent when ns_exponent=None: word2vec.c's, and with subwords
+#: fastText's, which on corpus-dev's syntactic analogies is worth about 2 points
+#: to subword models (README, "Subwords").
+DEFAULT_NS_EXPONENT = 0.75
+DEFAULT_SUBWORD_NS_EXPONENT = 0.5
+#: Windows per step of skip-gram's batch kernel with subwords when batch_windows=0:
+#: sharing negatives costs subword models more (corpus-dev, syntactic analogies: 69.6%
+#: at 1, 68.0% at 2, 65.5% at 4, fastText 70.1%), so quality comes first; 4 is
+#: about twice as fast (README, "Subwords").
+DEFAULT_SUBWORD_BATCH_WINDOWS = 1
 
 
 def resolve_batch_windows(kernel: str, loss: str, batch_windows: int,
-                          model: str = "skipgram") -> int:
+                          model: str = "skipgram", subwords: bool = False) -> int:
     """The windows per batch step `batch_windows` means for the resolved kernel,
-    loss and model: 0 is DEFAULT_BATCH_WINDOWS for skip-gram's batch kernel and
-    DEFAULT_CBOW_BATCH_WINDOWS for CBOW's (negative sampling), 1 elsewhere; more
-    than 1 needs a batch kernel."""
+    loss and model: 0 is DEFAULT_BATCH_WINDOWS for skip-gram's batch kernel
+    (DEFAULT_SUBWORD_BATCH_WINDOWS with subwords) and DEFAULT_CBOW_BATCH_WINDOWS
+    for CBOW's (negative sampling), 1 elsewhere; more than 1 needs a batch kernel."""
     multi = kernel == "batch" and loss == "negative"
     if batch_windows == 0:
         if not multi:
             return 1
-        return DEFAULT_CBOW_BATCH_WINDOWS if model == "cbow" else DEFAULT_BATCH_WINDOWS
+        if model == "cbow":
+            return DEFAULT_CBOW_BATCH_WINDOWS
+        return DEFAULT_SUBWORD_BATCH_WINDOWS if subwords else DEFAULT_BATCH_WINDOWS
     if batch_windows > 1 and not multi:
         raise ParameterValueError(
             "batch_windows", f"={batch_windows} needs a batch kernel with negative "
@@ -246,9 +258,9 @@ class TrainingParams:
     "softmax", the full softmax over the vocabulary (at most SOFTMAX_MAX_VOCAB
     words; computed with exp() whatever exact_sigmoid says; negative is
     stored as 0, as no negatives are drawn).
-    ns_exponent: the noise distribution is count ** ns_exponent (0.75,
-    word2vec.c's; 0 is uniform, negative values favour rare words; any finite
-    number, as gensim). cbow_mean: CBOW's input is the mean of the context rows
+    ns_exponent: the noise distribution is count ** ns_exponent (None, the
+    default: 0.75, word2vec.c's, or with subwords 0.5, fastText's; 0 is uniform,
+    negative values favour rare words; any finite number, as gensim). cbow_mean: CBOW's input is the mean of the context rows
     (word2vec.c's), else their sum. shrink_windows: each window's size is drawn
     from 1..window (word2vec.c's), else always the full window.
     batch_windows: how many windows one batch step takes (skip-gram: consecutive
@@ -256,13 +268,14 @@ class TrainingParams:
     negatives, so each gathered block of output rows serves more input rows
     (kernel="batch", negative sampling only; 1 is one window per step,
     word2vec.c's sampling; 0, the default, is DEFAULT_BATCH_WINDOWS for
-    skip-gram's batch kernel, DEFAULT_CBOW_BATCH_WINDOWS for CBOW's and 1 for
-    the others).
+    skip-gram's batch kernel (DEFAULT_SUBWORD_BATCH_WINDOWS, 1, with subwords),
+    DEFAULT_CBOW_BATCH_WINDOWS for CBOW's and 1 for the others).
     subwords: (minn, maxn) makes each word's input vector the mean of its own row
     and the rows of its character n-grams of minn to maxn characters, hashed into
     `buckets` buckets as fastText hashes them (docs/math.md §16); None (the
-    default) trains word rows alone. The batch kernels with negative sampling
-    (skip-gram and CBOW).
+    default) trains word rows alone. Negative sampling, on skip-gram's batch
+    kernel (the default) or pair kernel (fastText's update order) or CBOW's batch
+    kernel.
     Bad values raise ParameterValueError / ParameterTypeError (subclasses of
     ValueError / TypeError) naming the parameter in `.param`.
     """
@@ -282,7 +295,7 @@ class TrainingParams:
     exact_sigmoid: bool = False
     kernel: str = "auto"
     loss: str = "negative"
-    ns_exponent: float = 0.75
+    ns_exponent: float | None = None
     cbow_mean: bool = True
     shrink_windows: bool = True
     batch_windows: int = 0
@@ -290,14 +303,18 @@ class TrainingParams:
     buckets: int = 2_000_000
 
     def __post_init__(self) -> None:
+        if self.ns_exponent is None:
+            object.__setattr__(self, "ns_exponent", DEFAULT_NS_EXPONENT if self.subwords is None
+                               else DEFAULT_SUBWORD_NS_EXPONENT)
         check({f.name: getattr(self, f.name) for f in fields(self) if f.name in RULES})
         object.__setattr__(self, "subwords", check_subwords(self.subwords))
         object.__setattr__(self, "kernel", resolve_kernel(self.model, self.kernel, self.loss))
-        if self.subwords is not None and (self.kernel, self.loss) != ("batch", "negative"):
+        if self.subwords is not None and (self.kernel == "window" or self.loss != "negative"):
             raise ParameterValueError(
-                "subwords", f" train with the batch kernels and negative sampling "
-                f"(kernel='batch' or 'auto', loss='negative'); got model={self.model!r}, "
-                f"kernel={self.kernel!r}, loss={self.loss!r}")
+                "subwords", f" train with negative sampling on skip-gram's pair or batch "
+                f"kernel or CBOW's batch kernel (kernel='auto', 'pair' or 'batch', "
+                f"loss='negative'); got model={self.model!r}, kernel={self.kernel!r}, "
+                f"loss={self.loss!r}")
         resolve_batch_windows(self.kernel, self.loss, self.batch_windows, self.model)  # checked
         if self.loss == "negative" and self.negative == 0:
             raise ParameterValueError(
@@ -316,7 +333,8 @@ class TrainingParams:
     def windows_per_step(self) -> int:
         """batch_windows resolved for the kernel (it stays 0 in the fields, so that a
         copy with another kernel takes that kernel's default)."""
-        return resolve_batch_windows(self.kernel, self.loss, self.batch_windows, self.model)
+        return resolve_batch_windows(self.kernel, self.loss, self.batch_windows, self.model,
+                                     self.subwords is not None)
 
     @property
     def core_kernel(self) -> str:

@@ -48,6 +48,7 @@ __all__ = [
     "subword_input",
     "subword_skipgram",
     "subword_pair_step",
+    "subword_window_step",
     "train_reference",
 ]
 
@@ -927,6 +928,33 @@ def subword_pair_step(center_vectors: _Floats, outside_vectors: _Floats, parts: 
     return loss
 
 
+def subword_window_step(center_vectors: _Floats, outside_vectors: _Floats, parts: ArrayLike,
+                        outsides: Sequence[int], negatives: _NegativeRows,
+                        alpha: float) -> float:
+    """The skip-gram pair kernel's update for one center's window with subwords;
+    returns its loss, summed over the pairs (docs/math.md §16).
+
+    The center's input ``x`` (the mean of ``parts``) is composed once; pair ``i``
+    predicts ``outsides[i]`` against ``negatives[i]`` (those equal to it skipped),
+    moving its output rows and ``x`` by its step. Moving every part by the step
+    would move ``x`` by the same amount (fastText's convention, when no part
+    repeats), so the parts take the summed step once, after the window.
+    """
+    rows = np.asarray(parts, dtype=np.intp)
+    x = subword_input(center_vectors, rows)
+    moved = np.zeros_like(x)
+    loss = 0.0
+    for outside, negs in zip(outsides, negatives):
+        part, grad_x, grad_outside = neg_sampling_loss_and_gradient(
+            x, outside, outside_vectors, [w for w in np.asarray(negs).tolist() if w != outside])
+        outside_vectors -= alpha * grad_outside
+        x = x - alpha * grad_x
+        moved -= alpha * grad_x
+        loss += part
+    np.add.at(center_vectors, rows, moved)
+    return loss
+
+
 def _check_replay(model: str, kernel: str | None, loss: str, node_vectors: object) -> str:
     """The kernel train_reference replays (None: the model's first), checked."""
     if model not in _KERNEL_OF_MODEL:
@@ -1028,7 +1056,13 @@ def _replay_sentence(rng: SplitMix64, kept: list[int], center_vectors: _Floats,
         win = window - rng.below(window) if shrink_windows else window
         around = [kept[j] for j in range(max(0, pos - win), min(len(kept), pos + win + 1))
                   if j != pos]
-        if kernel == "pair":
+        if kernel == "pair" and "parts_of" in layers:
+            negatives = [[rng.noise(*noise) for _ in range(negative)] for _ in around]
+            if around:
+                loss += subword_window_step(center_vectors, outside_vectors,
+                                            layers["parts_of"](word), around, negatives, alpha)
+                predictions += len(around)
+        elif kernel == "pair":
             for outside in around:
                 negs = [rng.noise(*noise) for _ in range(negative)]
                 loss += skipgram_pair_step(center_vectors, outside_vectors, word, outside, negs,
@@ -1097,9 +1131,10 @@ def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
     batch_windows : windows per step of a batch kernel (skip-gram: consecutive
         ones, 1 with loss="hs", as each window walks its own center's path; CBOW:
         its number of lanes).
-    subwords : (part_offsets, part_rows), as for the Trainer: the batch kernels'
-        inputs are then composed from parts (docs/math.md §16), and
-        ``center_vectors`` holds the n-gram rows after the words'.
+    subwords : (part_offsets, part_rows), as for the Trainer: the inputs are then
+        composed from parts (docs/math.md §16; the pair kernel steps a center's
+        window at once, :func:`subword_window_step`), and ``center_vectors`` holds
+        the n-gram rows after the words'.
     Sentences must already be cut to the core's maximum length. Draw order per
     sentence: a uniform for each token whose keep-probability is < 1; then per
     kept position a window shrink, then K negatives per prediction (skip-gram pair
@@ -1120,13 +1155,17 @@ def train_reference(sentences: Sequence[Sequence[int]], center_vectors: _Floats,
     negative = 0 if softmax else negative
     layers: dict[str, Any] = dict(tree=huffman_tree(counts) if loss == "hs" else None,
                                   node_vectors=node_vectors, lock_factors=lock_factors)
-    if subwords is not None and (kernel, loss) != ("batch", "negative"):
-        raise ValueError("subwords replay the batch kernels with negative sampling")
+    if subwords is not None and (kernel not in ("batch", "pair") or loss != "negative"
+                                 or lock_factors is not None):
+        raise ValueError("subwords replay skip-gram's pair kernel and the batch kernels, "
+                         "with negative sampling and no lock factors")
     if kernel == "batch":
         layers["batch_windows"] = batch_windows
         layers["subwords"] = subwords
     else:
         layers["softmax"] = softmax
+        if subwords is not None:
+            layers["parts_of"] = _parts_lookup(subwords)
     if model == "cbow":
         layers["cbow_mean"] = cbow_mean
     keep = keep_probabilities(counts, sample)

@@ -221,6 +221,11 @@ def test_batch_windows_resolves_per_kernel():
         params.DEFAULT_CBOW_BATCH_WINDOWS
     assert params.TrainingParams(model="cbow", kernel="window").windows_per_step == 1
     assert params.TrainingParams(loss="hs", negative=0).windows_per_step == 1
+    assert params.TrainingParams(subwords=(3, 6)).windows_per_step == \
+        params.DEFAULT_SUBWORD_BATCH_WINDOWS == 1
+    assert params.TrainingParams(subwords=(3, 6), batch_windows=4).windows_per_step == 4
+    assert params.TrainingParams(model="cbow", subwords=(3, 6)).windows_per_step == \
+        params.DEFAULT_CBOW_BATCH_WINDOWS
     # The field keeps 0, so a copy with another kernel takes that kernel's default.
     default = params.TrainingParams()
     assert default.batch_windows == 0

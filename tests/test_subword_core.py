@@ -138,3 +138,101 @@ def test_cbow_subwords_check_their_ids_and_refuse_lock_factors(random_matrices):
         _core.cbow_batch_update(center, outside, [[1]], [0], negatives, 0.1, subwords=own,
                                 lock_factors=np.ones(12, np.float32))
     np.testing.assert_array_equal(center, before)
+
+
+def _window(rng, n_pairs, n_words, k=4):
+    outsides = rng.integers(0, n_words, n_pairs).astype(np.int32)
+    negatives = rng.integers(0, n_words, (n_pairs, k)).astype(np.int32)
+    negatives[0, 0] = outsides[0]           # a draw equal to its positive is skipped
+    return outsides, negatives
+
+
+@pytest.mark.parametrize("dim", [5, 16, 100])
+@pytest.mark.parametrize("n_pairs", [1, 2, 6])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_subword_window_step_matches_its_twin(dim, n_pairs, seed, random_matrices):
+    rng = np.random.default_rng(seed * 100 + dim + n_pairs)
+    layout, subwords = _layout()
+    n_words, n_rows = len(WORDS), len(WORDS) + len(layout.stored_buckets)
+    center, outside = random_matrices(rng, (n_rows, dim), (n_words, dim))
+    ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
+    before = center.copy()
+    word = int(rng.integers(0, n_words))
+    outsides, negatives = _window(rng, n_pairs, n_words)
+    loss = _core.skipgram_window_update(center, outside, word, outsides, negatives, 0.1,
+                                        subwords=subwords)
+    parts = layout.part_rows[layout.part_offsets[word]:layout.part_offsets[word + 1]]
+    ref_loss = reference.subword_window_step(ref_center, ref_outside, parts, outsides.tolist(),
+                                             negatives, 0.1)
+    np.testing.assert_allclose(center, ref_center, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(outside, ref_outside, atol=1e-5, rtol=0)
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+    moved = np.flatnonzero((center != before).any(axis=1))
+    assert set(moved) == set(parts.tolist())      # the center's parts, and only they
+
+
+def test_a_window_of_own_parts_is_the_pair_kernel_pair_by_pair(random_matrices):
+    """Each word its only part: x is the row itself, so composing once and moving x
+    with each pair is the pair kernel's sequential steps."""
+    rng = np.random.default_rng(5)
+    center, outside = random_matrices(rng, (12, 16), (12, 16))
+    own = (np.arange(13, dtype=np.int64), np.arange(12, dtype=np.int32))
+    outsides, negatives = _window(rng, 6, 12)
+    pair_center, pair_outside = center.copy(), outside.copy()
+    plain_center, plain_outside = center.copy(), outside.copy()
+    loss = _core.skipgram_window_update(center, outside, 3, outsides, negatives, 0.1,
+                                        subwords=own)
+    plain = _core.skipgram_window_update(plain_center, plain_outside, 3, outsides, negatives,
+                                         0.1)
+    pairs = sum(_core.skipgram_pair_update(pair_center, pair_outside, 3, int(o), negs, 0.1)
+                for o, negs in zip(outsides, negatives))
+    assert loss == pytest.approx(pairs, rel=1e-6) and plain == pytest.approx(pairs, rel=1e-6)
+    for got in (center, plain_center):
+        np.testing.assert_allclose(got, pair_center, atol=1e-6)
+    for got in (outside, plain_outside):
+        np.testing.assert_allclose(got, pair_outside, atol=1e-6)
+
+
+def test_a_window_of_distinct_parts_moves_like_fasttexts_pair_steps(random_matrices):
+    """With no repeated part, moving x instead of recomposing it is exact: the window
+    step equals reference.subword_pair_step applied pair by pair (fastText's order)."""
+    rng = np.random.default_rng(9)
+    layout, subwords = _layout()
+    n_words, n_rows = len(WORDS), len(WORDS) + len(layout.stored_buckets)
+    center, outside = random_matrices(rng, (n_rows, 8), (n_words, 8))
+    word = WORDS.index("walking")
+    parts = layout.part_rows[layout.part_offsets[word]:layout.part_offsets[word + 1]]
+    assert len(set(parts.tolist())) == len(parts)
+    outsides, negatives = _window(rng, 5, n_words)
+    seq_center, seq_outside = center.astype(np.float64), outside.astype(np.float64)
+    loss = _core.skipgram_window_update(center, outside, word, outsides, negatives, 0.1,
+                                        subwords=subwords)
+    seq = sum(reference.subword_pair_step(seq_center, seq_outside, parts, int(o), negs.tolist(),
+                                          0.1) for o, negs in zip(outsides, negatives))
+    assert loss == pytest.approx(seq, rel=1e-5)
+    np.testing.assert_allclose(center, seq_center, atol=1e-5)
+    np.testing.assert_allclose(outside, seq_outside, atol=1e-5)
+
+
+@pytest.mark.parametrize("outsides, negatives, error, match", [
+    (np.zeros(0, np.int32), np.zeros((0, 2), np.int32), ValueError, "must not be empty"),
+    (np.array([1, 2], np.int32), np.zeros((3, 2), np.int32), ValueError,
+     "shape .len.outsides., K."),
+    (np.array([1], np.int32), np.zeros((1, 0), np.int32), ValueError, "K >= 1"),
+    (np.array([12], np.int32), np.zeros((1, 2), np.int32), IndexError, "outsides.0.=12"),
+    (np.array([1], np.int32), np.full((1, 2), -1, np.int32), IndexError, "negatives.0.=-1"),
+])
+def test_bad_windows_are_refused_before_any_write(outsides, negatives, error, match,
+                                                  random_matrices):
+    layout, subwords = _layout()
+    center, outside = random_matrices(0, (len(WORDS) + len(layout.stored_buckets), 4),
+                                      (len(WORDS), 4))
+    before, outside_before = center.copy(), outside.copy()
+    with pytest.raises(error, match=match):
+        _core.skipgram_window_update(center, outside, 1, outsides, negatives, 0.1,
+                                     subwords=subwords)
+    with pytest.raises(IndexError, match="center=12"):
+        _core.skipgram_window_update(center, outside, len(WORDS), np.array([1], np.int32),
+                                     np.zeros((1, 2), np.int32), 0.1, subwords=subwords)
+    np.testing.assert_array_equal(center, before)
+    np.testing.assert_array_equal(outside, outside_before)

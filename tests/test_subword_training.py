@@ -25,13 +25,14 @@ def _id_sentences(sentences, vocab):
             for a, b in zip(chunk.sentence_starts[:-1], chunk.sentence_starts[1:])]
 
 
-@pytest.mark.parametrize("model, batch_windows", [("skipgram", 1), ("skipgram", 4),
-                                                  ("cbow", 1), ("cbow", 4)])
+@pytest.mark.parametrize("model, kernel, batch_windows", [
+    ("skipgram", "pair", 1), ("skipgram", "batch", 1), ("skipgram", "batch", 4),
+    ("cbow", "batch", 1), ("cbow", "batch", 4)])
 @pytest.mark.parametrize("subwords", [(3, 6), (1, 2)])
-def test_one_thread_training_equals_train_reference(model, batch_windows, subwords):
+def test_one_thread_training_equals_train_reference(model, kernel, batch_windows, subwords):
     sentences = _sentences()
     params = pyw2v.TrainingParams(model=model, dim=8, window=3, negative=4, sample=1e-2,
-                                  min_count=2, kernel="batch",
+                                  min_count=2, kernel=kernel,
                                   epochs=2, alpha=0.05, min_alpha=0.001, seed=11,
                                   exact_sigmoid=True, batch_windows=batch_windows,
                                   subwords=subwords, buckets=1000)
@@ -45,7 +46,7 @@ def test_one_thread_training_equals_train_reference(model, batch_windows, subwor
         _id_sentences(sentences, vocab), inputs, outside, vocab.counts, model=model,
         window=3, negative=4,
         sample=1e-2, alpha=0.05, min_alpha=0.001, epochs=2, seed=11,
-        publish_every=_core.PUBLISH_INTERVAL, kernel="batch", batch_windows=batch_windows,
+        ns_exponent=params.ns_exponent, publish_every=_core.PUBLISH_INTERVAL, kernel=kernel, batch_windows=batch_windows,
         subwords=(layout.part_offsets, layout.part_rows))
     n = len(vocab)
     assert np.abs(trained.center_vectors - inputs[:n]).max() < 1e-4
@@ -53,6 +54,12 @@ def test_one_thread_training_equals_train_reference(model, batch_windows, subwor
     assert np.abs(trained.outside_vectors - outside).max() < 1e-4
     np.testing.assert_allclose(trained.loss_history, ref_losses, rtol=1e-5)
     assert np.abs(trained.ngram_vectors - pyw2v.Word2Vec(vocab, params).ngram_vectors).max() > 1e-3
+
+
+def test_subwords_default_to_fasttexts_noise_exponent():
+    assert pyw2v.TrainingParams(subwords=(3, 6)).ns_exponent == 0.5
+    assert pyw2v.TrainingParams().ns_exponent == 0.75
+    assert pyw2v.TrainingParams(subwords=(3, 6), ns_exponent=0.75).ns_exponent == 0.75
 
 
 def test_the_vectors_are_the_composed_ones_and_unseen_words_get_theirs():
@@ -101,9 +108,9 @@ def test_only_the_hit_buckets_are_allocated():
 
 
 @pytest.mark.parametrize("keywords, match", [
-    (dict(model="cbow", kernel="window"), "the batch kernels"),
-    (dict(hs=True, negative=0), "the batch kernels"),
-    (dict(kernel="pair"), "the batch kernels"),
+    (dict(model="cbow", kernel="window"), "pair or batch"),
+    (dict(hs=True, negative=0), "pair or batch"),
+    (dict(hs=True, negative=5), "pair or batch"),
     (dict(subwords=(4, 2)), "1 <= minn <= maxn"),
     (dict(subwords=3), "pair .minn, maxn."),
     (dict(buckets=0), "buckets"),
