@@ -222,3 +222,24 @@ def test_distributed_prints_single_and_ray_rows(tmp_path):
     assert rows[0].startswith("|configuration|words/s|vs single|")
     assert rows[1].startswith("|threads|") and rows[2].startswith("|sync_every=0.5 sum|")
     assert rows[2].split("|")[8] == "2"   # rounds
+
+
+@pytest.mark.skipif(not EVAL.is_dir(), reason="needs ../shared/data/eval")
+def test_compare_subwords_holds_words_out_and_scores_their_unseen_vectors(tmp_path):
+    rng = np.random.default_rng(0)
+    stems = ["walk", "talk", "jump", "climb", "paint", "shout", "point", "crawl"]
+    forms = [s + e for s in stems for e in ("", "s", "ed", "ing")] + ["the", "a", "dog", "cat"]
+    corpus = tmp_path / "inflected.txt"
+    corpus.write_text("\n".join(" ".join(rng.choice(forms, 12)) for _ in range(400)) + "\n")
+    out = subprocess.run([sys.executable, str(Path(__file__).with_name("compare_subwords.py")),
+                          "--corpus", str(corpus), "--epochs", "1", "--dim", "8",
+                          "--buckets", "10000", "--held-out", "5", "--fasttext", "",
+                          "--no-gensim", "--markdown"], capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    held = out.split("held out 5 words, e.g. ")[1].split("\n")[0].split(", ")
+    assert len(held) == 5 and all(w in forms and w not in stems for w in held)
+    (row,) = [line for line in out.splitlines() if line.startswith("| pyw2v")]
+    agreement = float(row.split("|")[7])
+    assert 0.0 <= agreement <= 1.0
+    assert ("(pyw2v kernel auto, batch windows 0, noise exponent default), subwords 3-6, "
+            "10,000 buckets, dim 8") in out
