@@ -25,6 +25,7 @@ words both models know) that agree, averaged over the words.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import re
 import shutil
@@ -234,12 +235,12 @@ def main() -> None:
         runners.append(run_fasttext_cli)
     elif "--fasttext" not in sys.argv:
         print("the fastText CLI is not installed (apt-get install fasttext): comparison skipped")
-    if not args.no_gensim:
-        try:
-            import gensim  # noqa: F401
-            runners.append(run_gensim)
-        except ImportError:
-            print("gensim is not installed: pip install gensim (comparison skipped)")
+    if args.no_gensim:
+        pass
+    elif importlib.util.find_spec("gensim") is None:
+        print("gensim is not installed: pip install gensim (comparison skipped)")
+    else:
+        runners.append(run_gensim)
     words = held_out_words(args.corpus, args.min_count, args.held_out, args.seed) \
         if args.held_out else []
     with tempfile.TemporaryDirectory() as tmp:
