@@ -36,6 +36,7 @@ from bound import expected_work, flop_per_token, sgemm_rate
 from pyw2v.encoding import concatenate
 from pyw2v.model import TrainingParams, Word2Vec
 from pyw2v.vectors import WordVectors
+from settings import add_training_flags
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -155,12 +156,7 @@ def main() -> None:
                         help="pyw2v's kernel (skip-gram: pair, batch; CBOW: window, batch)")
     parser.add_argument("--batch-windows", type=int, default=0,
                         help="windows per batch step (0: the kernel's default)")
-    parser.add_argument("--dim", type=int, default=100)
-    parser.add_argument("--window", type=int, default=5)
-    parser.add_argument("--negative", type=int, default=5)
-    parser.add_argument("--sample", type=float, default=1e-3)
-    parser.add_argument("--min-count", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=5)
+    add_training_flags(parser)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=1,

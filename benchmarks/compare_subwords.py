@@ -40,6 +40,7 @@ import numpy as np
 import pyw2v
 from pyw2v.model import TrainingParams, Word2Vec
 from pyw2v.vectors import WordVectors
+from settings import add_training_flags
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SUFFIXES = ("ing", "ed", "ly", "er", "s")
@@ -199,12 +200,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", default=str(DATA / "corpus-dev.txt"))
     parser.add_argument("--model", choices=["skipgram", "cbow"], default="skipgram")
-    parser.add_argument("--dim", type=int, default=100)
-    parser.add_argument("--window", type=int, default=5)
-    parser.add_argument("--negative", type=int, default=5)
-    parser.add_argument("--sample", type=float, default=1e-3)
-    parser.add_argument("--min-count", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=5)
+    add_training_flags(parser)
     parser.add_argument("--alpha", type=float, default=0.05,
                         help="every trainer's learning rate (default: fastText's for skipgram)")
     parser.add_argument("--ns-exponent", type=float, default=None,
