@@ -30,7 +30,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -218,24 +217,26 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--held-out", type=int, default=200,
                         help="inflected words deleted for the unseen-word check (0: skip it)")
-    parser.add_argument("--fasttext", default=shutil.which("fasttext") or "",
-                        help="the fastText command (default: fasttext on PATH)")
+    parser.add_argument("--fasttext", default=None,
+                        help="the fastText command (default: fasttext on PATH; \"\" skips it)")
     parser.add_argument("--no-gensim", action="store_true")
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     if not os.path.isfile(args.corpus):
         parser.error(f"corpus {args.corpus} not found (pass --corpus)")
 
+    if args.fasttext is None:
+        args.fasttext = shutil.which("fasttext") or ""
+        if not args.fasttext:
+            print("the fastText CLI is not installed (apt-get install fasttext): "
+                  "comparison skipped")
+    has_gensim = importlib.util.find_spec("gensim") is not None
+    if not (args.no_gensim or has_gensim):
+        print("gensim is not installed: pip install gensim (comparison skipped)")
     runners = [run_pyw2v]
     if args.fasttext:
         runners.append(run_fasttext_cli)
-    elif "--fasttext" not in sys.argv:
-        print("the fastText CLI is not installed (apt-get install fasttext): comparison skipped")
-    if args.no_gensim:
-        pass
-    elif importlib.util.find_spec("gensim") is None:
-        print("gensim is not installed: pip install gensim (comparison skipped)")
-    else:
+    if has_gensim and not args.no_gensim:
         runners.append(run_gensim)
     words = held_out_words(args.corpus, args.min_count, args.held_out, args.seed) \
         if args.held_out else []

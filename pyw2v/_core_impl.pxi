@@ -845,19 +845,16 @@ cdef inline double _subword_center_step(const Model *m, Scratch *s, int32_t cent
     step moves its output rows and x by -alpha dJ/dx, as moving every part would;
     the parts themselves take the window's summed step once, at the end."""
     cdef int i, dim = m.dim, k1 = m.negative + 1
-    cdef int64_t start = m.part_offsets[center]
-    cdef int count = <int>(m.part_offsets[center + 1] - start)
     cdef float *x = s.h
     cdef float *moved = s.part_errors
     cdef double loss = 0.0
-    pyw2v_sum_rows(m.center, m.part_rows + start, count, dim, x)
-    pyw2v_scale(<float>(1.0 / count), x, dim)
+    _gather_inputs(m, &center, 1, dim, pyw2v_padded(dim), x)
     memset(moved, 0, <size_t>dim * sizeof(float))
     for i in range(n_pairs):
         loss += _predict(m, s, x, targets + i * k1, alpha)
         pyw2v_axpy(1.0, s.neu1e, x, dim)
         pyw2v_axpy(1.0, s.neu1e, moved, dim)
-    pyw2v_add_to_rows(m.center, m.part_rows + start, count, moved, dim)
+    _move_inputs(m, &center, 1, moved, dim)
     return loss
 
 
@@ -1705,7 +1702,7 @@ def skipgram_window_update(float[:, ::1] center_vectors, float[:, ::1] outside_v
     cdef Model m
     cdef Scratch s
     cdef double loss = 0.0
-    cdef int i, k, n_pairs = outsides.shape[0], k1 = negatives.shape[1] + 1
+    cdef int i, n_pairs = outsides.shape[0], k1 = negatives.shape[1] + 1
     if n_pairs < 1 or negatives.shape[0] != n_pairs or negatives.shape[1] < 1:
         raise ValueError(f"outsides must not be empty and negatives must have shape "
                          f"(len(outsides), K) with K >= 1; got {n_pairs} outsides and "
@@ -1714,7 +1711,7 @@ def skipgram_window_update(float[:, ::1] center_vectors, float[:, ::1] outside_v
     n_words = outside_vectors.shape[0]
     _check_rows("center", center, n_words)
     targets = np.empty((n_pairs, k1), dtype=np.int32)
-    for i in range(n_pairs):
+    for i in range(n_pairs):     # (_targets' shape check is _check_shapes' above: U twice)
         targets[i] = _targets(outside_vectors, outside_vectors, f"outsides[{i}]", outsides[i],
                               np.asarray(negatives[i]))
     cdef int32_t[:, ::1] target_ids = targets

@@ -140,7 +140,8 @@ cdef struct Scratch:
     float *cbow_errors                   # batch_windows x dimp
     float *center_coef                   # each window's coefficient on its own center
     int32_t *lane_ids                    # 0 .. batch_windows - 1
-    # Subwords: each batch input row's error (rows x dim), and 0 .. rows - 1.
+    # Subwords: each batch input row's error (rows x dim), and 0 .. rows - 1; the
+    # pair kernel's targets for a whole window (K + 1 per pair).
     float *part_errors
     int32_t *row_ids
     int32_t *pair_targets

@@ -260,8 +260,9 @@ class TrainingParams:
     stored as 0, as no negatives are drawn).
     ns_exponent: the noise distribution is count ** ns_exponent (None, the
     default: 0.75, word2vec.c's, or with subwords 0.5, fastText's; 0 is uniform,
-    negative values favour rare words; any finite number, as gensim). cbow_mean: CBOW's input is the mean of the context rows
-    (word2vec.c's), else their sum. shrink_windows: each window's size is drawn
+    negative values favour rare words; any finite number, as gensim).
+    cbow_mean: CBOW's input is the mean of the context rows (word2vec.c's), else
+    their sum. shrink_windows: each window's size is drawn
     from 1..window (word2vec.c's), else always the full window.
     batch_windows: how many windows one batch step takes (skip-gram: consecutive
     ones; CBOW: one from each of that many sentences); they share one set of

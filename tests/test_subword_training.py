@@ -46,7 +46,8 @@ def test_one_thread_training_equals_train_reference(model, kernel, batch_windows
         _id_sentences(sentences, vocab), inputs, outside, vocab.counts, model=model,
         window=3, negative=4,
         sample=1e-2, alpha=0.05, min_alpha=0.001, epochs=2, seed=11,
-        ns_exponent=params.ns_exponent, publish_every=_core.PUBLISH_INTERVAL, kernel=kernel, batch_windows=batch_windows,
+        ns_exponent=params.ns_exponent, publish_every=_core.PUBLISH_INTERVAL, kernel=kernel,
+        batch_windows=batch_windows,
         subwords=(layout.part_offsets, layout.part_rows))
     n = len(vocab)
     assert np.abs(trained.center_vectors - inputs[:n]).max() < 1e-4
