@@ -224,7 +224,7 @@ cdef inline int _prepare_cbow_block(const Model *m, Schedule *run, const Chunk *
             b.count += 1
     if b.count > 0:
         for k in range(m.negative):
-            w = _draw_noise(rng, m.alias_prob, m.alias_index, m.vocab_size)
+            w = _draw_noise(rng, m.noise, m.vocab_size)
             b.negatives[k] = w
             pyw2v_prefetch_row(m.outside + <int64_t>w * dim, dim)
     b.alpha = tally.alpha

@@ -57,7 +57,7 @@ from cython.parallel cimport prange
 from libc.math cimport exp, isfinite, log, log1p
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 include "_core_types.pxi"
 
@@ -162,15 +162,14 @@ cdef inline uint32_t _below(uint64_t r, uint32_t n) noexcept nogil:
     return <uint32_t>(((r >> 32) * <uint64_t>n) >> 32)
 
 
-cdef inline int32_t _draw_noise(uint64_t *rng, const double *alias_prob,
-                                const int32_t *alias_index, uint32_t n) noexcept nogil:
+cdef inline int32_t _draw_noise(uint64_t *rng, const NoiseColumn *noise,
+                                uint32_t n) noexcept nogil:
     """One O(1) draw from the alias table: top bits pick a column, low bits flip its coin."""
     cdef uint64_t r = pyw2v_next(rng)
     cdef uint32_t col = _below(r, n)
-    cdef double coin = <uint32_t>r * (1.0 / 4294967296.0)
-    if coin < alias_prob[col]:
+    if <uint32_t>r < noise[col].keep_below:
         return <int32_t>col
-    return alias_index[col]
+    return noise[col].alias
 
 
 cdef inline double _sigmoid(float f, bint exact) noexcept nogil:
@@ -223,8 +222,7 @@ cdef inline void _draw_targets(uint64_t *rng, const Model *m, int32_t positive,
     # Fields in locals: a store to targets (int32) could alias m's int fields.
     cdef int k, dim = m.dim, negative = m.negative
     cdef uint32_t n_words = m.vocab_size
-    cdef const double *alias_prob = m.alias_prob
-    cdef const int32_t *alias_index = m.alias_index
+    cdef const NoiseColumn *noise = m.noise
     cdef const float *outside = m.outside
     cdef int32_t w
     cdef int64_t j
@@ -235,7 +233,7 @@ cdef inline void _draw_targets(uint64_t *rng, const Model *m, int32_t positive,
         for j in range(m.path_starts[positive] + HOT_LEVELS, m.path_starts[positive + 1]):
             pyw2v_prefetch_row(m.nodes + <int64_t>m.path_nodes[j] * dim, dim)
     for k in range(1, negative + 1):
-        w = _draw_noise(rng, alias_prob, alias_index, n_words)
+        w = _draw_noise(rng, noise, n_words)
         targets[k] = -1 if w == positive else w
         pyw2v_prefetch_row(outside + <int64_t>w * dim, dim)
 
@@ -398,20 +396,34 @@ cdef double _batch_step(const Model *m, Scratch *s, const Block *b, const uint32
     window's step, every row paired once. With lock factors, row i of G is
     scaled by its row's factor for V's update only.
     """
-    cdef int i, n, n_centers, dim = m.dim, dimp = pyw2v_padded(m.dim)
+    cdef int i, n, dim = m.dim, dimp = pyw2v_padded(m.dim)
     cdef int n_rows = b.n_rows
     cdef double loss
-    n = _block_targets(m, s, b, kept, &n_centers)
     _gather_inputs(m, b.rows, n_rows, dim, dimp, s.batch_inputs)
-    pyw2v_gather(m.outside, s.batch_ids, n, dim, dimp, s.batch_outputs)
-    pyw2v_scores(s.batch_inputs, n_rows, s.batch_outputs, n, dimp, s.batch_scores)
-    loss = _batch_coefficients(m, s, b, n, n_centers, n, alpha)
-    pyw2v_update_rows(m.outside, s.batch_ids, n, s.batch_scores, 1, n, s.batch_inputs, n_rows,
-                      dim, dimp)
+    loss = _batch_outputs_step(m, s, b, kept, alpha, &n)
     if m.lock_factors != NULL:
         for i in range(n_rows):
             pyw2v_scale(m.lock_factors[b.rows[i]], s.batch_scores + i * n, n)
     _update_inputs(m, s, b.rows, n_rows, s.batch_scores, n, 1, s.batch_outputs, n, dim, dimp)
+    return loss
+
+
+cdef inline double _batch_outputs_step(const Model *m, Scratch *s, const Block *b,
+                                       const uint32_t *kept, double alpha,
+                                       int *n_targets) noexcept nogil:
+    """The block's step on its output side, for inputs already in s.batch_inputs:
+    gather its targets' rows (s.batch_outputs, how many into n_targets), score,
+    turn the scores into G (s.batch_scores) and move the targets' rows; returns
+    the loss. The inputs' step is then G times the gathered outputs."""
+    cdef int n, n_centers, dim = m.dim, dimp = pyw2v_padded(m.dim)
+    cdef double loss
+    n = _block_targets(m, s, b, kept, &n_centers)
+    pyw2v_gather(m.outside, s.batch_ids, n, dim, dimp, s.batch_outputs)
+    pyw2v_scores(s.batch_inputs, b.n_rows, s.batch_outputs, n, dimp, s.batch_scores)
+    loss = _batch_coefficients(m, s, b, n, n_centers, n, alpha)
+    pyw2v_update_rows(m.outside, s.batch_ids, n, s.batch_scores, 1, n, s.batch_inputs,
+                      b.n_rows, dim, dimp)
+    n_targets[0] = n
     return loss
 
 
@@ -621,8 +633,9 @@ def build_huffman(const int64_t[::1] counts):
 cdef int _block_init(Block *b, int max_rows, int max_centers, int negative) noexcept nogil:
     b.lo = <int *> malloc(2 * <size_t>max_centers * sizeof(int))
     b.rows = <int32_t *> malloc((<size_t>max_rows + negative + 1) * sizeof(int32_t))
+    b.positions = <int *> malloc(<size_t>max_rows * sizeof(int))
     b.row_masks = <uint64_t *> malloc(<size_t>max_rows * sizeof(uint64_t))
-    if b.lo == NULL or b.rows == NULL or b.row_masks == NULL:
+    if b.lo == NULL or b.rows == NULL or b.positions == NULL or b.row_masks == NULL:
         return -1
     b.hi = b.lo + max_centers
     b.negatives = b.rows + max_rows
@@ -632,6 +645,7 @@ cdef int _block_init(Block *b, int max_rows, int max_centers, int negative) noex
 cdef void _block_free(Block *b) noexcept nogil:
     free(b.lo)
     free(b.rows)
+    free(b.positions)
     free(b.row_masks)
 
 
@@ -694,6 +708,10 @@ cdef void _scratch_free(Scratch *s) noexcept nogil:
     free(s.part_errors)
     free(s.row_ids)
     free(s.pair_targets)
+    free(s.window_ids)
+    free(s.window_scores)
+    free(s.ring_inputs)
+    free(s.ring_moves)
     memset(s, 0, sizeof(Scratch))
 
 
@@ -752,6 +770,7 @@ cdef inline int _fill_block(const Model *m, Block *b, const uint32_t *kept) noex
         if mask == 0:
             continue
         b.rows[n_rows] = <int32_t>kept[j]
+        b.positions[n_rows] = j
         b.row_masks[n_rows] = mask
         pyw2v_prefetch_row(m.center + <int64_t>kept[j] * dim, dim)
         n_rows += 1
@@ -774,7 +793,7 @@ cdef inline int _prepare_block(uint64_t *rng, const Model *m, const uint32_t *ke
     pairs = _fill_block(m, b, kept)
     if pairs > 0:
         for k in range(m.negative):
-            w = _draw_noise(rng, m.alias_prob, m.alias_index, m.vocab_size)
+            w = _draw_noise(rng, m.noise, m.vocab_size)
             b.negatives[k] = w
             pyw2v_prefetch_row(m.outside + <int64_t>w * dim, dim)
     return pairs
@@ -840,22 +859,67 @@ cdef inline double _subword_center_step(const Model *m, Scratch *s, int32_t cent
                                         const int32_t *targets, int n_pairs,
                                         double alpha) noexcept nogil:
     """Skip-gram pair kernel with subwords (docs/math.md §16): the center word's input
-    x, the mean of its parts, predicts each of its window's n_pairs outside words in
-    turn (targets: K + 1 ids per pair, as _draw_targets fills them). Each pair's
-    step moves its output rows and x by -alpha dJ/dx, as moving every part would;
-    the parts themselves take the window's summed step once, at the end."""
-    cdef int i, dim = m.dim, k1 = m.negative + 1
+    x, the mean of its parts, predicts each of its window's n_pairs outside words
+    against that pair's own negatives (targets: K + 1 ids per pair, as _draw_targets
+    fills them, -1 for a skipped draw), in one step for the window. The targets line
+    up as the outside words, then the negatives, pair by pair; every score is taken
+    before any row moves; then target by target the input's step gathers g u from
+    the row as it stands and the row moves by g x (pyw2v_move_nodes), so a row
+    listed twice moves twice; last, the parts move by the summed step. One
+    composition and one scatter per window is what makes subwords cheap here."""
+    cdef int i, k, r, nr, n = n_pairs, k1 = m.negative + 1, dim = m.dim
+    cdef bint exact = m.exact
+    cdef int32_t t
+    cdef float f
+    cdef double sig, log_sig, loss = 0.0
     cdef float *x = s.h
-    cdef float *moved = s.part_errors
-    cdef double loss = 0.0
-    _gather_inputs(m, &center, 1, dim, pyw2v_padded(dim), x)
-    memset(moved, 0, <size_t>dim * sizeof(float))
+    cdef float *e = s.neu1e
+    cdef int32_t *ids = s.window_ids
+    cdef float *g = s.window_scores
     for i in range(n_pairs):
-        loss += _predict(m, s, x, targets + i * k1, alpha)
-        pyw2v_axpy(1.0, s.neu1e, x, dim)
-        pyw2v_axpy(1.0, s.neu1e, moved, dim)
-    _move_inputs(m, &center, 1, moved, dim)
+        ids[i] = targets[i * k1]
+        for k in range(1, k1):
+            t = targets[i * k1 + k]
+            if t >= 0:
+                ids[n] = t
+                n += 1
+    _gather_inputs(m, &center, 1, dim, pyw2v_padded(dim), x)
+    for r in range(0, n, 4):
+        nr = n - r if n - r < 4 else 4
+        pyw2v_score_nodes(x, m.outside, ids + r, nr, dim, g + r)
+    for r in range(n):
+        f = g[r]
+        sig = _sigmoid_terms(f, exact, &log_sig)
+        if r < n_pairs:
+            loss -= log_sig
+            g[r] = <float>((1.0 - sig) * alpha)
+        else:
+            loss -= log_sig - f     # log sigma(-f) = log sigma(f) - f
+            g[r] = <float>(-sig * alpha)
+    pyw2v_zero_padded(e, pyw2v_padded(dim))
+    for r in range(0, n, 4):
+        nr = n - r if n - r < 4 else 4
+        pyw2v_move_nodes(g + r, x, m.outside, ids + r, nr, e, dim)
+    _move_inputs(m, &center, 1, e, dim)
     return loss
+
+
+cdef inline int _draw_subword_window(uint64_t *rng, const Model *m, const uint32_t *kept,
+                                     int n, int pos, int32_t *targets) noexcept nogil:
+    """Draw center pos's window shrink, then K + 1 targets per pair, left to right
+    (_draw_targets prefetches their rows), and prefetch the center's parts if it has
+    a pair. Returns the number of pairs."""
+    cdef int j, lo, hi, n_pairs = 0, k1 = m.negative + 1
+    cdef int64_t k
+    _window_span(rng, m, pos, n, &lo, &hi)
+    for j in range(lo, hi):
+        if j != pos:
+            _draw_targets(rng, m, kept[j], targets + n_pairs * k1)
+            n_pairs += 1
+    if n_pairs > 0:
+        for k in range(m.part_offsets[kept[pos]], m.part_offsets[kept[pos] + 1]):
+            pyw2v_prefetch_row(m.center + <int64_t>m.part_rows[k] * m.dim, m.dim)
+    return n_pairs
 
 
 cdef inline void _subword_pair_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
@@ -864,15 +928,10 @@ cdef inline void _subword_pair_loop(const Model *m, Scratch *s, uint64_t *rng, i
     center's window is one _subword_center_step, its targets drawn first in the
     pair kernel's order (shrink, then K per pair, left to right)."""
     cdef const uint32_t *kept = s.kept
-    cdef int pos, j, lo, hi, n_pairs, k1 = m.negative + 1
+    cdef int pos, n_pairs
     cdef double loss = tally.loss, predictions = tally.predictions, alpha = tally.alpha
     for pos in range(n):
-        _window_span(rng, m, pos, n, &lo, &hi)
-        n_pairs = 0
-        for j in range(lo, hi):
-            if j != pos:
-                _draw_targets(rng, m, kept[j], s.pair_targets + n_pairs * k1)
-                n_pairs += 1
+        n_pairs = _draw_subword_window(rng, m, kept, n, pos, s.pair_targets)
         if n_pairs > 0:
             loss += _subword_center_step(m, s, <int32_t>kept[pos], s.pair_targets, n_pairs,
                                          alpha)
@@ -1004,6 +1063,8 @@ cdef void _sentence_loop(const Model *m, Schedule *run, const Chunk *chunk, Scra
             _pair_loop(m, s, rng, n, tally)
         elif n == 0:
             continue
+        elif m.kernel == KERNEL_BATCH and m.part_offsets != NULL:
+            _subword_block_loop(m, s, rng, n, tally)
         elif m.kernel == KERNEL_BATCH:
             _block_loop(m, s, rng, n, tally)
         else:
@@ -1110,8 +1171,10 @@ cdef class Trainer:
                                  subwords is not None)
         lock_factors = checked_lock_factors(lock_factors, outside.shape[0])
         parts = _checked_parts(subwords, outside.shape[0], center.shape[0])
-        self.arrays = (center, outside, keep_prob, alias_prob, alias_index, node_vectors,
-                       huffman, lock_factors, parts)
+        noise = _noise_columns(alias_prob, alias_index)
+        cdef uint32_t[:, ::1] noise_view = noise
+        self.arrays = (center, outside, keep_prob, noise, node_vectors, huffman,
+                       lock_factors, parts)
         m.center = &center[0, 0]
         m.outside = &outside[0, 0]
         m.dim = center.shape[1]
@@ -1122,8 +1185,7 @@ cdef class Trainer:
         m.negative = negative
         m.exact = exact_sigmoid
         m.keep_prob = &keep_prob[0]
-        m.alias_prob = &alias_prob[0]
-        m.alias_index = &alias_index[0]
+        m.noise = <const NoiseColumn *> &noise_view[0, 0]
         _set_update_options(m, cbow_mean, shrink_windows, lock_factors)
         if not 1 <= batch_windows <= MAX_BATCH_WINDOWS:
             raise ValueError(f"batch_windows must be in 1..{MAX_BATCH_WINDOWS}, "
@@ -1504,6 +1566,23 @@ def build_alias_table(const double[::1] weights):
     return prob_arr, alias_arr
 
 
+def _noise_columns(alias_prob, alias_index):
+    """The alias table as _draw_noise reads it: a uint32 (n, 2) array of NoiseColumns.
+
+    The coin keeps column c when its 32 bits r satisfy r / 2^32 < prob[c], that is
+    r < ceil(prob[c] 2^32), so the draws are those of the float64 rule exactly
+    (reference.SplitMix64.noise). A column kept with certainty (that bound 2^32)
+    keeps below 2^32 - 1 and is its own alias, so r = 2^32 - 1 draws it too."""
+    prob = np.nan_to_num(np.asarray(alias_prob, dtype=np.float64), nan=0.0)
+    bound = np.ceil(np.clip(prob, 0.0, 1.0) * 4294967296.0)
+    certain = bound >= 4294967296.0
+    columns = np.empty((prob.shape[0], 2), dtype=np.uint32)
+    columns[:, 0] = np.where(certain, 4294967295.0, bound).astype(np.uint32)
+    columns[:, 1] = np.where(certain, np.arange(prob.shape[0]),
+                             np.asarray(alias_index)).astype(np.int32).view(np.uint32)
+    return columns
+
+
 def draw_noise(const double[::1] alias_prob, const int32_t[::1] alias_index,
                Py_ssize_t n, uint64_t seed):
     """n draws from the alias table with the trainer's sampler (for tests)."""
@@ -1512,9 +1591,10 @@ def draw_noise(const double[::1] alias_prob, const int32_t[::1] alias_index,
     cdef uint64_t rng = seed
     cdef Py_ssize_t i
     cdef uint32_t size = <uint32_t>alias_prob.shape[0]
+    cdef uint32_t[:, ::1] noise = _noise_columns(alias_prob, alias_index)
     with nogil:
         for i in range(n):
-            out[i] = _draw_noise(&rng, &alias_prob[0], &alias_index[0], size)
+            out[i] = _draw_noise(&rng, <const NoiseColumn *> &noise[0, 0], size)
     return out_arr
 
 
@@ -1695,9 +1775,9 @@ def skipgram_window_update(float[:, ::1] center_vectors, float[:, ::1] outside_v
     negatives[i] (K int32 draws; those equal to outsides[i] are skipped). Without
     subwords: the pairs' skipgram_pair_update steps in turn. With subwords
     ((part_offsets, part_rows), as for Trainer; center_vectors then holds the
-    n-gram rows after the words' rows): the center's input is composed once, moved
-    by each pair's step, and its parts take the summed step at the end
-    (docs/math.md §16).
+    n-gram rows after the words' rows): one step for the window, the center's
+    input composed once and its parts moved once (reference.subword_window_step,
+    docs/math.md §16).
     """
     cdef Model m
     cdef Scratch s

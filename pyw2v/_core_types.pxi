@@ -17,6 +17,11 @@ cdef enum Kernel:
     KERNEL_CBOW_BATCH = 3 # CBOW: one step per block of windows from different sentences
 
 
+cdef struct NoiseColumn:
+    # One column of the alias table as the sampler reads it: one 8-byte load per draw.
+    uint32_t keep_below                  # keep the column if the coin's 32 bits are below
+    int32_t alias                        # else draw this word
+
 cdef struct Model:
     # What every prediction reads: the matrices, the samplers and the output layers.
     float *center                        # V, vocab_size x dim
@@ -28,8 +33,7 @@ cdef struct Model:
     int negative                         # K; 0 turns negative sampling off
     bint exact                           # sigma with exp() instead of the table
     const double *keep_prob              # subsampling, per word
-    const double *alias_prob             # noise distribution's alias table
-    const int32_t *alias_index
+    const NoiseColumn *noise             # noise distribution's alias table (_noise_columns)
     bint hs                              # hierarchical softmax over a Huffman tree
     float *nodes                         # (vocab_size - 1) x dim inner-node rows
     const int64_t *path_starts           # word w's path: [path_starts[w], path_starts[w + 1])
@@ -93,6 +97,7 @@ cdef struct Block:
     int *hi                              # ... and ends (exclusive), in kept positions
     int n_rows
     int32_t *rows                        # the word at each input row's position
+    int *positions                       # each input row's position
     uint64_t *row_masks                  # bit c: the row is in center c's window
     int32_t *negatives                   # K draws shared by the block
 
@@ -141,10 +146,18 @@ cdef struct Scratch:
     float *center_coef                   # each window's coefficient on its own center
     int32_t *lane_ids                    # 0 .. batch_windows - 1
     # Subwords: each batch input row's error (rows x dim), and 0 .. rows - 1; the
-    # pair kernel's targets for a whole window (K + 1 per pair).
+    # pair kernel's targets for a whole window (K + 1 per pair, as drawn), the same
+    # lined up in its step's order (skipped draws dropped), and their scores; the
+    # batch kernel's composed inputs of the sentence's live positions and the steps
+    # they have taken, position j in slot j % ring_slots (_subword_block_loop).
     float *part_errors
     int32_t *row_ids
     int32_t *pair_targets
+    int32_t *window_ids
+    float *window_scores
+    int ring_slots
+    float *ring_inputs                   # ring_slots x dimp
+    float *ring_moves                    # ring_slots x dim
 
 
 cdef struct Tally:

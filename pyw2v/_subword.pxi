@@ -76,16 +76,106 @@ cdef inline void _move_inputs(const Model *m, const int32_t *words, int n, const
 
 cdef int _subword_scratch_init(Scratch *s, const Model *m, int max_rows) noexcept nogil:
     """The buffers for subwords: each input row's error and the row numbers
-    0..max_rows-1 that index them (the batch step), the K + 1 targets of each pair
-    of a window (the pair kernel). Returns 0, or -1 if out of memory."""
+    0..max_rows-1 that index them and the ring of the sentence's composed inputs
+    (the batch kernel); the K + 1 targets of each pair of a window, and the same
+    lined up with their scores (the pair kernel). Returns 0, or -1 if out of memory."""
     cdef int i
+    cdef size_t window_targets = <size_t>max_rows * (m.negative + 1)
     if m.part_offsets == NULL:
         return 0
     s.part_errors = <float *> malloc(<size_t>max_rows * m.dim * sizeof(float))
     s.row_ids = <int32_t *> malloc(<size_t>max_rows * sizeof(int32_t))
-    s.pair_targets = <int32_t *> malloc(<size_t>max_rows * (m.negative + 1) * sizeof(int32_t))
-    if s.part_errors == NULL or s.row_ids == NULL or s.pair_targets == NULL:
+    s.pair_targets = <int32_t *> malloc(window_targets * sizeof(int32_t))
+    s.window_ids = <int32_t *> malloc(window_targets * sizeof(int32_t))
+    s.window_scores = <float *> malloc(window_targets * sizeof(float))
+    # A block's rows lie within [first - window, last + window]; none before is read again.
+    s.ring_slots = 2 * m.window + m.batch_windows + 1
+    s.ring_inputs = <float *> malloc(<size_t>s.ring_slots * pyw2v_padded(m.dim) * sizeof(float))
+    s.ring_moves = <float *> malloc(<size_t>s.ring_slots * m.dim * sizeof(float))
+    if s.part_errors == NULL or s.row_ids == NULL or s.pair_targets == NULL \
+            or s.window_ids == NULL or s.window_scores == NULL or s.ring_inputs == NULL \
+            or s.ring_moves == NULL:
         return -1
     for i in range(max_rows):
         s.row_ids[i] = i
     return 0
+
+
+cdef inline double _subword_block_step(const Model *m, Scratch *s, const Block *b,
+                                       const uint32_t *kept, double alpha,
+                                       int *composed) noexcept nogil:
+    """The skip-gram batch step with subwords on cached inputs (docs/math.md §16).
+    Positions up to the block's last window end are composed first, from their
+    parts as they stand; the block's rows read their positions' cached inputs;
+    each row's step then moves its cached input and adds to its position's
+    pending move, which reaches the parts when the position leaves the windows
+    (_subword_retire). Returns the loss."""
+    cdef int c, i, n, slot, hi = 0, ring = s.ring_slots
+    cdef int dim = m.dim, dimp = pyw2v_padded(m.dim)
+    cdef int32_t w
+    cdef double loss
+    cdef float *e
+    for c in range(b.count):
+        hi = b.hi[c] if b.hi[c] > hi else hi
+    while composed[0] < hi:
+        slot = composed[0] % ring
+        w = <int32_t>kept[composed[0]]
+        _gather_inputs(m, &w, 1, dim, dimp, s.ring_inputs + <int64_t>slot * dimp)
+        memset(s.ring_moves + <int64_t>slot * dim, 0, <size_t>dim * sizeof(float))
+        composed[0] += 1
+    for i in range(b.n_rows):
+        memcpy(s.batch_inputs + <int64_t>i * dimp,
+               s.ring_inputs + <int64_t>(b.positions[i] % ring) * dimp,
+               <size_t>dimp * sizeof(float))
+    loss = _batch_outputs_step(m, s, b, kept, alpha, &n)
+    memset(s.part_errors, 0, <size_t>b.n_rows * dim * sizeof(float))
+    pyw2v_update_rows(s.part_errors, s.row_ids, b.n_rows, s.batch_scores, n, 1,
+                      s.batch_outputs, n, dim, dimp)
+    for i in range(b.n_rows):
+        slot = b.positions[i] % ring
+        e = s.part_errors + <int64_t>i * dim
+        pyw2v_axpy(1.0, e, s.ring_inputs + <int64_t>slot * dimp, dim)
+        pyw2v_axpy(1.0, e, s.ring_moves + <int64_t>slot * dim, dim)
+    return loss
+
+
+cdef inline void _subword_retire(const Model *m, Scratch *s, const uint32_t *kept,
+                                 int position) noexcept nogil:
+    """Move the parts of the word at `position` by the steps its cached input took."""
+    cdef int32_t w = <int32_t>kept[position]
+    _move_inputs(m, &w, 1, s.ring_moves + <int64_t>(position % s.ring_slots) * m.dim, m.dim)
+
+
+cdef inline void _subword_block_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
+                                     Tally *tally) noexcept nogil:
+    """The skip-gram batch kernel with subwords over n >= 1 kept words: _block_loop's
+    blocks and draws, but each position's input is composed once, when a window
+    first reaches it, and its parts move once, when no later window can (the
+    next block's first center minus the window): one composition and one scatter
+    per token instead of one per window it is in (docs/math.md §16)."""
+    cdef Block *block = &s.blocks[0]
+    cdef Block *next_block = &s.blocks[1]
+    cdef Block *swap
+    cdef int first, pairs, next_pairs, composed = 0, retired = 0
+    cdef double loss = tally.loss, predictions = tally.predictions, alpha = tally.alpha
+    next_pairs = _prepare_block(rng, m, s.kept, n, 0, next_block)
+    first = 0
+    while first < n:
+        swap = block
+        block = next_block
+        next_block = swap
+        pairs = next_pairs
+        first += m.batch_windows
+        if first < n:
+            next_pairs = _prepare_block(rng, m, s.kept, n, first, next_block)
+        if pairs > 0:
+            loss += _subword_block_step(m, s, block, s.kept, alpha, &composed)
+            predictions += pairs
+        while retired < composed and retired < first - m.window:
+            _subword_retire(m, s, s.kept, retired)
+            retired += 1
+    while retired < composed:
+        _subword_retire(m, s, s.kept, retired)
+        retired += 1
+    tally.loss = loss
+    tally.predictions = predictions

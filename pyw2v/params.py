@@ -275,8 +275,8 @@ class TrainingParams:
     and the rows of its character n-grams of minn to maxn characters, hashed into
     `buckets` buckets as fastText hashes them (docs/math.md §16); None (the
     default) trains word rows alone. Negative sampling, on skip-gram's batch
-    kernel (the default) or pair kernel (fastText's update order) or CBOW's batch
-    kernel.
+    kernel (the default; each token's input composed once per sentence pass) or
+    pair kernel (fastText's sampling, one step per window) or CBOW's batch kernel.
     Bad values raise ParameterValueError / ParameterTypeError (subclasses of
     ValueError / TypeError) naming the parameter in `.param`.
     """

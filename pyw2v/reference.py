@@ -49,6 +49,7 @@ __all__ = [
     "subword_skipgram",
     "subword_pair_step",
     "subword_window_step",
+    "subword_block_step",
     "train_reference",
 ]
 
@@ -936,23 +937,60 @@ def subword_window_step(center_vectors: _Floats, outside_vectors: _Floats, parts
 
     The center's input ``x`` (the mean of ``parts``) is composed once; pair ``i``
     predicts ``outsides[i]`` against ``negatives[i]`` (those equal to it skipped),
-    moving its output rows and ``x`` by its step. Moving every part by the step
-    would move ``x`` by the same amount (fastText's convention, when no part
-    repeats), so the parts take the summed step once, after the window.
+    and the window takes one step. The targets line up as the outside words, then
+    every pair's kept negatives, pair by pair; each is scored against ``x`` before
+    any row moves. Then, target by target, the input's step gathers ``g u`` from
+    the target's row as it stands and the row moves by ``g x`` (a row listed twice
+    moves twice, its second term read after its first move); last, every part
+    moves by the summed step (fastText's convention).
     """
     rows = np.asarray(parts, dtype=np.intp)
     x = subword_input(center_vectors, rows)
-    moved = np.zeros_like(x)
-    loss = 0.0
-    for outside, negs in zip(outsides, negatives):
-        part, grad_x, grad_outside = neg_sampling_loss_and_gradient(
-            x, outside, outside_vectors, [w for w in np.asarray(negs).tolist() if w != outside])
-        outside_vectors -= alpha * grad_outside
-        x = x - alpha * grad_x
-        moved -= alpha * grad_x
-        loss += part
-    np.add.at(center_vectors, rows, moved)
+    kept = [int(w) for outside, negs in zip(outsides, negatives)
+            for w in np.asarray(negs).tolist() if w != outside]
+    targets = [int(o) for o in outsides] + kept
+    labels = np.r_[np.ones(len(outsides)), np.zeros(len(kept))]
+    scores = outside_vectors[targets].astype(np.float64) @ x
+    signs = 2.0 * labels - 1.0
+    loss = float(-np.sum(log_sigmoid(signs * scores)))
+    coefficients = alpha * (labels - sigmoid(scores))
+    step = np.zeros_like(x)
+    for target, g in zip(targets, coefficients):
+        step += g * outside_vectors[target]
+        outside_vectors[target] += g * x
+    np.add.at(center_vectors, rows, step)
     return loss
+
+
+def subword_block_step(inputs: ArrayLike, row_centers: Sequence[Sequence[int]],
+                       negatives: Iterable[int], outside_vectors: _Floats,
+                       alpha: float) -> tuple[float, _F64]:
+    """The skip-gram batch kernel's step with subwords, on given inputs (the cached
+    compositions of a block's positions, docs/math.md §16); returns the loss and
+    each row's step.
+
+    Row ``i`` of ``inputs`` predicts each center in ``row_centers[i]`` (one entry
+    per pair) against ``negatives``, those equal to any of the block's centers
+    skipped, with :func:`neg_sampling_loss_and_gradient`. One simultaneous step
+    moves ``outside_vectors`` in place; row ``i``'s step ``-alpha dJ/dx_i`` is
+    returned, to move its cached input and, once its position has left the
+    windows, every part of its word.
+    """
+    x = np.asarray(inputs, dtype=np.float64)
+    centers = {center for row in row_centers for center in row}
+    draws = [w for w in negatives if w not in centers]
+    grad_x = np.zeros_like(x)
+    grad_outside = np.zeros(outside_vectors.shape, dtype=np.float64)
+    loss = 0.0
+    for i, row in enumerate(row_centers):
+        for center in row:
+            pair_loss, grad_vec, grad_u = neg_sampling_loss_and_gradient(
+                x[i], center, outside_vectors, draws)
+            loss += pair_loss
+            grad_x[i] += grad_vec
+            grad_outside += grad_u
+    outside_vectors -= alpha * grad_outside
+    return loss, -alpha * grad_x
 
 
 def _check_replay(model: str, kernel: str | None, loss: str, node_vectors: object) -> str:
@@ -1083,6 +1121,9 @@ def _replay_blocks(rng: SplitMix64, kept: list[int], center_vectors: _Floats,
     """The skip-gram batch kernel over one sentence: blocks of
     ``layers["batch_windows"]`` consecutive centers, each block drawing its
     centers' window shrinks, then (if it has a pair) K shared negatives."""
+    if layers["subwords"] is not None:
+        return _replay_subword_blocks(rng, kept, center_vectors, outside_vectors, window,
+                                      negative, noise, alpha, layers, shrink_windows)
     loss, predictions = 0.0, 0
     step = layers["batch_windows"]
     for first in range(0, len(kept), step):
@@ -1099,6 +1140,60 @@ def _replay_blocks(rng: SplitMix64, kept: list[int], center_vectors: _Floats,
                                         lock_factors=layers["lock_factors"],
                                         subwords=layers["subwords"])
             predictions += len(pairs)
+    return loss, predictions
+
+
+def _replay_subword_blocks(rng: SplitMix64, kept: list[int], center_vectors: _Floats,
+                           outside_vectors: _Floats, window: int, negative: int,
+                           noise: tuple[_F64, NDArray[np.int32]], alpha: float,
+                           layers: dict[str, Any], shrink_windows: bool) -> tuple[float, int]:
+    """The skip-gram batch kernel with subwords over one sentence: _replay_blocks'
+    blocks and draws. A position's input is composed (from its parts as they
+    stand) when a block with pairs first reaches it and moves by each step it
+    takes; its parts move by the sum of those steps once the next block's first
+    center is more than ``window`` past it (docs/math.md §16)."""
+    parts_of = _parts_lookup(layers["subwords"])
+    step = layers["batch_windows"]
+    inputs: dict[int, _F64] = {}
+    moves: dict[int, _F64] = {}
+    composed = retired = 0
+    loss, predictions = 0.0, 0
+
+    def retire(position: int) -> None:
+        np.add.at(center_vectors, parts_of(kept[position]), moves.pop(position))
+        del inputs[position]
+
+    for first in range(0, len(kept), step):
+        rows: dict[int, list[int]] = {}
+        end = 0
+        for pos in range(first, min(first + step, len(kept))):
+            win = window - rng.below(window) if shrink_windows else window
+            lo, hi = max(0, pos - win), min(len(kept), pos + win + 1)
+            end = max(end, hi)
+            for j in range(lo, hi):
+                if j != pos:
+                    rows.setdefault(j, []).append(kept[pos])
+        if rows:
+            negs = [rng.noise(*noise) for _ in range(negative)]
+            while composed < end:
+                inputs[composed] = subword_input(center_vectors, parts_of(kept[composed]))
+                moves[composed] = np.zeros(center_vectors.shape[1])
+                composed += 1
+            positions = sorted(rows)
+            block_loss, steps = subword_block_step([inputs[j] for j in positions],
+                                                   [rows[j] for j in positions], negs,
+                                                   outside_vectors, alpha)
+            for j, e in zip(positions, steps):
+                inputs[j] = inputs[j] + e
+                moves[j] += e
+            loss += block_loss
+            predictions += sum(len(centers) for centers in rows.values())
+        while retired < min(composed, first + step - window):
+            retire(retired)
+            retired += 1
+    while retired < composed:
+        retire(retired)
+        retired += 1
     return loss, predictions
 
 

@@ -267,6 +267,19 @@ def test_noise_draws_match_the_reference_stream():
     np.testing.assert_array_equal(_core.draw_noise(prob, alias, 2000, 99), expected)
 
 
+@pytest.mark.parametrize("p", [0.0, 2.0**-40, 1 / 3, 0.5, 1 - 2.0**-33, 1 - 2.0**-40, 1.0])
+def test_packed_noise_columns_keep_exactly_what_the_float64_coin_keeps(p):
+    """_draw_noise compares the coin's 32 bits with an integer bound; at the bound and
+    at both ends of the coin's range it decides as r / 2^32 < prob does."""
+    columns = _core._noise_columns(np.array([p, 0.25]), np.array([1, 0], np.int32))
+    keep_below, alias = int(columns[0, 0]), int(columns[0, 1].view(np.int32))
+    for r in {0, 1, keep_below - 1, keep_below, keep_below + 1, 2**32 - 2, 2**32 - 1}:
+        if not 0 <= r < 2**32:
+            continue
+        packed = 0 if r < keep_below else alias
+        assert packed == (0 if r * 2.0**-32 < p else 1), r
+
+
 def test_subsampling_keep_rates_follow_word2vec_formula():
     counts = np.array([200_000, 50_000, 10_000, 2_000, 500, 100], dtype=np.int64)
     vocab = pyw2v.Vocabulary([f"w{i}" for i in range(len(counts))], counts)

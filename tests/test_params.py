@@ -111,6 +111,12 @@ def test_kernel_resolution(model, kernel, loss, resolved):
     assert TrainingParams(model=model, kernel=kernel, loss=loss, negative=2).kernel == resolved
 
 
+@pytest.mark.parametrize("model, kernel, resolved", [
+    ("skipgram", "auto", "batch"), ("skipgram", "pair", "pair"), ("cbow", "auto", "batch")])
+def test_kernel_resolution_with_subwords(model, kernel, resolved):
+    assert TrainingParams(model=model, kernel=kernel, subwords=(3, 6)).kernel == resolved
+
+
 def test_defaults_resolve_from_the_tables():
     assert TrainingParams().alpha == params.DEFAULT_ALPHA["skipgram"]
     assert TrainingParams(model="cbow").alpha == params.DEFAULT_ALPHA["cbow"]

@@ -171,47 +171,62 @@ def test_the_subword_window_step_matches_its_twin(dim, n_pairs, seed, random_mat
     assert set(moved) == set(parts.tolist())      # the center's parts, and only they
 
 
-def test_a_window_of_own_parts_is_the_pair_kernel_pair_by_pair(random_matrices):
-    """Each word its only part: x is the row itself, so composing once and moving x
-    with each pair is the pair kernel's sequential steps."""
+def test_a_one_pair_window_is_the_pair_step(random_matrices):
+    """One pair (distinct negatives): the window step is subword_pair_step's one
+    simultaneous step, and with each word its own only part, skipgram_pair_update."""
     rng = np.random.default_rng(5)
-    center, outside = random_matrices(rng, (12, 16), (12, 16))
+    layout, subwords = _layout()
+    n_words, n_rows = len(WORDS), len(WORDS) + len(layout.stored_buckets)
+    center, outside = random_matrices(rng, (n_rows, 16), (n_words, 16))
+    word = WORDS.index("walking")
+    parts = layout.part_rows[layout.part_offsets[word]:layout.part_offsets[word + 1]]
+    outsides = np.array([2], np.int32)
+    negatives = np.array([[0, 2, 5, 7]], np.int32)       # 2 is the positive: skipped
+    pair_center, pair_outside = center.astype(np.float64), outside.astype(np.float64)
+    loss = _core.skipgram_window_update(center, outside, word, outsides, negatives, 0.1,
+                                        subwords=subwords)
+    pair = reference.subword_pair_step(pair_center, pair_outside, parts, 2, [0, 2, 5, 7], 0.1)
+    assert loss == pytest.approx(pair, rel=1e-5)
+    np.testing.assert_allclose(center, pair_center, atol=1e-5)
+    np.testing.assert_allclose(outside, pair_outside, atol=1e-5)
+
     own = (np.arange(13, dtype=np.int64), np.arange(12, dtype=np.int32))
-    outsides, negatives = _window(rng, 6, 12)
-    pair_center, pair_outside = center.copy(), outside.copy()
+    center, outside = random_matrices(rng, (12, 16), (12, 16))
     plain_center, plain_outside = center.copy(), outside.copy()
     loss = _core.skipgram_window_update(center, outside, 3, outsides, negatives, 0.1,
                                         subwords=own)
-    plain = _core.skipgram_window_update(plain_center, plain_outside, 3, outsides, negatives,
-                                         0.1)
-    pairs = sum(_core.skipgram_pair_update(pair_center, pair_outside, 3, int(o), negs, 0.1)
-                for o, negs in zip(outsides, negatives))
-    assert loss == pytest.approx(pairs, rel=1e-6) and plain == pytest.approx(pairs, rel=1e-6)
-    for got in (center, plain_center):
-        np.testing.assert_allclose(got, pair_center, atol=1e-6)
-    for got in (outside, plain_outside):
-        np.testing.assert_allclose(got, pair_outside, atol=1e-6)
+    plain = _core.skipgram_pair_update(plain_center, plain_outside, 3, 2, negatives[0], 0.1)
+    assert loss == pytest.approx(plain, rel=1e-6)
+    np.testing.assert_allclose(center, plain_center, atol=1e-6)
+    np.testing.assert_allclose(outside, plain_outside, atol=1e-6)
 
 
-def test_a_window_of_distinct_parts_moves_like_fasttexts_pair_steps(random_matrices):
-    """With no repeated part, moving x instead of recomposing it is exact: the window
-    step equals reference.subword_pair_step applied pair by pair (fastText's order)."""
+def test_a_window_step_moves_the_center_once_and_each_listed_row_as_often(random_matrices):
+    """A row drawn twice (as two pairs' outside word, or twice as a negative) moves
+    twice; the center's parts move once, by the window's summed step."""
     rng = np.random.default_rng(9)
     layout, subwords = _layout()
     n_words, n_rows = len(WORDS), len(WORDS) + len(layout.stored_buckets)
     center, outside = random_matrices(rng, (n_rows, 8), (n_words, 8))
     word = WORDS.index("walking")
+    outsides = np.array([4, 4, 6], np.int32)
+    negatives = np.array([[1, 1], [9, 10], [1, 4]], np.int32)
+    ref_center, ref_outside = center.astype(np.float64), outside.astype(np.float64)
+    center_before, outside_before = center.copy(), outside.copy()
     parts = layout.part_rows[layout.part_offsets[word]:layout.part_offsets[word + 1]]
-    assert len(set(parts.tolist())) == len(parts)
-    outsides, negatives = _window(rng, 5, n_words)
-    seq_center, seq_outside = center.astype(np.float64), outside.astype(np.float64)
     loss = _core.skipgram_window_update(center, outside, word, outsides, negatives, 0.1,
                                         subwords=subwords)
-    seq = sum(reference.subword_pair_step(seq_center, seq_outside, parts, int(o), negs.tolist(),
-                                          0.1) for o, negs in zip(outsides, negatives))
-    assert loss == pytest.approx(seq, rel=1e-5)
-    np.testing.assert_allclose(center, seq_center, atol=1e-5)
-    np.testing.assert_allclose(outside, seq_outside, atol=1e-5)
+    ref = reference.subword_window_step(ref_center, ref_outside, parts, outsides.tolist(),
+                                        negatives, 0.1)
+    assert loss == pytest.approx(ref, rel=1e-5)
+    np.testing.assert_allclose(center, ref_center, atol=1e-6)
+    np.testing.assert_allclose(outside, ref_outside, atol=1e-6)
+    listed = [1, 4, 6, 9, 10]
+    assert (outside[listed] != outside_before[listed]).all(axis=1).all()
+    untouched = np.setdiff1d(np.arange(n_words), listed)
+    np.testing.assert_array_equal(outside[untouched], outside_before[untouched])
+    moved = np.flatnonzero((center != center_before).any(axis=1))
+    assert set(moved) == set(parts.tolist())
 
 
 @pytest.mark.parametrize("outsides, negatives, error, match", [
