@@ -7,7 +7,10 @@ the training seconds, vocabulary building excluded; the fastText CLI: the
 words/sec/thread of its own last progress line times the threads, which times
 training alone and counts its end-of-line tokens too, so it flatters fastText
 slightly), questions-words accuracy (30,000 most frequent words, 3CosAdd) overall
-and on its syntactic sections, WordSim-353 Spearman, and pyw2v's ratios.
+and on its syntactic sections, WordSim-353 Spearman, and pyw2v's ratios. With
+--repeats N every trainer trains N times, round-robin, so a busy spell of a shared
+machine falls on all of them: words/s is the median of the N runs and each speed-up
+the median of the N same-round ratios (quality is scored on the first run).
 
 Unseen words (--held-out N, 0 to skip): N inflected forms (ending in -s, -ed, -ing,
 -ly, -er; seen 10 to 300 times, their stem in the vocabulary, in neither
@@ -19,6 +22,7 @@ words both models know) that agree, averaged over the words.
 
     python benchmarks/compare_subwords.py                  # corpus-dev, skip-gram
     python benchmarks/compare_subwords.py --markdown       # the README's rows
+    python benchmarks/compare_subwords.py --repeats 3 --held-out 0 --fasttext ""
     python benchmarks/compare_subwords.py --kernel batch --batch-windows 4 --fasttext "" --no-gensim
     python benchmarks/compare_subwords.py --corpus my.txt --epochs 1 --held-out 0
 """
@@ -29,6 +33,7 @@ import importlib.util
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -220,6 +225,9 @@ def main() -> None:
     parser.add_argument("--fasttext", default=None,
                         help="the fastText command (default: fasttext on PATH; \"\" skips it)")
     parser.add_argument("--no-gensim", action="store_true")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="train each trainer this many times, round-robin (quality from "
+                             "the first); words/s and speed-ups are medians")
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     if not os.path.isfile(args.corpus):
@@ -261,6 +269,17 @@ def main() -> None:
                   + (f", unseen-word agreement {result['agreement']:.3f}" if words else ""),
                   flush=True)
 
+    speeds = [[r["words_per_second"]] for r in results]
+    for _ in range(args.repeats - 1):
+        for runner, runs in zip(runners, speeds):
+            runs.append(runner(args, args.corpus)["words_per_second"])
+    for result, runs in zip(results, speeds):
+        result["words_per_second"] = statistics.median(runs)
+        result["speed_up"] = statistics.median(a / b for a, b in zip(speeds[0], runs))
+        if args.repeats > 1:
+            print(f"  {result['name']} words/s: {', '.join(f'{w:,.0f}' for w in runs)} "
+                  f"(median {result['words_per_second']:,.0f})")
+
     print(f"\n{args.model} (pyw2v kernel {args.kernel}, batch windows {args.batch_windows}, "
           f"noise exponent {'default' if args.ns_exponent is None else args.ns_exponent}), "
           f"subwords "
@@ -270,8 +289,7 @@ def main() -> None:
           f"{args.threads} threads; corpus {args.corpus}")
     ours = results[0]
     for theirs in results[1:]:
-        print(f"pyw2v / {theirs['name']}: speed "
-              f"x{ours['words_per_second'] / theirs['words_per_second']:.2f}, syntactic "
+        print(f"pyw2v / {theirs['name']}: speed x{theirs['speed_up']:.2f}, syntactic "
               f"{100 * (ours['syntactic'] - theirs['syntactic']):+.2f} points, spearman "
               f"{ours['spearman'] - theirs['spearman']:+.3f}"
               + (f", agreement {ours['agreement'] - theirs['agreement']:+.3f}" if words else ""))
@@ -280,7 +298,7 @@ def main() -> None:
               "| unseen-word NN agreement |\n|---|---|---|---|---|---|---|")
         for r in results:
             print(f"| {r['name']} | {r['words_per_second']:,.0f} | "
-                  f"{ours['words_per_second'] / r['words_per_second']:.2f} | "
+                  f"{r['speed_up']:.2f} | "
                   f"{100 * r['analogy']:.2f}% | {100 * r['syntactic']:.2f}% | "
                   f"{r['spearman']:.3f} | "
                   + (f"{r['agreement']:.3f} |" if words else "- |"))

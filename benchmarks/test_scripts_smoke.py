@@ -234,9 +234,12 @@ def test_compare_subwords_holds_words_out_and_scores_their_unseen_vectors(tmp_pa
     out = subprocess.run([sys.executable, str(Path(__file__).with_name("compare_subwords.py")),
                           "--corpus", str(corpus), "--epochs", "1", "--dim", "8",
                           "--buckets", "10000", "--held-out", "5", "--fasttext", "",
-                          "--no-gensim", "--markdown"], capture_output=True, text=True,
-                         timeout=300, check=True).stdout
+                          "--no-gensim", "--markdown", "--repeats", "2"], capture_output=True,
+                         text=True, timeout=300, check=True).stdout
     held = out.split("held out 5 words, e.g. ")[1].split("\n")[0].split(", ")
+    (speeds,) = [line for line in out.splitlines() if " words/s: " in line]
+    runs = speeds.split("words/s: ")[1].split(" (median")[0].split(", ")
+    assert len(runs) == 2 and all(float(w.replace(",", "")) > 0 for w in runs)
     assert len(held) == 5 and all(w in forms and w not in stems for w in held)
     (row,) = [line for line in out.splitlines() if line.startswith("| pyw2v")]
     agreement = float(row.split("|")[7])

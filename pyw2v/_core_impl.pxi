@@ -910,15 +910,13 @@ cdef inline int _draw_subword_window(uint64_t *rng, const Model *m, const uint32
     (_draw_targets prefetches their rows), and prefetch the center's parts if it has
     a pair. Returns the number of pairs."""
     cdef int j, lo, hi, n_pairs = 0, k1 = m.negative + 1
-    cdef int64_t k
     _window_span(rng, m, pos, n, &lo, &hi)
     for j in range(lo, hi):
         if j != pos:
             _draw_targets(rng, m, kept[j], targets + n_pairs * k1)
             n_pairs += 1
     if n_pairs > 0:
-        for k in range(m.part_offsets[kept[pos]], m.part_offsets[kept[pos] + 1]):
-            pyw2v_prefetch_row(m.center + <int64_t>m.part_rows[k] * m.dim, m.dim)
+        _prefetch_parts(m, <int32_t>kept[pos])
     return n_pairs
 
 

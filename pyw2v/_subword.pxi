@@ -90,6 +90,8 @@ cdef int _subword_scratch_init(Scratch *s, const Model *m, int max_rows) noexcep
     s.window_scores = <float *> malloc(window_targets * sizeof(float))
     # A block's rows lie within [first - window, last + window]; none before is read again.
     s.ring_slots = 2 * m.window + m.batch_windows + 1
+    if s.ring_slots > MAX_SENTENCE:     # then no two positions of a sentence share a slot
+        s.ring_slots = MAX_SENTENCE
     s.ring_inputs = <float *> malloc(<size_t>s.ring_slots * pyw2v_padded(m.dim) * sizeof(float))
     s.ring_moves = <float *> malloc(<size_t>s.ring_slots * m.dim * sizeof(float))
     if s.part_errors == NULL or s.row_ids == NULL or s.pair_targets == NULL \
@@ -99,6 +101,13 @@ cdef int _subword_scratch_init(Scratch *s, const Model *m, int max_rows) noexcep
     for i in range(max_rows):
         s.row_ids[i] = i
     return 0
+
+
+cdef inline void _prefetch_parts(const Model *m, int32_t word) noexcept nogil:
+    """Prefetch the rows of word's parts (the pair kernel composes it next)."""
+    cdef int64_t k
+    for k in range(m.part_offsets[word], m.part_offsets[word + 1]):
+        pyw2v_prefetch_row(m.center + <int64_t>m.part_rows[k] * m.dim, m.dim)
 
 
 cdef inline double _subword_block_step(const Model *m, Scratch *s, const Block *b,
