@@ -57,6 +57,32 @@ def test_one_thread_training_equals_train_reference(model, kernel, batch_windows
     assert np.abs(trained.ngram_vectors - pyw2v.Word2Vec(vocab, params).ngram_vectors).max() > 1e-3
 
 
+@pytest.mark.parametrize("window", [1, 40, 1000])
+def test_the_cached_inputs_hold_any_window(window):
+    """The batch kernel's ring of composed inputs serves the narrowest window and the
+    widest (params' limit, far wider than these sentences): the 1-thread run
+    replays the reference."""
+    sentences = _sentences(seed=5, n_sentences=60)
+    params = pyw2v.TrainingParams(dim=8, window=window, negative=3, sample=0, min_count=1,
+                                  epochs=1, seed=2, exact_sigmoid=True, subwords=(2, 4),
+                                  buckets=500)
+    vocab = pyw2v.build_vocabulary(sentences, min_count=1)
+    trained = pyw2v.Word2Vec(vocab, params)
+    layout = trained.subword_layout
+    inputs = np.concatenate([trained.center_vectors, trained.ngram_vectors]).astype(np.float64)
+    outside = trained.outside_vectors.astype(np.float64)
+    trained.train(sentences, threads=1)
+    reference.train_reference(
+        _id_sentences(sentences, vocab), inputs, outside, vocab.counts, window=window,
+        negative=3, sample=0, alpha=params.alpha, min_alpha=params.min_alpha, epochs=1,
+        seed=2, ns_exponent=params.ns_exponent, publish_every=_core.PUBLISH_INTERVAL,
+        kernel="batch", subwords=(layout.part_offsets, layout.part_rows))
+    n = len(vocab)
+    assert np.abs(trained.center_vectors - inputs[:n]).max() < 1e-4
+    assert np.abs(trained.ngram_vectors - inputs[n:]).max() < 1e-4
+    assert np.abs(trained.outside_vectors - outside).max() < 1e-4
+
+
 def test_subwords_default_to_fasttexts_noise_exponent():
     assert pyw2v.TrainingParams(subwords=(3, 6)).ns_exponent == 0.5
     assert pyw2v.TrainingParams().ns_exponent == 0.75
