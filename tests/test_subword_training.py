@@ -25,34 +25,41 @@ def _id_sentences(sentences, vocab):
             for a, b in zip(chunk.sentence_starts[:-1], chunk.sentence_starts[1:])]
 
 
-@pytest.mark.parametrize("model, kernel, batch_windows", [
-    ("skipgram", "pair", 1), ("skipgram", "batch", 1), ("skipgram", "batch", 4),
-    ("cbow", "batch", 1), ("cbow", "batch", 4)])
-@pytest.mark.parametrize("subwords", [(3, 6), (1, 2)])
-def test_one_thread_training_equals_train_reference(model, kernel, batch_windows, subwords):
-    sentences = _sentences()
-    params = pyw2v.TrainingParams(model=model, dim=8, window=3, negative=4, sample=1e-2,
-                                  min_count=2, kernel=kernel,
-                                  epochs=2, alpha=0.05, min_alpha=0.001, seed=11,
-                                  exact_sigmoid=True, batch_windows=batch_windows,
-                                  subwords=subwords, buckets=1000)
-    vocab = pyw2v.build_vocabulary(sentences, min_count=2)
+def _train_and_replay(sentences, params, min_count):
+    """Train with one thread and replay the same training with
+    reference.train_reference; assert the matrices agree and return the trained
+    model, its vocabulary and the reference's per-epoch losses."""
+    vocab = pyw2v.build_vocabulary(sentences, min_count=min_count)
     trained = pyw2v.Word2Vec(vocab, params)
     layout = trained.subword_layout
     inputs = np.concatenate([trained.center_vectors, trained.ngram_vectors]).astype(np.float64)
     outside = trained.outside_vectors.astype(np.float64)
     trained.train(sentences, threads=1)
-    ref_losses = reference.train_reference(
-        _id_sentences(sentences, vocab), inputs, outside, vocab.counts, model=model,
-        window=3, negative=4,
-        sample=1e-2, alpha=0.05, min_alpha=0.001, epochs=2, seed=11,
-        ns_exponent=params.ns_exponent, publish_every=_core.PUBLISH_INTERVAL, kernel=kernel,
-        batch_windows=batch_windows,
+    losses = reference.train_reference(
+        _id_sentences(sentences, vocab), inputs, outside, vocab.counts, model=params.model,
+        window=params.window, negative=params.negative, sample=params.sample,
+        alpha=params.alpha, min_alpha=params.min_alpha, epochs=params.epochs, seed=params.seed,
+        ns_exponent=params.ns_exponent, publish_every=_core.PUBLISH_INTERVAL,
+        kernel=params.kernel, batch_windows=params.windows_per_step,
         subwords=(layout.part_offsets, layout.part_rows))
     n = len(vocab)
     assert np.abs(trained.center_vectors - inputs[:n]).max() < 1e-4
     assert np.abs(trained.ngram_vectors - inputs[n:]).max() < 1e-4
     assert np.abs(trained.outside_vectors - outside).max() < 1e-4
+    return trained, vocab, losses
+
+
+@pytest.mark.parametrize("model, kernel, batch_windows", [
+    ("skipgram", "pair", 1), ("skipgram", "batch", 1), ("skipgram", "batch", 4),
+    ("cbow", "batch", 1), ("cbow", "batch", 4)])
+@pytest.mark.parametrize("subwords", [(3, 6), (1, 2)])
+def test_one_thread_training_equals_train_reference(model, kernel, batch_windows, subwords):
+    params = pyw2v.TrainingParams(model=model, dim=8, window=3, negative=4, sample=1e-2,
+                                  min_count=2, kernel=kernel,
+                                  epochs=2, alpha=0.05, min_alpha=0.001, seed=11,
+                                  exact_sigmoid=True, batch_windows=batch_windows,
+                                  subwords=subwords, buckets=1000)
+    trained, vocab, ref_losses = _train_and_replay(_sentences(), params, min_count=2)
     np.testing.assert_allclose(trained.loss_history, ref_losses, rtol=1e-5)
     assert np.abs(trained.ngram_vectors - pyw2v.Word2Vec(vocab, params).ngram_vectors).max() > 1e-3
 
@@ -62,25 +69,10 @@ def test_the_cached_inputs_hold_any_window(window):
     """The batch kernel's ring of composed inputs serves the narrowest window and the
     widest (params' limit, far wider than these sentences): the 1-thread run
     replays the reference."""
-    sentences = _sentences(seed=5, n_sentences=60)
     params = pyw2v.TrainingParams(dim=8, window=window, negative=3, sample=0, min_count=1,
                                   epochs=1, seed=2, exact_sigmoid=True, subwords=(2, 4),
                                   buckets=500)
-    vocab = pyw2v.build_vocabulary(sentences, min_count=1)
-    trained = pyw2v.Word2Vec(vocab, params)
-    layout = trained.subword_layout
-    inputs = np.concatenate([trained.center_vectors, trained.ngram_vectors]).astype(np.float64)
-    outside = trained.outside_vectors.astype(np.float64)
-    trained.train(sentences, threads=1)
-    reference.train_reference(
-        _id_sentences(sentences, vocab), inputs, outside, vocab.counts, window=window,
-        negative=3, sample=0, alpha=params.alpha, min_alpha=params.min_alpha, epochs=1,
-        seed=2, ns_exponent=params.ns_exponent, publish_every=_core.PUBLISH_INTERVAL,
-        kernel="batch", subwords=(layout.part_offsets, layout.part_rows))
-    n = len(vocab)
-    assert np.abs(trained.center_vectors - inputs[:n]).max() < 1e-4
-    assert np.abs(trained.ngram_vectors - inputs[n:]).max() < 1e-4
-    assert np.abs(trained.outside_vectors - outside).max() < 1e-4
+    _train_and_replay(_sentences(seed=5, n_sentences=60), params, min_count=1)
 
 
 def test_subwords_default_to_fasttexts_noise_exponent():
