@@ -1015,11 +1015,16 @@ cdef inline void _block_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
     """The skip-gram batch kernel over n >= 1 kept words, m.batch_windows
     centers per step (one with hierarchical softmax, whose step also does the
     negative sampling when both are on). Drawing the next block ahead (and
-    prefetching its rows) keeps the draw order, as the step draws nothing."""
+    prefetching its rows) keeps the draw order, as the step draws nothing.
+    With subwords each position's input is composed once, when a window first
+    reaches it, and its parts move once, when no later window can (the next
+    block's first center minus the window): one composition and one scatter per
+    token instead of one per window it is in (docs/math.md §16); without them
+    nothing is composed, so nothing retires."""
     cdef Block *block = &s.blocks[0]
     cdef Block *next_block = &s.blocks[1]
     cdef Block *swap
-    cdef int first, pairs, next_pairs
+    cdef int first, pairs, next_pairs, composed = 0, retired = 0
     cdef double loss = tally.loss, predictions = tally.predictions, alpha = tally.alpha
     next_pairs = _prepare_block(rng, m, s.kept, n, 0, next_block)
     first = 0
@@ -1032,11 +1037,19 @@ cdef inline void _block_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
         if first < n:
             next_pairs = _prepare_block(rng, m, s.kept, n, first, next_block)
         if pairs > 0:
-            if m.hs:
+            if m.part_offsets != NULL:
+                loss += _subword_block_step(m, s, block, s.kept, alpha, &composed)
+            elif m.hs:
                 loss += _hs_batch_step(m, s, block, s.kept, alpha)
             else:
                 loss += _batch_step(m, s, block, s.kept, alpha)
             predictions += pairs
+        while retired < composed and retired < first - m.window:
+            _subword_retire(m, s, s.kept, retired)
+            retired += 1
+    while retired < composed:
+        _subword_retire(m, s, s.kept, retired)
+        retired += 1
     tally.loss = loss
     tally.predictions = predictions
 
@@ -1061,8 +1074,6 @@ cdef void _sentence_loop(const Model *m, Schedule *run, const Chunk *chunk, Scra
             _pair_loop(m, s, rng, n, tally)
         elif n == 0:
             continue
-        elif m.kernel == KERNEL_BATCH and m.part_offsets != NULL:
-            _subword_block_loop(m, s, rng, n, tally)
         elif m.kernel == KERNEL_BATCH:
             _block_loop(m, s, rng, n, tally)
         else:

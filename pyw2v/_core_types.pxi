@@ -149,7 +149,7 @@ cdef struct Scratch:
     # pair kernel's targets for a whole window (K + 1 per pair, as drawn), the same
     # lined up in its step's order (skipped draws dropped), and their scores; the
     # batch kernel's composed inputs of the sentence's live positions and the steps
-    # they have taken, position j in slot j % ring_slots (_subword_block_loop).
+    # they have taken, position j in slot j % ring_slots (_block_loop).
     float *part_errors
     int32_t *row_ids
     int32_t *pair_targets

@@ -118,7 +118,7 @@ cdef inline double _subword_block_step(const Model *m, Scratch *s, const Block *
     parts as they stand; the block's rows read their positions' cached inputs;
     each row's step then moves its cached input and adds to its position's
     pending move, which reaches the parts when the position leaves the windows
-    (_subword_retire). Returns the loss."""
+    (_subword_retire, from _block_loop). Returns the loss."""
     cdef int c, i, n, slot, hi = 0, ring = s.ring_slots
     cdef int dim = m.dim, dimp = pyw2v_padded(m.dim)
     cdef int32_t w
@@ -153,38 +153,3 @@ cdef inline void _subword_retire(const Model *m, Scratch *s, const uint32_t *kep
     """Move the parts of the word at `position` by the steps its cached input took."""
     cdef int32_t w = <int32_t>kept[position]
     _move_inputs(m, &w, 1, s.ring_moves + <int64_t>(position % s.ring_slots) * m.dim, m.dim)
-
-
-cdef inline void _subword_block_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
-                                     Tally *tally) noexcept nogil:
-    """The skip-gram batch kernel with subwords over n >= 1 kept words: _block_loop's
-    blocks and draws, but each position's input is composed once, when a window
-    first reaches it, and its parts move once, when no later window can (the
-    next block's first center minus the window): one composition and one scatter
-    per token instead of one per window it is in (docs/math.md §16)."""
-    cdef Block *block = &s.blocks[0]
-    cdef Block *next_block = &s.blocks[1]
-    cdef Block *swap
-    cdef int first, pairs, next_pairs, composed = 0, retired = 0
-    cdef double loss = tally.loss, predictions = tally.predictions, alpha = tally.alpha
-    next_pairs = _prepare_block(rng, m, s.kept, n, 0, next_block)
-    first = 0
-    while first < n:
-        swap = block
-        block = next_block
-        next_block = swap
-        pairs = next_pairs
-        first += m.batch_windows
-        if first < n:
-            next_pairs = _prepare_block(rng, m, s.kept, n, first, next_block)
-        if pairs > 0:
-            loss += _subword_block_step(m, s, block, s.kept, alpha, &composed)
-            predictions += pairs
-        while retired < composed and retired < first - m.window:
-            _subword_retire(m, s, s.kept, retired)
-            retired += 1
-    while retired < composed:
-        _subword_retire(m, s, s.kept, retired)
-        retired += 1
-    tally.loss = loss
-    tally.predictions = predictions

@@ -1011,6 +1011,14 @@ def _check_replay(model: str, kernel: str | None, loss: str, node_vectors: objec
     return kernel
 
 
+def _window_span(rng: SplitMix64, pos: int, n: int, window: int,
+                 shrink_windows: bool) -> range:
+    """Center ``pos``'s window among ``n`` kept words, its shrink drawn first (none
+    without ``shrink_windows``): twin of the core's ``_window_span``."""
+    win = window - rng.below(window) if shrink_windows else window
+    return range(max(0, pos - win), min(n, pos + win + 1))
+
+
 def _decayed(alpha: float, min_alpha: float, fraction_done: float) -> float:
     """The learning rate after ``fraction_done`` of all words: linear, floored at min_alpha."""
     return max(alpha - (alpha - min_alpha) * fraction_done, min_alpha)
@@ -1065,8 +1073,7 @@ def _replay_lanes(rng: SplitMix64, sentences: Iterator[list[int]],
             words, pos = kept[c], cursor[c]
             cursor[c] += 1
             active = True
-            win = window - rng.below(window) if shrink_windows else window
-            around = [words[j] for j in range(max(0, pos - win), min(len(words), pos + win + 1))
+            around = [words[j] for j in _window_span(rng, pos, len(words), window, shrink_windows)
                       if j != pos]
             if around:
                 windows.append((around, words[pos]))
@@ -1091,8 +1098,7 @@ def _replay_sentence(rng: SplitMix64, kept: list[int], center_vectors: _Floats,
                               noise, alpha, layers, shrink_windows)
     loss, predictions = 0.0, 0
     for pos, word in enumerate(kept):
-        win = window - rng.below(window) if shrink_windows else window
-        around = [kept[j] for j in range(max(0, pos - win), min(len(kept), pos + win + 1))
+        around = [kept[j] for j in _window_span(rng, pos, len(kept), window, shrink_windows)
                   if j != pos]
         if kernel == "pair" and "parts_of" in layers:
             negatives = [[rng.noise(*noise) for _ in range(negative)] for _ in around]
@@ -1129,9 +1135,8 @@ def _replay_blocks(rng: SplitMix64, kept: list[int], center_vectors: _Floats,
     for first in range(0, len(kept), step):
         pairs = []
         for pos in range(first, min(first + step, len(kept))):
-            win = window - rng.below(window) if shrink_windows else window
             pairs += [(kept[j], kept[pos])
-                      for j in range(max(0, pos - win), min(len(kept), pos + win + 1))
+                      for j in _window_span(rng, pos, len(kept), window, shrink_windows)
                       if j != pos]
         if pairs:
             negs = [rng.noise(*noise) for _ in range(negative)]
@@ -1167,10 +1172,9 @@ def _replay_subword_blocks(rng: SplitMix64, kept: list[int], center_vectors: _Fl
         rows: dict[int, list[int]] = {}
         end = 0
         for pos in range(first, min(first + step, len(kept))):
-            win = window - rng.below(window) if shrink_windows else window
-            lo, hi = max(0, pos - win), min(len(kept), pos + win + 1)
-            end = max(end, hi)
-            for j in range(lo, hi):
+            span = _window_span(rng, pos, len(kept), window, shrink_windows)
+            end = max(end, span.stop)
+            for j in span:
                 if j != pos:
                     rows.setdefault(j, []).append(kept[pos])
         if rows:
