@@ -13,6 +13,10 @@
 
 cdef extern from "_hs_kernels.h" nogil:
     void pyw2v_hs_scores(const float *A, int m, const float *B, int n, int dimp, float *S)
+    void pyw2v_hs_score_path(const float *x, const float *matrix, const int32_t *ids,
+                             int count, int n, float *f)
+    void pyw2v_hs_move_path(const float *g, const float *x, float *matrix, const int32_t *ids,
+                            int count, float *e, int n)
 
 
 # The sigmoid table (docs/math.md §10) with a saturated bin at each end, so the
@@ -80,6 +84,8 @@ cdef double _hs_batch_step(const Model *m, Scratch *s, const Block *b, const uin
     outputs^T; the coefficients replace the scores; then U[targets] += G^T inputs,
     nodes[path] += G^T inputs and V[rows] += G outputs (each row of G scaled by its
     row's lock factor for V only), all from the gathered copies: one simultaneous step.
+    The path's hot prefix is gathered from, and moved in, the thread's copy
+    (_hot_nodes.pxi).
     """
     cdef int i, n = 0, n_centers = 0, width, dim = m.dim, dimp = pyw2v_padded(m.dim)
     cdef int n_rows = b.n_rows
@@ -87,6 +93,7 @@ cdef double _hs_batch_step(const Model *m, Scratch *s, const Block *b, const uin
     cdef int64_t start = m.path_starts[center]
     cdef int length = <int>(m.path_starts[center + 1] - start)
     cdef const int32_t *path = m.path_nodes + start
+    cdef int hot = _hot_prefix(m, s, path, length)    # rows of the thread's copy
     cdef float *path_scores
     cdef double loss = 0.0
     if m.negative > 0:
@@ -95,15 +102,19 @@ cdef double _hs_batch_step(const Model *m, Scratch *s, const Block *b, const uin
     path_scores = s.batch_scores + n
     pyw2v_gather(m.center, b.rows, n_rows, dim, dimp, s.batch_inputs)
     pyw2v_gather(m.outside, s.batch_ids, n, dim, dimp, s.batch_outputs)
-    pyw2v_gather(m.nodes, path, length, dim, dimp, s.batch_outputs + <int64_t>n * dimp)
+    pyw2v_gather(s.hot_rows, s.hot_ids, hot, dim, dimp, s.batch_outputs + <int64_t>n * dimp)
+    pyw2v_gather(m.nodes, path + hot, length - hot, dim, dimp,
+                 s.batch_outputs + <int64_t>(n + hot) * dimp)
     pyw2v_hs_scores(s.batch_inputs, n_rows, s.batch_outputs, width, dimp, s.batch_scores)
     if n > 0:
         loss = _batch_coefficients(m, s, b, n, n_centers, width, alpha)
         pyw2v_update_rows(m.outside, s.batch_ids, n, s.batch_scores, 1, width,
                           s.batch_inputs, n_rows, dim, dimp)
     loss += _hs_coefficients(m, path_scores, n_rows, width, m.path_codes + start, length, alpha)
-    pyw2v_update_rows(m.nodes, path, length, path_scores, 1, width, s.batch_inputs, n_rows,
-                      dim, dimp)
+    pyw2v_update_rows(s.hot_rows, s.hot_ids, hot, path_scores, 1, width, s.batch_inputs,
+                      n_rows, dim, dimp)
+    pyw2v_update_rows(m.nodes, path + hot, length - hot, path_scores + hot, 1, width,
+                      s.batch_inputs, n_rows, dim, dimp)
     if m.lock_factors != NULL:
         for i in range(n_rows):
             pyw2v_scale(m.lock_factors[b.rows[i]], s.batch_scores + <int64_t>i * width, width)

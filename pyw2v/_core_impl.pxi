@@ -85,6 +85,9 @@ cdef extern from "_kernels.h" nogil:
     void pyw2v_prefetch_row(const float *row, int n)
     int pyw2v_padded(int dim)
     void pyw2v_zero_padded(float *y, int n)
+    void pyw2v_hot_sync(float *shared, float *copy, float *base, int64_t n)
+    void pyw2v_spin_lock(int *lock)
+    void pyw2v_spin_unlock(int *lock)
     void pyw2v_sum_rows(const float *matrix, const int32_t *ids, int n, int dim, float *out)
     void pyw2v_add_to_rows(float *matrix, const int32_t *ids, int n, const float *x, int dim)
     void pyw2v_gather(const float *matrix, const int32_t *ids, int n, int dim, int dimp,
@@ -101,6 +104,8 @@ cdef enum:
     MAX_WINDOW = 1 << 28    # keeps 4 * window inside an int
     MAX_BATCH_WINDOWS = 64  # params.MAX_BATCH_WINDOWS
     HOT_LEVELS = 4          # a Huffman tree's top 15 nodes, on every path: never prefetched
+    HOT_NODES = 63          # nodes each thread moves in its own copy (_hot_nodes.pxi) ...
+    HOT_SYNC_WORDS = 4096   # ... and syncs with the shared rows every this many words
 
 cdef double MAX_EXP = 6.0
 
@@ -459,6 +464,7 @@ cdef inline double _batch_coefficients(const Model *m, Scratch *s, const Block *
     return loss
 
 
+include "_hot_nodes.pxi"
 include "_batch_hs.pxi"
 
 
@@ -477,29 +483,25 @@ cdef inline double _hs_step(const Model *m, Scratch *s, const float *x, const in
     """Hierarchical softmax for input x along targets[0]'s path (root first).
 
     Adds -alpha * dJ/dx to s.neu1e, moves each node row by -alpha * dJ/dn_k and
-    returns J. A path visits distinct nodes and x does not move here, so
-    updating each row right after its score is still one simultaneous step.
-    (_draw_targets prefetched the path's rows.) One table bin serves sigma(f)
-    and the loss, log sigma(-f) being log sigma(f) - f.
+    returns J. Every score first (8 node rows per pass over x), then every
+    coefficient (the batch step's branch-free table pass), then the moves, 4 rows
+    at a time: a path visits distinct nodes and x does not move here, so this is
+    one simultaneous step. The path's hot prefix is in the thread's copy
+    (_hot_nodes.pxi). (_draw_targets prefetched the path's rows; the batch scores
+    buffer holds max_path floats and is free outside the batch kernels.)
     """
-    cdef int i, k = 0, nr, dim = m.dim
-    cdef bint exact = m.exact
+    cdef int dim = m.dim
     cdef int64_t start = m.path_starts[targets[0]]
     cdef int length = <int>(m.path_starts[targets[0] + 1] - start)
     cdef const int32_t *path = m.path_nodes + start
-    cdef const uint8_t *codes = m.path_codes + start
-    cdef float f[4]
-    cdef float g[4]
-    cdef double sig, log_sig, loss = 0.0
-    while k < length:       # up to 4 nodes at a time share the loads of x and neu1e
-        nr = length - k if length - k < 4 else 4
-        pyw2v_score_nodes(x, m.nodes, path + k, nr, dim, f)
-        for i in range(nr):
-            sig = _sigmoid_terms(f[i], exact, &log_sig)
-            loss -= log_sig - codes[k + i] * f[i]
-            g[i] = <float>((1.0 - codes[k + i] - sig) * alpha)
-        pyw2v_move_nodes(g, x, m.nodes, path + k, nr, s.neu1e, dim)
-        k += nr
+    cdef int hot = _hot_prefix(m, s, path, length)
+    cdef float *g = s.batch_scores
+    cdef double loss
+    pyw2v_hs_score_path(x, s.hot_rows, s.hot_ids, hot, dim, g)
+    pyw2v_hs_score_path(x, m.nodes, path + hot, length - hot, dim, g + hot)
+    loss = _hs_coefficients(m, g, 1, length, m.path_codes + start, length, alpha)
+    pyw2v_hs_move_path(g, x, s.hot_rows, s.hot_ids, hot, s.neu1e, dim)
+    pyw2v_hs_move_path(g + hot, x, m.nodes, path + hot, length - hot, s.neu1e, dim)
     return loss
 
 
@@ -680,7 +682,8 @@ cdef int _scratch_init(Scratch *s, const Model *m, int max_context) noexcept nog
             or _block_init(&s.blocks[0], <int>max_rows, n_centers, m.negative) != 0 \
             or _block_init(&s.blocks[1], <int>max_rows, n_centers, m.negative) != 0 \
             or _cbow_scratch_init(s, m, max_context) != 0 \
-            or _subword_scratch_init(s, m, <int>max_rows) != 0:
+            or _subword_scratch_init(s, m, <int>max_rows) != 0 \
+            or _hot_scratch_init(s, m) != 0:
         return -1
     s.next_context = s.context + max_context
     s.next_targets = s.targets + k1
@@ -712,6 +715,9 @@ cdef void _scratch_free(Scratch *s) noexcept nogil:
     free(s.window_scores)
     free(s.ring_inputs)
     free(s.ring_moves)
+    free(s.hot_rows)
+    free(s.hot_base)
+    free(s.hot_ids)
     memset(s, 0, sizeof(Scratch))
 
 
@@ -1058,14 +1064,20 @@ cdef void _sentence_loop(const Model *m, Schedule *run, const Chunk *chunk, Scra
                          ThreadSlot *slot, uint64_t *rng, Tally *tally,
                          int thread) noexcept nogil:
     """The thread's sentences one after another, each subsampled, then through
-    the kernel's loop over its kept words."""
-    cdef int64_t sentence, start, length
+    the kernel's loop over its kept words; with hot nodes, a sync of the thread's
+    copy every HOT_SYNC_WORDS words (_hot_nodes.pxi)."""
+    cdef int64_t sentence, start, length, unsynced = 0
     cdef int n
     for sentence in range(chunk.thread_sentences[thread], chunk.thread_sentences[thread + 1]):
         if pyw2v_load_flag(&run.stop):
             break
         start = chunk.sentence_starts[sentence]
         length = chunk.sentence_starts[sentence + 1] - start
+        if m.n_hot > 0:
+            unsynced += length
+            if unsynced >= HOT_SYNC_WORDS:
+                _hot_sync(m, s, run)
+                unsynced = 0
         n = _subsample(m, rng, chunk.tokens + start, length, s.kept)
         _count_sentence(run, slot, tally, length)
         if m.kernel == KERNEL_PAIR and m.part_offsets != NULL:
@@ -1083,7 +1095,8 @@ cdef void _sentence_loop(const Model *m, Schedule *run, const Chunk *chunk, Scra
 cdef void _train_range(const Model *m, Schedule *run, const Chunk *chunk, Scratch *s,
                        int thread) noexcept nogil:
     """One thread's share of a chunk: its sentences with the learning rate the
-    thread left off with, then a last publication (no refresh)."""
+    thread left off with, then a last publication (no refresh). With hot nodes
+    the thread's copy starts from the shared rows and is synced at the end."""
     cdef ThreadSlot *slot = &run.slots[thread]
     cdef uint64_t rng = slot.rng
     cdef Tally tally
@@ -1091,10 +1104,14 @@ cdef void _train_range(const Model *m, Schedule *run, const Chunk *chunk, Scratc
     tally.loss = 0.0
     tally.predictions = 0.0
     tally.alpha = slot.alpha
+    if m.n_hot > 0:
+        _hot_load(m, s, run)
     if m.kernel == KERNEL_CBOW_BATCH:     # several sentences at once, in lanes (_cbow_batch.pxi)
         _lane_loop(m, run, chunk, s, slot, &rng, &tally, thread)
     else:
         _sentence_loop(m, run, chunk, s, slot, &rng, &tally, thread)
+    if m.n_hot > 0:
+        _hot_sync(m, s, run)
     _publish(slot, &tally)
     slot.rng = rng
 
@@ -1203,6 +1220,9 @@ cdef class Trainer:
         if huffman is not None:
             _check_huffman(huffman, center.shape[0])
         _set_output_layers(m, node_vectors, huffman, softmax)
+        if m.hs and threads > 1:
+            m.n_hot = min(<int>HOT_NODES, <int>m.vocab_size - 1)
+            m.hot_first = <int32_t>(m.vocab_size - 1) - m.n_hot
         if m.kernel == KERNEL_BATCH and m.softmax:
             raise ValueError("kernel='batch' has negative sampling and hierarchical softmax "
                              "only; use kernel='pair' for the full softmax")
@@ -1227,6 +1247,7 @@ cdef class Trainer:
         self.schedule.base = 0
         self.schedule.n_threads = threads
         self.schedule.stop = 0
+        self.schedule.hot_lock = 0
         self.slot_block = calloc(threads + 1, SLOT_BYTES)
         self.scratch = <Scratch *> calloc(threads, sizeof(Scratch))
         if self.slot_block == NULL or self.scratch == NULL:
@@ -1694,6 +1715,8 @@ cdef _set_output_layers(Model *m, node_vectors, huffman, bint softmax):
     m.path_nodes = NULL
     m.path_codes = NULL
     m.max_path = 0
+    m.hot_first = <int32_t>(m.vocab_size - 1)
+    m.n_hot = 0
     if not m.hs:
         return
     nodes = node_vectors

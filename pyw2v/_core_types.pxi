@@ -40,6 +40,11 @@ cdef struct Model:
     const int32_t *path_nodes
     const uint8_t *path_codes
     int max_path                         # the longest path (0 without HS)
+    # Nodes hot_first.. (the n_hot heaviest, a top subtree: a parent's id is above
+    # its children's, so they lead every path) are read and moved through each
+    # thread's copy when several threads train (docs/math.md §17); n_hot 0: none.
+    int32_t hot_first
+    int n_hot
     bint softmax                         # the full softmax over U
     bint cbow_mean                       # CBOW's h: the context mean (else their sum)
     bint shrink_windows                  # draw each window's shrink (else the full window)
@@ -77,6 +82,7 @@ cdef struct Schedule:
     int n_threads
     ThreadSlot *slots                    # n_threads of them, 64-byte aligned
     int stop                             # set by Trainer.request_stop()
+    int hot_lock                         # held while a thread syncs its hot node rows
 
 
 cdef struct Chunk:
@@ -158,6 +164,12 @@ cdef struct Scratch:
     int ring_slots
     float *ring_inputs                   # ring_slots x dimp
     float *ring_moves                    # ring_slots x dim
+    # Hierarchical softmax with hot nodes (Model.n_hot > 0): this thread's copy of
+    # their rows, the shared rows as of its last sync, and a path's hot prefix as
+    # rows of the copy.
+    float *hot_rows                      # n_hot x dim
+    float *hot_base                      # n_hot x dim
+    int32_t *hot_ids                     # max_path
 
 
 cdef struct Tally:

@@ -8,7 +8,12 @@
  * dim 100, window 5: 27% fewer instructions in the product). The updates keep
  * _kernels.h's pyw2v_update_rows: a row-at-a-time variant measured worse.
  *
- * Same conventions as _kernels.h: rows padded with zeros to dimp, a multiple of 8. */
+ * The path walk of the window and pair kernels (_hs_step) scores one input
+ * against its path's rows in place, 8 at a time with the same reduction, and
+ * moves them 4 at a time.
+ *
+ * Same conventions as _kernels.h: rows padded with zeros to dimp, a multiple of 8
+ * (the path walk's rows are unpadded, with masked last chunks). */
 #ifndef PYW2V_HS_KERNELS_H
 #define PYW2V_HS_KERNELS_H
 
@@ -74,6 +79,74 @@ static inline void pyw2v_hs_scores(const float *restrict A, int m, const float *
         case 1: pyw2v_hs_scores_block(a, B, k, 1, dimp, s); break;
         }
     }
+}
+
+/* f[k] = x . matrix[ids[k]] for k < NK <= 8: rows of n >= 8 floats read in place
+ * (unpadded: masked last chunk), their 8 sums reduced together. */
+PYW2V_BLOCK void pyw2v_hs_score_ids_block(const float *restrict x, const float *matrix,
+                                          const int32_t *ids, int NK, int n,
+                                          float *restrict f)
+{
+    const float *rows[8];
+    pyw2v_v8 acc[8];
+    const ptrdiff_t whole = n & ~7;
+    for (int k = 0; k < NK; k++)
+        rows[k] = matrix + (int64_t)ids[k] * n;
+    for (int k = 0; k < 8; k++)
+        acc[k] = pyw2v_broadcast8(0.0f);
+    for (ptrdiff_t i = 0; i < whole; i += 8) {
+        pyw2v_v8 xv = pyw2v_load8(x + i);
+#pragma GCC unroll 8
+        for (int k = 0; k < NK; k++)
+            acc[k] += xv * pyw2v_load8(rows[k] + i);
+    }
+    if (n & 7) {
+        pyw2v_v8 xv = pyw2v_tail8(x, n);
+        for (int k = 0; k < NK; k++)
+            acc[k] += xv * pyw2v_load8(rows[k] + n - 8);
+    }
+    pyw2v_v8 sums = pyw2v_hs_reduce8(acc);
+    if (NK == 8) {
+        pyw2v_store8(f, sums);
+    } else {
+        for (int k = 0; k < NK; k++)
+            f[k] = sums[k];
+    }
+}
+
+/* f[k] = x . matrix[ids[k]] for k < count: one input against a Huffman path's
+ * node rows (n floats each), 8 rows per pass over x. */
+static inline void pyw2v_hs_score_path(const float *restrict x, const float *matrix,
+                                       const int32_t *ids, int count, int n,
+                                       float *restrict f)
+{
+    int k = 0;
+    if (n < 8) {
+        for (; k < count; k++)
+            f[k] = pyw2v_dot(x, matrix + (int64_t)ids[k] * n, n);
+        return;
+    }
+    for (; k + 8 <= count; k += 8)
+        pyw2v_hs_score_ids_block(x, matrix, ids + k, 8, n, f + k);
+    switch (count - k) {
+    case 7: pyw2v_hs_score_ids_block(x, matrix, ids + k, 7, n, f + k); break;
+    case 6: pyw2v_hs_score_ids_block(x, matrix, ids + k, 6, n, f + k); break;
+    case 5: pyw2v_hs_score_ids_block(x, matrix, ids + k, 5, n, f + k); break;
+    case 4: pyw2v_hs_score_ids_block(x, matrix, ids + k, 4, n, f + k); break;
+    case 3: pyw2v_hs_score_ids_block(x, matrix, ids + k, 3, n, f + k); break;
+    case 2: pyw2v_hs_score_ids_block(x, matrix, ids + k, 2, n, f + k); break;
+    case 1: pyw2v_hs_score_ids_block(x, matrix, ids + k, 1, n, f + k); break;
+    }
+}
+
+/* e += g[k] matrix[ids[k]], then matrix[ids[k]] += g[k] x, for k < count (ids
+ * distinct), 4 rows at a time. */
+static inline void pyw2v_hs_move_path(const float *restrict g, const float *restrict x,
+                                      float *matrix, const int32_t *ids, int count,
+                                      float *restrict e, int n)
+{
+    for (int k = 0; k < count; k += 4)
+        pyw2v_move_nodes(g + k, x, matrix, ids + k, count - k < 4 ? count - k : 4, e, n);
 }
 
 #endif

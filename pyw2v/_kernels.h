@@ -631,6 +631,34 @@ static inline uint64_t pyw2v_next(uint64_t *state)
     return pyw2v_mix64(*state += 0x9E3779B97F4A7C15ULL);
 }
 
+/* A thread's copy of hot rows meets the shared rows (n floats each side): the
+ * shared rows gain the thread's steps since the last meeting (copy - base), and
+ * copy and base become the result. The caller holds the rows' lock. */
+static inline void pyw2v_hot_sync(float *restrict shared, float *restrict copy,
+                                  float *restrict base, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        float v = shared[i] + (copy[i] - base[i]);
+        shared[i] = v;
+        copy[i] = v;
+        base[i] = v;
+    }
+}
+
+/* A spin lock for the rare moments threads meet on shared state (hot-row syncs,
+ * microseconds every few thousand words): 0 free, 1 held. */
+static inline void pyw2v_spin_lock(int *lock)
+{
+    while (__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(lock, __ATOMIC_RELAXED)) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+}
+
+static inline void pyw2v_spin_unlock(int *lock) { __atomic_store_n(lock, 0, __ATOMIC_RELEASE); }
+
 /* The stop flag is written by Python while the threads run: read it for real
  * every time (never hoisted out of a loop), without a barrier. */
 static inline int pyw2v_load_flag(const int *flag) { return __atomic_load_n(flag, __ATOMIC_RELAXED); }

@@ -322,3 +322,41 @@ def test_models_saved_before_the_loss_parameter_load_as_negative_sampling(plante
     loaded = pyw2v.load_model(tmp_path / "m")
     assert loaded.params.loss == "negative" and loaded.node_vectors is None
     np.testing.assert_array_equal(loaded.center_vectors, model.center_vectors)
+
+
+# --- hot nodes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kernel, window", [("window", 3), ("batch", 3), ("pair", 2)])
+def test_hot_node_copies_lose_no_step(kernel, window):
+    # With several threads each one moves the top of the tree in a copy of its own and
+    # syncs it with the shared rows (_hot_nodes.pxi). Chunks of one sentence leave the
+    # second thread idle, so two threads must train as one does, up to the rounding of
+    # the sync's shared + (copy - base); 30 words have 29 inner nodes, all of them hot.
+    # (Exact sigmoid: in table mode that rounding can move a score across a bin.)
+    rng = np.random.default_rng(7)
+    n_words, dim = 30, 12
+    counts = rng.integers(1, 200, n_words).astype(np.int64)
+    prob, alias = _core.build_alias_table(np.ones(n_words))
+    sentences = [rng.integers(0, n_words, rng.integers(5, 40)).astype(np.uint32)
+                 for _ in range(200)]
+
+    def train(threads):
+        center = ((rng_init.random((n_words, dim)) - 0.5) / dim).astype(np.float32)
+        outside = np.zeros((n_words, dim), np.float32)
+        nodes = np.zeros((n_words - 1, dim), np.float32)
+        trainer = _core.Trainer(center, outside, np.ones(n_words), prob, alias, kernel=kernel,
+                                window=window, negative=0, exact_sigmoid=True, alpha=0.05,
+                                min_alpha=0.001, total_words=5000.0, threads=threads, seed=3,
+                                call=0, node_vectors=nodes, huffman=_core.build_huffman(counts))
+        for sentence in sentences:
+            trainer.train_chunk(sentence, np.array([0, len(sentence)], np.int64))
+        return center, nodes
+
+    rng_init = np.random.default_rng(1)
+    one = train(1)
+    rng_init = np.random.default_rng(1)
+    two = train(2)
+    assert np.abs(one[1]).max() > 0.01                  # the tree learned
+    for single, shared in zip(one, two):
+        np.testing.assert_allclose(shared, single, rtol=1e-4, atol=1e-6)
