@@ -104,7 +104,8 @@ def extensions():
     core_args = strict if _compiler_accepts(strict, _EMPTY_PROBE) else []
     modules = [(f"pyw2v._core_{path}", core_args + flags,
                 ["pyw2v/_core_impl.pxi", "pyw2v/_core_types.pxi", "pyw2v/_cbow_batch.pxi",
-                 "pyw2v/_batch_hs.pxi", "pyw2v/_subword.pxi", "pyw2v/_kernels.h",
+                 "pyw2v/_batch_hs.pxi", "pyw2v/_hot_nodes.pxi", "pyw2v/_subword.pxi",
+                 "pyw2v/_kernels.h",
                  "pyw2v/_hs_kernels.h", "pyw2v/_cpu.h"])
                for path, flags in simd_paths().items()]
     modules += [("pyw2v._text", [], ["pyw2v/_text.h"]), ("pyw2v._phrases", [], []),
