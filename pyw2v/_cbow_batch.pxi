@@ -33,11 +33,11 @@ cdef int _cbow_scratch_init(Scratch *s, const Model *m, int max_context) noexcep
     cdef CbowBlock *b
     if m.kernel != KERNEL_CBOW_BATCH:
         return 0
-    s.lane_kept = <uint32_t *> malloc(<size_t>lanes * MAX_SENTENCE * sizeof(uint32_t))
-    s.lane_n = <int *> calloc(2 * <size_t>lanes, sizeof(int))
-    s.cbow_errors = <float *> malloc(<size_t>lanes * dimp * sizeof(float))
-    s.lane_ids = <int32_t *> malloc(<size_t>lanes * sizeof(int32_t))
-    s.center_coef = <float *> malloc(<size_t>lanes * sizeof(float))
+    s.lane_kept = <uint32_t *> pyw2v_alloc_lines(<size_t>lanes * MAX_SENTENCE * sizeof(uint32_t))
+    s.lane_n = <int *> pyw2v_alloc_lines(2 * <size_t>lanes * sizeof(int))
+    s.cbow_errors = <float *> pyw2v_alloc_lines(<size_t>lanes * dimp * sizeof(float))
+    s.lane_ids = <int32_t *> pyw2v_alloc_lines(<size_t>lanes * sizeof(int32_t))
+    s.center_coef = <float *> pyw2v_alloc_lines(<size_t>lanes * sizeof(float))
     if s.lane_kept == NULL or s.lane_n == NULL or s.cbow_errors == NULL or s.lane_ids == NULL \
             or s.center_coef == NULL:
         return -1
@@ -47,9 +47,9 @@ cdef int _cbow_scratch_init(Scratch *s, const Model *m, int max_context) noexcep
     for c in range(2):
         b = &s.cbow_blocks[c]
         b.stride = max_context
-        b.centers = <int32_t *> malloc((<size_t>lanes * (max_context + 1) + m.negative + 1)
+        b.centers = <int32_t *> pyw2v_alloc_lines((<size_t>lanes * (max_context + 1) + m.negative + 1)
                                        * sizeof(int32_t))
-        b.n_context = <int *> malloc(<size_t>lanes * sizeof(int))
+        b.n_context = <int *> pyw2v_alloc_lines(<size_t>lanes * sizeof(int))
         if b.centers == NULL or b.n_context == NULL:
             return -1
         b.context = b.centers + lanes

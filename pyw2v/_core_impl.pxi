@@ -86,6 +86,7 @@ cdef extern from "_kernels.h" nogil:
     int pyw2v_padded(int dim)
     void pyw2v_zero_padded(float *y, int n)
     void pyw2v_hot_sync(float *shared, float *copy, float *base, int64_t n)
+    void *pyw2v_alloc_lines(size_t size)
     void pyw2v_spin_lock(int *lock)
     void pyw2v_spin_unlock(int *lock)
     void pyw2v_sum_rows(const float *matrix, const int32_t *ids, int n, int dim, float *out)
@@ -633,10 +634,10 @@ def build_huffman(const int64_t[::1] counts):
 # ---------------------------------------------------------------- the epoch driver
 
 cdef int _block_init(Block *b, int max_rows, int max_centers, int negative) noexcept nogil:
-    b.lo = <int *> malloc(2 * <size_t>max_centers * sizeof(int))
-    b.rows = <int32_t *> malloc((<size_t>max_rows + negative + 1) * sizeof(int32_t))
-    b.positions = <int *> malloc(<size_t>max_rows * sizeof(int))
-    b.row_masks = <uint64_t *> malloc(<size_t>max_rows * sizeof(uint64_t))
+    b.lo = <int *> pyw2v_alloc_lines(2 * <size_t>max_centers * sizeof(int))
+    b.rows = <int32_t *> pyw2v_alloc_lines((<size_t>max_rows + negative + 1) * sizeof(int32_t))
+    b.positions = <int *> pyw2v_alloc_lines(<size_t>max_rows * sizeof(int))
+    b.row_masks = <uint64_t *> pyw2v_alloc_lines(<size_t>max_rows * sizeof(uint64_t))
     if b.lo == NULL or b.rows == NULL or b.positions == NULL or b.row_masks == NULL:
         return -1
     b.hi = b.lo + max_centers
@@ -653,7 +654,8 @@ cdef void _block_free(Block *b) noexcept nogil:
 
 cdef int _scratch_init(Scratch *s, const Model *m, int max_context) noexcept nogil:
     """Allocate s's buffers for windows of up to max_context context words (and
-    batch blocks of m.batch_windows such windows). Returns 0, or -1 if an
+    batch blocks of m.batch_windows such windows), each on cache lines of its own
+    (pyw2v_alloc_lines: no two threads write one line). Returns 0, or -1 if an
     allocation failed (s must start zeroed; free with _scratch_free either way)."""
     cdef int dim = m.dim, k1 = m.negative + 1, dimp = pyw2v_padded(m.dim)
     cdef int n_centers = m.batch_windows
@@ -664,17 +666,17 @@ cdef int _scratch_init(Scratch *s, const Model *m, int max_context) noexcept nog
     cdef size_t max_targets = n_centers + k1 + m.max_path
     cdef size_t batch_floats = (max_rows + max_targets) * dimp + max_rows * max_targets \
         + max_targets
-    s.kept = <uint32_t *> malloc(MAX_SENTENCE * sizeof(uint32_t))
-    s.context = <int32_t *> malloc(2 * <size_t>max_context * sizeof(int32_t))
-    s.targets = <int32_t *> malloc(2 * <size_t>k1 * sizeof(int32_t))
-    s.coef = <float *> malloc(k1 * sizeof(float))
-    s.neu1e = <float *> malloc(dimp * sizeof(float))
-    s.h = <float *> malloc(dimp * sizeof(float))
-    s.scores = <float *> malloc((m.vocab_size if m.softmax else 1) * sizeof(float))
-    s.batch_inputs = <float *> malloc(batch_floats * sizeof(float))
-    s.batch_ids = <int32_t *> malloc(max_targets * sizeof(int32_t))
-    s.center_columns = <int *> malloc(n_centers * sizeof(int))
-    s.pair_counts = <float *> malloc(n_centers * sizeof(float))
+    s.kept = <uint32_t *> pyw2v_alloc_lines(MAX_SENTENCE * sizeof(uint32_t))
+    s.context = <int32_t *> pyw2v_alloc_lines(2 * <size_t>max_context * sizeof(int32_t))
+    s.targets = <int32_t *> pyw2v_alloc_lines(2 * <size_t>k1 * sizeof(int32_t))
+    s.coef = <float *> pyw2v_alloc_lines(k1 * sizeof(float))
+    s.neu1e = <float *> pyw2v_alloc_lines(dimp * sizeof(float))
+    s.h = <float *> pyw2v_alloc_lines(dimp * sizeof(float))
+    s.scores = <float *> pyw2v_alloc_lines((m.vocab_size if m.softmax else 1) * sizeof(float))
+    s.batch_inputs = <float *> pyw2v_alloc_lines(batch_floats * sizeof(float))
+    s.batch_ids = <int32_t *> pyw2v_alloc_lines(max_targets * sizeof(int32_t))
+    s.center_columns = <int *> pyw2v_alloc_lines(n_centers * sizeof(int))
+    s.pair_counts = <float *> pyw2v_alloc_lines(n_centers * sizeof(float))
     if s.kept == NULL or s.context == NULL or s.targets == NULL or s.coef == NULL \
             or s.neu1e == NULL or s.h == NULL or s.scores == NULL \
             or s.batch_inputs == NULL or s.batch_ids == NULL or s.center_columns == NULL \

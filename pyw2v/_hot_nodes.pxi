@@ -17,9 +17,9 @@ cdef int _hot_scratch_init(Scratch *s, const Model *m) noexcept nogil:
     cdef size_t floats = <size_t>m.n_hot * m.dim
     if m.n_hot == 0:
         return 0
-    s.hot_rows = <float *> malloc(floats * sizeof(float))
-    s.hot_base = <float *> malloc(floats * sizeof(float))
-    s.hot_ids = <int32_t *> malloc(<size_t>m.max_path * sizeof(int32_t))
+    s.hot_rows = <float *> pyw2v_alloc_lines(floats * sizeof(float))
+    s.hot_base = <float *> pyw2v_alloc_lines(floats * sizeof(float))
+    s.hot_ids = <int32_t *> pyw2v_alloc_lines(<size_t>m.max_path * sizeof(int32_t))
     if s.hot_rows == NULL or s.hot_base == NULL or s.hot_ids == NULL:
         return -1
     return 0

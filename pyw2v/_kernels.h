@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* The vector helpers are static inline, so no AVX value crosses a real ABI boundary. */
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -647,6 +649,20 @@ static inline uint64_t pyw2v_mix64(uint64_t z)
 static inline uint64_t pyw2v_next(uint64_t *state)
 {
     return pyw2v_mix64(*state += 0x9E3779B97F4A7C15ULL);
+}
+
+/* A per-thread buffer of `size` bytes that starts and ends on cache-line (64-byte)
+ * boundaries, zeroed: malloc packs small blocks side by side, and a thread writing
+ * its buffer would otherwise take the line from the thread whose buffer shares it
+ * (false sharing). NULL if out of memory; release with free(). */
+static inline void *pyw2v_alloc_lines(size_t size)
+{
+    void *p = NULL;
+    size_t rounded = size == 0 ? 64 : (size + 63) & ~(size_t)63;
+    if (posix_memalign(&p, 64, rounded) != 0)
+        return NULL;
+    memset(p, 0, rounded);
+    return p;
 }
 
 /* A thread's copy of hot rows meets the shared rows (n floats each side): the

@@ -83,17 +83,18 @@ cdef int _subword_scratch_init(Scratch *s, const Model *m, int max_rows) noexcep
     cdef size_t window_targets = <size_t>max_rows * (m.negative + 1)
     if m.part_offsets == NULL:
         return 0
-    s.part_errors = <float *> malloc(<size_t>max_rows * m.dim * sizeof(float))
-    s.row_ids = <int32_t *> malloc(<size_t>max_rows * sizeof(int32_t))
-    s.pair_targets = <int32_t *> malloc(window_targets * sizeof(int32_t))
-    s.window_ids = <int32_t *> malloc(window_targets * sizeof(int32_t))
-    s.window_scores = <float *> malloc(window_targets * sizeof(float))
+    s.part_errors = <float *> pyw2v_alloc_lines(<size_t>max_rows * m.dim * sizeof(float))
+    s.row_ids = <int32_t *> pyw2v_alloc_lines(<size_t>max_rows * sizeof(int32_t))
+    s.pair_targets = <int32_t *> pyw2v_alloc_lines(window_targets * sizeof(int32_t))
+    s.window_ids = <int32_t *> pyw2v_alloc_lines(window_targets * sizeof(int32_t))
+    s.window_scores = <float *> pyw2v_alloc_lines(window_targets * sizeof(float))
     # A block's rows lie within [first - window, last + window]; none before is read again.
     s.ring_slots = 2 * m.window + m.batch_windows + 1
     if s.ring_slots > MAX_SENTENCE:     # then no two positions of a sentence share a slot
         s.ring_slots = MAX_SENTENCE
-    s.ring_inputs = <float *> malloc(<size_t>s.ring_slots * pyw2v_padded(m.dim) * sizeof(float))
-    s.ring_moves = <float *> malloc(<size_t>s.ring_slots * m.dim * sizeof(float))
+    s.ring_inputs = <float *> pyw2v_alloc_lines(<size_t>s.ring_slots * pyw2v_padded(m.dim)
+                                                * sizeof(float))
+    s.ring_moves = <float *> pyw2v_alloc_lines(<size_t>s.ring_slots * m.dim * sizeof(float))
     if s.part_errors == NULL or s.row_ids == NULL or s.pair_targets == NULL \
             or s.window_ids == NULL or s.window_scores == NULL or s.ring_inputs == NULL \
             or s.ring_moves == NULL:
