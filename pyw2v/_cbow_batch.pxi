@@ -92,9 +92,9 @@ cdef double _cbow_batch_step(const Model *m, Scratch *s, const CbowBlock *b) noe
         h = s.batch_inputs + c * dimp
         context = b.context + c * b.stride
         if m.part_offsets == NULL:
-            pyw2v_sum_rows(m.center, context, b.n_context[c], dim, h)
+            pyw2v_sum_rows(m.center, context, b.n_context[c], dim, h)    # zero-padded
             if m.cbow_mean:
-                pyw2v_scale(<float>(1.0 / b.n_context[c]), h, dim)
+                pyw2v_scale_padded(<float>(1.0 / b.n_context[c]), h, dimp)
         else:
             memset(h, 0, dimp * sizeof(float))
             f = <float>(1.0 / b.n_context[c]) if m.cbow_mean else <float>1.0

@@ -98,12 +98,17 @@ static inline float pyw2v_dot(const float *restrict a, const float *restrict b, 
     return s;
 }
 
-/* y += a * x */
+/* y += a * x (the last n % 8 floats 4 and 1 at a time) */
 static inline void pyw2v_axpy(float a, const float *restrict x, float *restrict y, int n)
 {
     int i = 0;
     for (; i + 8 <= n; i += 8)
         pyw2v_store8(y + i, pyw2v_load8(y + i) + a * pyw2v_load8(x + i));
+    if (i + 4 <= n) {
+        pyw2v_v4 a4 = {a, a, a, a};
+        pyw2v_store4(y + i, pyw2v_load4(y + i) + a4 * pyw2v_load4(x + i));
+        i += 4;
+    }
     for (; i < n; i++)
         y[i] += a * x[i];
 }
