@@ -287,10 +287,13 @@ def test_ctrl_c_exits_130_and_writes_nothing(tmp_path):
     if sys.platform == "win32":
         pytest.skip("SIGINT to a child process is a POSIX thing")
     make_corpus(n_sentences=20000, seed=0).write_text(tmp_path / "big.txt")
+    # A child inherits an ignored SIGINT (a background job of a script, nohup) and Python
+    # then installs no handler for it; a user's Ctrl-C is what this test is about.
     proc = subprocess.Popen(
         [sys.executable, "-m", "pyw2v", "train", "big.txt", "-o", "v.bin", "--epochs", "500",
          "--dim", "16", "--threads", "1", "--progress", "log"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for line in proc.stderr:           # training has started once the vocabulary is logged
             if "vocabulary:" in line:
