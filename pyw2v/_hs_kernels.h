@@ -37,26 +37,43 @@ static inline pyw2v_v8 pyw2v_hs_reduce8(const pyw2v_v8 *acc)
     return __builtin_shuffle(q[0], q[1], low) + __builtin_shuffle(q[0], q[1], high);
 }
 
+/* out[k] = x . rows[k] for k < NK <= 8, rows of n >= 8 floats (a masked last
+ * chunk when n is not a multiple of 8), the 8 sums reduced together. */
+PYW2V_BLOCK void pyw2v_hs_dots(const float *restrict x, const float *const *rows, int NK,
+                               int n, float *restrict out)
+{
+    pyw2v_v8 acc[8];
+    const ptrdiff_t whole = n & ~7;
+    for (int k = 0; k < 8; k++)
+        acc[k] = pyw2v_broadcast8(0.0f);
+    for (ptrdiff_t i = 0; i < whole; i += 8) {
+        pyw2v_v8 xv = pyw2v_load8(x + i);
+#pragma GCC unroll 8
+        for (int k = 0; k < NK; k++)
+            acc[k] += xv * pyw2v_load8(rows[k] + i);
+    }
+    if (n & 7) {
+        pyw2v_v8 xv = pyw2v_tail8(x, n);
+        for (int k = 0; k < NK; k++)
+            acc[k] += xv * pyw2v_load8(rows[k] + n - 8);
+    }
+    pyw2v_v8 sums = pyw2v_hs_reduce8(acc);
+    if (NK == 8) {
+        pyw2v_store8(out, sums);
+    } else {
+        for (int k = 0; k < NK; k++)
+            out[k] = sums[k];
+    }
+}
+
 /* s[k0 + k] = a . B[k0 + k] for k < NK <= 8. */
 PYW2V_BLOCK void pyw2v_hs_scores_block(const float *restrict a, const float *restrict B,
                                        int k0, int NK, int dimp, float *restrict s)
 {
-    pyw2v_v8 acc[8];
-    for (int k = 0; k < 8; k++)
-        acc[k] = pyw2v_broadcast8(0.0f);
-    for (int d = 0; d < dimp; d += 8) {
-        pyw2v_v8 x = pyw2v_load8(a + d);
-#pragma GCC unroll 8
-        for (int k = 0; k < NK; k++)
-            acc[k] += x * pyw2v_load8(B + (int64_t)(k0 + k) * dimp + d);
-    }
-    pyw2v_v8 sums = pyw2v_hs_reduce8(acc);
-    if (NK == 8) {
-        pyw2v_store8(s + k0, sums);
-    } else {
-        for (int k = 0; k < NK; k++)
-            s[k0 + k] = sums[k];
-    }
+    const float *rows[8];
+    for (int k = 0; k < NK; k++)
+        rows[k] = B + (int64_t)(k0 + k) * dimp;
+    pyw2v_hs_dots(a, rows, NK, dimp, s + k0);
 }
 
 /* S (m x n, row-major) = A (m x dimp) times B (n x dimp) transposed. */
@@ -81,37 +98,15 @@ static inline void pyw2v_hs_scores(const float *restrict A, int m, const float *
     }
 }
 
-/* f[k] = x . matrix[ids[k]] for k < NK <= 8: rows of n >= 8 floats read in place
- * (unpadded: masked last chunk), their 8 sums reduced together. */
+/* f[k] = x . matrix[ids[k]] for k < NK <= 8, rows of n >= 8 floats read in place. */
 PYW2V_BLOCK void pyw2v_hs_score_ids_block(const float *restrict x, const float *matrix,
                                           const int32_t *ids, int NK, int n,
                                           float *restrict f)
 {
     const float *rows[8];
-    pyw2v_v8 acc[8];
-    const ptrdiff_t whole = n & ~7;
     for (int k = 0; k < NK; k++)
         rows[k] = matrix + (int64_t)ids[k] * n;
-    for (int k = 0; k < 8; k++)
-        acc[k] = pyw2v_broadcast8(0.0f);
-    for (ptrdiff_t i = 0; i < whole; i += 8) {
-        pyw2v_v8 xv = pyw2v_load8(x + i);
-#pragma GCC unroll 8
-        for (int k = 0; k < NK; k++)
-            acc[k] += xv * pyw2v_load8(rows[k] + i);
-    }
-    if (n & 7) {
-        pyw2v_v8 xv = pyw2v_tail8(x, n);
-        for (int k = 0; k < NK; k++)
-            acc[k] += xv * pyw2v_load8(rows[k] + n - 8);
-    }
-    pyw2v_v8 sums = pyw2v_hs_reduce8(acc);
-    if (NK == 8) {
-        pyw2v_store8(f, sums);
-    } else {
-        for (int k = 0; k < NK; k++)
-            f[k] = sums[k];
-    }
+    pyw2v_hs_dots(x, rows, NK, n, f);
 }
 
 /* f[k] = x . matrix[ids[k]] for k < count: one input against a Huffman path's
