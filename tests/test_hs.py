@@ -341,8 +341,10 @@ def test_hot_node_copies_lose_no_step(kernel, window):
     sentences = [rng.integers(0, n_words, rng.integers(5, 40)).astype(np.uint32)
                  for _ in range(200)]
 
+    start = ((np.random.default_rng(1).random((n_words, dim)) - 0.5) / dim).astype(np.float32)
+
     def train(threads):
-        center = ((rng_init.random((n_words, dim)) - 0.5) / dim).astype(np.float32)
+        center = start.copy()
         outside = np.zeros((n_words, dim), np.float32)
         nodes = np.zeros((n_words - 1, dim), np.float32)
         trainer = _core.Trainer(center, outside, np.ones(n_words), prob, alias, kernel=kernel,
@@ -353,10 +355,7 @@ def test_hot_node_copies_lose_no_step(kernel, window):
             trainer.train_chunk(sentence, np.array([0, len(sentence)], np.int64))
         return center, nodes
 
-    rng_init = np.random.default_rng(1)
-    one = train(1)
-    rng_init = np.random.default_rng(1)
-    two = train(2)
+    one, two = train(1), train(2)
     assert np.abs(one[1]).max() > 0.01                  # the tree learned
     for single, shared in zip(one, two):
         np.testing.assert_allclose(shared, single, rtol=1e-4, atol=1e-6)
