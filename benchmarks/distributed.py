@@ -2,9 +2,10 @@
 
     python benchmarks/distributed.py                        # corpus-dev, 3 seeds, 5 epochs
     python benchmarks/distributed.py --sync-every 1 0.1 0.02 --merge sum mean --markdown
+    python benchmarks/distributed.py --interleave on off --seeds 1 2 3 4 5 6
 
 For each seed: pyw2v.train(threads=W x T) and pyw2v.distributed.train(workers=W,
-threads_per_worker=T) at every sync_every (and merge), on one Ray cluster of
+threads_per_worker=T) at every sync_every, merge and interleave, on one Ray cluster of
 W x T CPUs started once. Prints per configuration the medians over the seeds of
 words/s (the whole call: sharding, counting, encoding, rounds; the workers
 count and encode in parallel, the single process does both once), questions-words
@@ -42,6 +43,8 @@ def main() -> None:
     parser.add_argument("--threads-per-worker", type=int, default=1)
     parser.add_argument("--sync-every", type=float, nargs="+", default=[0.02])
     parser.add_argument("--merge", nargs="+", choices=["sum", "mean"], default=["sum"])
+    parser.add_argument("--interleave", nargs="+", choices=["on", "off"], default=["on"],
+                        help="workers train their shards' halves in turn (on) or in order")
     parser.add_argument("--frequent-rows", type=int, default=None,
                         help="rows from this id up sync every --rare-sync-every rounds")
     parser.add_argument("--rare-sync-every", type=int, default=1)
@@ -57,13 +60,13 @@ def main() -> None:
     ray.init(num_cpus=cpus, object_store_memory=512 << 20, include_dashboard=False,
              log_to_driver=False)
     settings = dict(epochs=args.epochs, dim=args.dim, min_count=args.min_count)
-    configs = [("single", None, None)] + [("ray", s, m) for s in args.sync_every
-                                          for m in args.merge]
+    configs = [("single", None, None, None)] + [
+        ("ray", s, m, i) for s in args.sync_every for m in args.merge for i in args.interleave]
     results: dict[tuple, list[dict]] = {c: [] for c in configs}
     try:
         for seed in args.seeds:
             for config in configs:
-                kind, sync_every, merge = config
+                kind, sync_every, merge, interleave = config
                 rounds: list[RoundLog] = []
                 started = time.perf_counter()
                 if kind == "single":
@@ -73,7 +76,8 @@ def main() -> None:
                         model = distributed_train(
                             args.corpus, cluster="ray", workers=args.workers,
                             threads_per_worker=args.threads_per_worker, sync_every=sync_every,
-                            merge=merge, frequent_rows=args.frequent_rows,
+                            merge=merge, interleave=interleave == "on",
+                            frequent_rows=args.frequent_rows,
                             rare_sync_every=args.rare_sync_every, seed=seed, rounds=rounds,
                             work_dir=work, **settings)
                 wall = time.perf_counter() - started
@@ -87,7 +91,8 @@ def main() -> None:
                            if rounds else 0.0,
                            sync=sum(r.sync_seconds for r in rounds) / wall)
                 results[config].append(row)
-                print(f"seed {seed} {kind} sync_every={sync_every} merge={merge}: "
+                print(f"seed {seed} {kind} sync_every={sync_every} merge={merge} "
+                      f"interleave={interleave}: "
                       f"{row['rate']:,.0f} words/s, analogy {analogy:.4f}, "
                       f"WS-353 {spearman:.4f}", flush=True)
     finally:
@@ -110,7 +115,8 @@ def report(results: dict[tuple, list[dict]], configs: list[tuple], args: argpars
         print("|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|")
     for config in configs:
         rows = results[config]
-        name = "threads" if config[0] == "single" else f"sync_every={config[1]} {config[2]}"
+        name = ("threads" if config[0] == "single"
+                else f"sync_every={config[1]} {config[2]} interleave {config[3]}")
 
         def med(key: str, rows: list[dict] = rows) -> float:
             return statistics.median(r[key] for r in rows)

@@ -77,8 +77,9 @@ _TEXT_EXTENSIONS = (".txt", ".vec", ".text")
 #: needs --cluster, and those not given take pyw2v.distributed.train's defaults.
 _CLUSTER_FLAGS = {"address": "--address", "workers": "--workers", "sync_every": "--sync-every",
                   "merge": "--merge", "frequent_rows": "--frequent-rows",
-                  "rare_sync_every": "--rare-sync-every", "checkpoint_dir": "--checkpoint-dir",
-                  "checkpoint_every": "--checkpoint-every", "resume": "--resume"}
+                  "rare_sync_every": "--rare-sync-every", "interleave": "--[no-]interleave",
+                  "checkpoint_dir": "--checkpoint-dir", "checkpoint_every": "--checkpoint-every",
+                  "resume": "--resume"}
 _CLUSTER_DEFAULTS = {name: param.default for name, param
                      in inspect.signature(distributed.train).parameters.items()}
 
@@ -339,7 +340,7 @@ def _check_cluster_options(args: argparse.Namespace, paths: list[str]) -> None:
     of the options pyw2v.distributed.train cannot take."""
     if args.cluster is None:
         for name, flag in _CLUSTER_FLAGS.items():
-            if getattr(args, name) not in (None, False):
+            if getattr(args, name) is not None:
                 raise UsageError(f"{flag} is an option of distributed training; it needs "
                                  "--cluster ray (or --cluster serial)")
         return
@@ -542,12 +543,16 @@ def _add_cluster_options(c: argparse._ArgumentGroup) -> None:
                         "rounds (default: every row every round)")
     c.add_argument("--rare-sync-every", dest="rare_sync_every", type=_positive_int,
                    metavar="K", help=f"default: {d['rare_sync_every']}")
+    c.add_argument("--interleave", action=argparse.BooleanOptionalAction, default=None,
+                   help="each worker trains its shard's halves in alternating runs of 20 "
+                        "sentences, as two threads train a chunk's halves (default); "
+                        "--no-interleave: in corpus order")
     c.add_argument("--checkpoint-dir", dest="checkpoint_dir", metavar="DIR",
                    help="write a checkpoint there every --checkpoint-every rounds and at the "
                         "end (the workers keep their encoded shards under it too)")
     c.add_argument("--checkpoint-every", dest="checkpoint_every", type=_positive_int,
                    metavar="K", help=f"rounds (default: {d['checkpoint_every']})")
-    c.add_argument("--resume", action="store_true",
+    c.add_argument("--resume", action="store_true", default=None,
                    help="continue from the newest checkpoint in --checkpoint-dir (a fresh "
                         "start if there is none)")
 

@@ -1,6 +1,7 @@
 """Distributed training on the serial backend (the oracle): the algorithm without Ray.
 
-One worker must be single-process training at threads=1, bit for bit; more
+One worker must be single-process training at threads=1, bit for bit (in corpus
+order, or on its sentences in the interleaved order); more
 workers must learn; a lost worker and a stopped job must not change the result;
 the merge and the fingerprints are checked by hand.
 """
@@ -11,7 +12,9 @@ import pyw2v
 from pyw2v.distributed import SerialBackend, WorkerLost, train as dtrain
 from pyw2v.distributed.checkpoint import latest_checkpoint
 from pyw2v.distributed.rows import RowUpdate, fingerprints, merge_range, range_bounds
-from pyw2v.distributed.worker import Worker
+from pyw2v.corpus import EncodedChunk
+from pyw2v.distributed.worker import Worker, interleave_halves
+from pyw2v.encoding import concatenate
 from pyw2v.synthetic import make_corpus
 
 SMALL = dict(dim=16, epochs=2, min_count=2, window=3, negative=3, seed=7)
@@ -48,10 +51,62 @@ def test_one_worker_is_single_process_training_bit_for_bit(corpus_file, keywords
     settings = {**SMALL, **keywords}
     single = pyw2v.train(corpus_file, threads=1, **settings)
     spread = dtrain(corpus_file, cluster="serial", workers=1, sync_every=sync_every,
-                    piece_bytes=PIECE, **settings)
+                    piece_bytes=PIECE, interleave=False, **settings)
     assert spread.vocab == single.vocab
     _same(spread, single)
     np.testing.assert_allclose(spread.loss_history, single.loss_history, rtol=1e-9)
+
+
+def test_an_interleaving_worker_trains_its_shard_in_interleave_halves_order(corpus_file,
+                                                                            tmp_path):
+    """One worker (interleave=True, the default) is single-process training on a file of
+    the corpus's encoded sentences in interleave_halves' order."""
+    vocab = pyw2v.build_vocabulary(corpus_file, min_count=SMALL["min_count"])
+    chunk = concatenate(list(pyw2v.encode(corpus_file, vocab).chunks()))
+    order = interleave_halves(chunk)
+    assert order.n_tokens == chunk.n_tokens
+    reordered = tmp_path / "reordered.txt"
+    starts = order.sentence_starts
+    reordered.write_text("".join(
+        " ".join(vocab.words[i] for i in order.token_ids[a:b]) + "\n"
+        for a, b in zip(starts[:-1], starts[1:])))
+    single = pyw2v.train(str(reordered), threads=1, **SMALL)
+    spread = dtrain(corpus_file, cluster="serial", workers=1, sync_every=0.2,
+                    piece_bytes=PIECE, **SMALL)
+    assert spread.vocab == single.vocab
+    _same(spread, single)
+    in_order = dtrain(corpus_file, cluster="serial", workers=1, sync_every=0.2,
+                      piece_bytes=PIECE, interleave=False, **SMALL)
+    assert not np.array_equal(in_order.center_vectors, spread.center_vectors)
+
+
+def _chunk(lengths):
+    starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    return EncodedChunk(np.arange(starts[-1], dtype=np.uint32), starts)
+
+
+def _sentences(chunk):
+    s = chunk.sentence_starts
+    return [chunk.token_ids[a:b].tolist() for a, b in zip(s[:-1], s[1:])]
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 8, 9])
+def test_interleave_halves_alternates_runs_of_the_halves(n):
+    chunk = _chunk([1 + i % 3 for i in range(n)])
+    sentences = _sentences(chunk)
+    half = (n + 1) // 2
+    expected = [i for first in range(0, half, 2)
+                for i in [*range(first, min(first + 2, half)),
+                          *range(half + first, min(half + first + 2, n))]]
+    assert _sentences(interleave_halves(chunk, sentences=2)) == [sentences[i] for i in expected]
+
+
+def test_interleave_halves_keeps_every_sentence_once():
+    chunk = _chunk(np.random.default_rng(0).integers(1, 30, size=1001))
+    mixed = interleave_halves(chunk)
+    assert mixed.token_ids.dtype == np.uint32 and mixed.sentence_starts.dtype == np.int64
+    assert sorted(map(tuple, _sentences(mixed))) == sorted(map(tuple, _sentences(chunk)))
+    assert _sentences(mixed)[:21] == _sentences(chunk)[:20] + [_sentences(chunk)[501]]
 
 
 # ---------------------------------------------------------------- several workers
@@ -170,6 +225,9 @@ def test_resume_refuses_a_checkpoint_of_another_job(corpus_file, tmp_path):
     with pytest.raises(ValueError, match="other shards"):
         dtrain(corpus_file, cluster="serial", workers=3, checkpoint_dir=folder, resume=True,
                piece_bytes=PIECE, **SMALL)
+    with pytest.raises(ValueError, match="other settings"):
+        dtrain(corpus_file, cluster="serial", workers=2, checkpoint_dir=folder, resume=True,
+               piece_bytes=PIECE, interleave=False, **SMALL)
 
 
 def test_a_new_job_leaves_an_earlier_jobs_checkpoints_alone(corpus_file, tmp_path):
@@ -200,6 +258,7 @@ def test_a_checkpoint_dir_that_is_a_file_is_refused(corpus_file, tmp_path):
     (dict(workers=0), ValueError, "workers"),
     (dict(merge="median"), ValueError, "merge"),
     (dict(frequent_rows=0), ValueError, "frequent_rows"),
+    (dict(interleave="yes"), TypeError, "interleave must be True or False"),
     (dict(resume=True), ValueError, "checkpoint_dir"),
     (dict(dim=0), ValueError, "dim"),
 ])

@@ -2,7 +2,8 @@
 
 One job: plan the shards; count them on the workers and merge the counts into the
 vocabulary (single-node's, pruning aside); have each worker encode its shard
-once, cut into `parts` slices per epoch (parts = round(1 / sync_every)); start
+once (its halves interleaved, see worker.interleave_halves, unless
+interleave=False), cut into `parts` slices per epoch (parts = round(1 / sync_every)); start
 every worker from the common model. Then per round every worker trains its next
 slice, the learning rate going on from the words the whole job has done (the
 single-node schedule, see Worker.run_round), and the driver pulls the changed
@@ -74,6 +75,7 @@ class Settings:
     frequent_rows: int | None
     rare_sync_every: int
     checkpoint_every: int
+    interleave: bool                 # workers train their shards' halves in turn
 
 
 class Job:
@@ -126,7 +128,8 @@ class Job:
         self._setup_all()
 
     def _encode(self) -> None:
-        self.part_words = self._all("encode", [(self.words, self.settings.parts)] * len(self.shards))
+        how = (self.words, self.settings.parts, self.settings.interleave)
+        self.part_words = self._all("encode", [how] * len(self.shards))
         if not sum(map(sum, self.part_words)):
             raise ValueError("the corpus has no word of the vocabulary; nothing to train")
 
@@ -271,7 +274,8 @@ class Job:
     def _reset(self, worker: int) -> None:
         """Restart a lost worker and set it up from the driver's model and its states."""
         self.backend.restart(worker)
-        self.backend.call_one(worker, "encode", self.words, self.settings.parts)
+        self.backend.call_one(worker, "encode", self.words, self.settings.parts,
+                              self.settings.interleave)
         self.backend.call_one(worker, "setup", self._setup_of(worker),
                               self.backend.put(self._arrays()), self.words)
 
