@@ -75,7 +75,7 @@ cdef inline double _hs_coefficients(const Model *m, float *scores, int n_rows, i
 
 
 cdef double _hs_batch_step(const Model *m, Scratch *s, const Block *b, const uint32_t *kept,
-                           double alpha) noexcept nogil:
+                           double alpha, int dim) noexcept nogil:
     """Skip-gram with hierarchical softmax (and negative sampling when m.negative > 0)
     over one window: every context row predicts the center kept[b.first].
 
@@ -87,7 +87,7 @@ cdef double _hs_batch_step(const Model *m, Scratch *s, const Block *b, const uin
     The path's hot prefix is gathered from, and moved in, the thread's copy
     (_hot_nodes.pxi).
     """
-    cdef int i, n = 0, n_centers = 0, width, dim = m.dim, dimp = pyw2v_padded(m.dim)
+    cdef int i, n = 0, n_centers = 0, width, dimp = pyw2v_padded(dim)
     cdef int n_rows = b.n_rows
     cdef int32_t center = <int32_t>kept[b.first]
     cdef int64_t start = m.path_starts[center]

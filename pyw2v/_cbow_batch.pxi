@@ -69,14 +69,15 @@ cdef void _cbow_scratch_free(Scratch *s) noexcept nogil:
         free(s.cbow_blocks[c].n_context)
 
 
-cdef double _cbow_batch_step(const Model *m, Scratch *s, const CbowBlock *b) noexcept nogil:
+cdef double _cbow_batch_step(const Model *m, Scratch *s, const CbowBlock *b,
+                             int dim) noexcept nogil:
     """One simultaneous step for the block's windows (see the top of this file);
     returns the summed loss. Only the negatives' columns are dense products; a
     window's center (unless also drawn as a negative) is scored and moved by
     itself, so no product spends work on the other windows' centers. (Long: the
     target and score loops share their locals.)"""
-    cdef int c, i, j, k, n = 0, n_neg = 0, col, count = b.count, dim = m.dim
-    cdef int dimp = pyw2v_padded(m.dim)
+    cdef int c, i, j, k, n = 0, n_neg = 0, col, count = b.count
+    cdef int dimp = pyw2v_padded(dim)
     cdef bint exact = m.exact
     cdef int32_t t
     cdef const int32_t *context
@@ -190,12 +191,12 @@ cdef inline bint _lane_refill(const Model *m, Schedule *run, const Chunk *chunk,
 cdef inline int _prepare_cbow_block(const Model *m, Schedule *run, const Chunk *chunk,
                                     Scratch *s, ThreadSlot *slot, uint64_t *rng, Tally *tally,
                                     int64_t *next_sentence, int64_t end,
-                                    CbowBlock *b) noexcept nogil:
+                                    CbowBlock *b, int dim) noexcept nogil:
     """Draw the next block: each lane's next center (refilling finished lanes)
     and its window shrink, then, if a window has a context, the K negatives;
     prefetch every row the block will touch. Returns the number of lanes that
     still had a center (0: the thread's sentences are done)."""
-    cdef int c, j, k, lo, hi, pos, n, nc, active = 0, dim = m.dim
+    cdef int c, j, k, lo, hi, pos, n, nc, active = 0
     cdef const uint32_t *kept
     cdef int32_t *context
     cdef int32_t w
@@ -232,7 +233,8 @@ cdef inline int _prepare_cbow_block(const Model *m, Schedule *run, const Chunk *
 
 
 cdef void _lane_loop(const Model *m, Schedule *run, const Chunk *chunk, Scratch *s,
-                     ThreadSlot *slot, uint64_t *rng, Tally *tally, int thread) noexcept nogil:
+                     ThreadSlot *slot, uint64_t *rng, Tally *tally, int thread,
+                     int dim) noexcept nogil:
     """CBOW's batch kernel over all of the thread's sentences. The next block is
     drawn (and its rows prefetched) before this one's step, which draws nothing,
     so the draw order is kept; each block steps with the learning rate it was
@@ -249,13 +251,13 @@ cdef void _lane_loop(const Model *m, Schedule *run, const Chunk *chunk, Scratch 
         s.lane_n[c] = 0
         s.lane_pos[c] = 0
     active = _prepare_cbow_block(m, run, chunk, s, slot, rng, tally, &next_sentence, end,
-                                 next_block)
+                                 next_block, dim)
     while active > 0:
         swap = block
         block = next_block
         next_block = swap
         active = _prepare_cbow_block(m, run, chunk, s, slot, rng, tally, &next_sentence, end,
-                                     next_block)
+                                     next_block, dim)
         if block.count > 0:
-            tally.loss += _cbow_batch_step(m, s, block)
+            tally.loss += _cbow_batch_step(m, s, block, dim)
             tally.predictions += block.count

@@ -8,6 +8,7 @@ from numpy.typing import ArrayLike, NDArray
 
 MAX_SENTENCE_LENGTH: int
 PUBLISH_INTERVAL: int
+SPECIALIZED_DIM: int
 BATCH_WINDOWS_LIMIT: int
 SIGMOID_TABLE_BINS: int
 SIGMOID_MAX_EXP: float

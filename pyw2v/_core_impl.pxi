@@ -107,11 +107,13 @@ cdef enum:
     HOT_LEVELS = 4          # a Huffman tree's top 15 nodes, on every path: never prefetched
     HOT_NODES = 63          # nodes each thread moves in its own copy (_hot_nodes.pxi) ...
     HOT_SYNC_WORDS = 4096   # ... and syncs with the shared rows every this many words
+    COMMON_DIM = 100        # the default dim, compiled as a constant too (_train_range)
 
 cdef double MAX_EXP = 6.0
 
 MAX_SENTENCE_LENGTH = MAX_SENTENCE
 PUBLISH_INTERVAL = PUBLISH_EVERY
+SPECIALIZED_DIM = COMMON_DIM
 BATCH_WINDOWS_LIMIT = MAX_BATCH_WINDOWS
 SIGMOID_TABLE_BINS = SIGMOID_BINS
 SIGMOID_MAX_EXP = MAX_EXP
@@ -217,7 +219,7 @@ cdef inline double _sigmoid_terms(float f, bint exact, double *log_sig) noexcept
     return SIGMOID_TABLE[b]
 
 cdef inline void _draw_targets(uint64_t *rng, const Model *m, int32_t positive,
-                               int32_t *targets) noexcept nogil:
+                               int32_t *targets, int dim) noexcept nogil:
     """targets[0] = positive, targets[1..K] = negatives (-1 where a draw hit the positive).
 
     Each row the prediction will touch is prefetched (the positive's row of U
@@ -226,7 +228,7 @@ cdef inline void _draw_targets(uint64_t *rng, const Model *m, int32_t positive,
     the loads overlap the previous prediction's arithmetic.
     """
     # Fields in locals: a store to targets (int32) could alias m's int fields.
-    cdef int k, dim = m.dim, negative = m.negative
+    cdef int k, negative = m.negative
     cdef uint32_t n_words = m.vocab_size
     cdef const NoiseColumn *noise = m.noise
     cdef const float *outside = m.outside
@@ -245,7 +247,7 @@ cdef inline void _draw_targets(uint64_t *rng, const Model *m, int32_t positive,
 
 
 cdef double _negative_sampling_step(const Model *m, Scratch *s, const float *x,
-                                    const int32_t *targets, double alpha) noexcept nogil:
+                                    const int32_t *targets, double alpha, int dim) noexcept nogil:
     """Negative sampling (docs/math.md §4) for input x: targets[0] is the positive,
     targets[1..K] the negatives.
 
@@ -253,7 +255,7 @@ cdef double _negative_sampling_step(const Model *m, Scratch *s, const float *x,
     caller), adds -alpha * dJ/du to each target row, and returns the loss J.
     All scores are taken before any row moves, so the step is simultaneous.
     """
-    cdef int k, dim = m.dim, n_targets = m.negative + 1
+    cdef int k, n_targets = m.negative + 1
     cdef bint exact = m.exact
     cdef int32_t t
     cdef float f
@@ -285,19 +287,20 @@ cdef double _negative_sampling_step(const Model *m, Scratch *s, const float *x,
 
 
 cdef inline double _pair_step(const Model *m, Scratch *s, float *center_row,
-                              const int32_t *targets, double alpha, float lock) noexcept nogil:
+                              const int32_t *targets, double alpha, float lock,
+                              int dim) noexcept nogil:
     """Skip-gram pair: the center word's row of V predicts targets[0] through every
     output layer, and moves by lock times its step. (The row and its lock factor,
     not the id: the pair loop finds them once per center; lock 1 is the plain step,
     bit for bit.)"""
-    cdef double loss = _predict(m, s, center_row, targets, alpha)
-    pyw2v_axpy(lock, s.neu1e, center_row, m.dim)
+    cdef double loss = _predict(m, s, center_row, targets, alpha, dim)
+    pyw2v_axpy(lock, s.neu1e, center_row, dim)
     return loss
 
 
 cdef inline double _cbow_step(const Model *m, Scratch *s, const int32_t *context,
                               int n_context, const int32_t *targets,
-                              double alpha) noexcept nogil:
+                              double alpha, int dim) noexcept nogil:
     """CBOW (docs/math.md §7): h = mean (cbow_mean) or sum of the context rows
     predicts targets[0] through every output layer that is on (`_predict`).
 
@@ -305,14 +308,14 @@ cdef inline double _cbow_step(const Model *m, Scratch *s, const int32_t *context
     gensim's convention; with the mean, |C| times its true gradient), scaled by
     its lock factor when the model has them.
     """
-    cdef int j, dim = m.dim
+    cdef int j
     cdef double loss
     cdef float *h = s.h
     cdef const float *lock_factors = m.lock_factors
     pyw2v_sum_rows(m.center, context, n_context, dim, h)
     if m.cbow_mean:
         pyw2v_scale_padded(<float>(1.0 / n_context), h, pyw2v_padded(dim))
-    loss = _predict(m, s, h, targets, alpha)
+    loss = _predict(m, s, h, targets, alpha, dim)
     # Two branches, so the common case keeps its constant factor (an add, no multiply).
     if lock_factors == NULL:
         pyw2v_add_to_rows(m.center, context, n_context, s.neu1e, dim)
@@ -385,7 +388,7 @@ include "_subword.pxi"
 
 
 cdef double _batch_step(const Model *m, Scratch *s, const Block *b, const uint32_t *kept,
-                        double alpha) noexcept nogil:
+                        double alpha, int dim) noexcept nogil:
     """Skip-gram over one block of consecutive windows sharing one set of
     negatives.
 
@@ -402,11 +405,11 @@ cdef double _batch_step(const Model *m, Scratch *s, const Block *b, const uint32
     window's step, every row paired once. With lock factors, row i of G is
     scaled by its row's factor for V's update only.
     """
-    cdef int i, n, dim = m.dim, dimp = pyw2v_padded(m.dim)
+    cdef int i, n, dimp = pyw2v_padded(dim)
     cdef int n_rows = b.n_rows
     cdef double loss
     _gather_inputs(m, b.rows, n_rows, dim, dimp, s.batch_inputs)
-    loss = _batch_outputs_step(m, s, b, kept, alpha, &n)
+    loss = _batch_outputs_step(m, s, b, kept, alpha, &n, dim)
     if m.lock_factors != NULL:
         for i in range(n_rows):
             pyw2v_scale(m.lock_factors[b.rows[i]], s.batch_scores + i * n, n)
@@ -416,12 +419,12 @@ cdef double _batch_step(const Model *m, Scratch *s, const Block *b, const uint32
 
 cdef inline double _batch_outputs_step(const Model *m, Scratch *s, const Block *b,
                                        const uint32_t *kept, double alpha,
-                                       int *n_targets) noexcept nogil:
+                                       int *n_targets, int dim) noexcept nogil:
     """The block's step on its output side, for inputs already in s.batch_inputs:
     gather its targets' rows (s.batch_outputs, how many into n_targets), score,
     turn the scores into G (s.batch_scores) and move the targets' rows; returns
     the loss. The inputs' step is then G times the gathered outputs."""
-    cdef int n, n_centers, dim = m.dim, dimp = pyw2v_padded(m.dim)
+    cdef int n, n_centers, dimp = pyw2v_padded(dim)
     cdef double loss
     n = _block_targets(m, s, b, kept, &n_centers)
     pyw2v_gather(m.outside, s.batch_ids, n, dim, dimp, s.batch_outputs)
@@ -480,7 +483,7 @@ include "_batch_hs.pxi"
 # every row of U (docs/math.md §3's naive softmax). Neither draws random numbers.
 
 cdef inline double _hs_step(const Model *m, Scratch *s, const float *x, const int32_t *targets,
-                            double alpha) noexcept nogil:
+                            double alpha, int dim) noexcept nogil:
     """Hierarchical softmax for input x along targets[0]'s path (root first).
 
     Adds -alpha * dJ/dx to s.neu1e, moves each node row by -alpha * dJ/dn_k and
@@ -491,7 +494,6 @@ cdef inline double _hs_step(const Model *m, Scratch *s, const float *x, const in
     (_hot_nodes.pxi). (_draw_targets prefetched the path's rows; the batch scores
     buffer holds max_path floats and is free outside the batch kernels.)
     """
-    cdef int dim = m.dim
     cdef int64_t start = m.path_starts[targets[0]]
     cdef int length = <int>(m.path_starts[targets[0] + 1] - start)
     cdef const int32_t *path = m.path_nodes + start
@@ -507,7 +509,7 @@ cdef inline double _hs_step(const Model *m, Scratch *s, const float *x, const in
 
 
 cdef double _softmax_step(const Model *m, Scratch *s, const float *x, const int32_t *targets,
-                          double alpha) noexcept nogil:
+                          double alpha, int dim) noexcept nogil:
     """Full softmax for input x predicting targets[0] over all vocab_size rows of U.
 
     Adds -alpha * dJ/dx to s.neu1e, moves every row u_w by -alpha (p_w - y_w) x
@@ -516,7 +518,6 @@ cdef double _softmax_step(const Model *m, Scratch *s, const float *x, const int3
     """
     cdef uint32_t w, n_words = m.vocab_size
     cdef int32_t word = targets[0]
-    cdef int dim = m.dim
     cdef float *scores = s.scores
     cdef float top
     cdef double total = 0.0, loss
@@ -540,7 +541,7 @@ cdef double _softmax_step(const Model *m, Scratch *s, const float *x, const int3
 
 
 cdef inline double _predict(const Model *m, Scratch *s, const float *x, const int32_t *targets,
-                            double alpha) noexcept nogil:
+                            double alpha, int dim) noexcept nogil:
     """Input x predicts targets[0] through every output layer that is on.
 
     Sets s.neu1e to -alpha * dJ/dx (the caller adds it to the input rows),
@@ -549,13 +550,13 @@ cdef inline double _predict(const Model *m, Scratch *s, const float *x, const in
     """
     cdef double loss = 0.0
     if m.negative > 0:
-        loss = _negative_sampling_step(m, s, x, targets, alpha)
+        loss = _negative_sampling_step(m, s, x, targets, alpha, dim)
     else:
-        pyw2v_zero_padded(s.neu1e, pyw2v_padded(m.dim))
+        pyw2v_zero_padded(s.neu1e, pyw2v_padded(dim))
     if m.hs:
-        loss += _hs_step(m, s, x, targets, alpha)
+        loss += _hs_step(m, s, x, targets, alpha, dim)
     if m.softmax:
-        loss += _softmax_step(m, s, x, targets, alpha)
+        loss += _softmax_step(m, s, x, targets, alpha, dim)
     return loss
 
 
@@ -736,14 +737,14 @@ cdef inline void _window_span(uint64_t *rng, const Model *m, int pos, int n, int
 
 cdef inline int _prepare_window(uint64_t *rng, const Model *m, const uint32_t *kept, int n,
                                 int pos, int32_t *context, int32_t *targets,
-                                int *reach) noexcept nogil:
+                                int *reach, int dim) noexcept nogil:
     """Draw center `pos`'s window shrink and, if its context is not empty, its
     negatives; gather the context ids and prefetch every row the window will
     touch that no earlier window of the sentence touched: its context rows at
     positions >= reach (the furthest an earlier window went; moved on here),
     since every position before that was in a window a few steps ago. Returns
     the number of context words."""
-    cdef int j, lo, hi, n_context = 0, dim = m.dim
+    cdef int j, lo, hi, n_context = 0
     cdef const float *center = m.center
     _window_span(rng, m, pos, n, &lo, &hi)
     for j in range(lo, hi):
@@ -755,16 +756,16 @@ cdef inline int _prepare_window(uint64_t *rng, const Model *m, const uint32_t *k
     if hi > reach[0]:
         reach[0] = hi
     if n_context > 0:
-        _draw_targets(rng, m, kept[pos], targets)
+        _draw_targets(rng, m, kept[pos], targets, dim)
     return n_context
 
 
-cdef inline int _fill_block(const Model *m, Block *b, const uint32_t *kept) noexcept nogil:
+cdef inline int _fill_block(const Model *m, Block *b, const uint32_t *kept, int dim) noexcept nogil:
     """Find the input rows of the block's windows (b.first, b.count, b.lo, b.hi
     set): each position inside some window, once, in sentence order, with the
     block's centers it is paired with; prefetch their rows of V.
     Returns the block's number of (center, position) pairs."""
-    cdef int c, j, lo = b.lo[0], hi = b.hi[0], n_rows = 0, total = 0, dim = m.dim
+    cdef int c, j, lo = b.lo[0], hi = b.hi[0], n_rows = 0, total = 0
     cdef uint64_t mask
     for c in range(1, b.count):
         lo = b.lo[c] if b.lo[c] < lo else lo
@@ -787,18 +788,18 @@ cdef inline int _fill_block(const Model *m, Block *b, const uint32_t *kept) noex
 
 
 cdef inline int _prepare_block(uint64_t *rng, const Model *m, const uint32_t *kept, int n,
-                               int first, Block *b) noexcept nogil:
+                               int first, Block *b, int dim) noexcept nogil:
     """Draw the window shrinks of centers first.. (up to m.batch_windows of them)
     and, if the block has a pair, its K shared negatives; find its rows and
     prefetch every row it will touch. Returns the number of pairs."""
-    cdef int c, k, pairs, dim = m.dim
+    cdef int c, k, pairs
     cdef int32_t w
     b.first = first
     b.count = m.batch_windows if first + m.batch_windows <= n else n - first
     for c in range(b.count):
         _window_span(rng, m, first + c, n, &b.lo[c], &b.hi[c])
         pyw2v_prefetch_row(m.outside + <int64_t>kept[first + c] * dim, dim)
-    pairs = _fill_block(m, b, kept)
+    pairs = _fill_block(m, b, kept, dim)
     if pairs > 0:
         for k in range(m.negative):
             w = _draw_noise(rng, m.noise, m.vocab_size)
@@ -865,7 +866,7 @@ cdef inline void _count_sentence(const Schedule *run, ThreadSlot *slot, Tally *t
 
 cdef inline double _subword_center_step(const Model *m, Scratch *s, int32_t center,
                                         const int32_t *targets, int n_pairs,
-                                        double alpha) noexcept nogil:
+                                        double alpha, int dim) noexcept nogil:
     """Skip-gram pair kernel with subwords (docs/math.md §16): the center word's input
     x, the mean of its parts, predicts each of its window's n_pairs outside words
     against that pair's own negatives (targets: K + 1 ids per pair, as _draw_targets
@@ -875,7 +876,7 @@ cdef inline double _subword_center_step(const Model *m, Scratch *s, int32_t cent
     the row as it stands and the row moves by g x (pyw2v_move_nodes), so a row
     listed twice moves twice; last, the parts move by the summed step. One
     composition and one scatter per window is what makes subwords cheap here."""
-    cdef int i, k, r, nr, n = n_pairs, k1 = m.negative + 1, dim = m.dim
+    cdef int i, k, r, nr, n = n_pairs, k1 = m.negative + 1
     cdef bint exact = m.exact
     cdef int32_t t
     cdef float f
@@ -913,7 +914,7 @@ cdef inline double _subword_center_step(const Model *m, Scratch *s, int32_t cent
 
 
 cdef inline int _draw_subword_window(uint64_t *rng, const Model *m, const uint32_t *kept,
-                                     int n, int pos, int32_t *targets) noexcept nogil:
+                                     int n, int pos, int32_t *targets, int dim) noexcept nogil:
     """Draw center pos's window shrink, then K + 1 targets per pair, left to right
     (_draw_targets prefetches their rows), and prefetch the center's parts if it has
     a pair. Returns the number of pairs."""
@@ -921,15 +922,15 @@ cdef inline int _draw_subword_window(uint64_t *rng, const Model *m, const uint32
     _window_span(rng, m, pos, n, &lo, &hi)
     for j in range(lo, hi):
         if j != pos:
-            _draw_targets(rng, m, kept[j], targets + n_pairs * k1)
+            _draw_targets(rng, m, kept[j], targets + n_pairs * k1, dim)
             n_pairs += 1
     if n_pairs > 0:
-        _prefetch_parts(m, <int32_t>kept[pos])
+        _prefetch_parts(m, <int32_t>kept[pos], dim)
     return n_pairs
 
 
 cdef inline void _subword_pair_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
-                                    Tally *tally) noexcept nogil:
+                                    Tally *tally, int dim) noexcept nogil:
     """The skip-gram pair kernel with subwords over one sentence's n kept words: a
     center's window is one _subword_center_step, its targets drawn first in the
     pair kernel's order (shrink, then K per pair, left to right)."""
@@ -937,17 +938,17 @@ cdef inline void _subword_pair_loop(const Model *m, Scratch *s, uint64_t *rng, i
     cdef int pos, n_pairs
     cdef double loss = tally.loss, predictions = tally.predictions, alpha = tally.alpha
     for pos in range(n):
-        n_pairs = _draw_subword_window(rng, m, kept, n, pos, s.pair_targets)
+        n_pairs = _draw_subword_window(rng, m, kept, n, pos, s.pair_targets, dim)
         if n_pairs > 0:
             loss += _subword_center_step(m, s, <int32_t>kept[pos], s.pair_targets, n_pairs,
-                                         alpha)
+                                         alpha, dim)
             predictions += n_pairs
     tally.loss = loss
     tally.predictions = predictions
 
 
 cdef inline void _pair_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
-                            Tally *tally) noexcept nogil:
+                            Tally *tally, int dim) noexcept nogil:
     """The skip-gram pair kernel over one sentence's n kept words."""
     cdef const uint32_t *kept = s.kept
     cdef int32_t *targets = s.targets
@@ -959,19 +960,19 @@ cdef inline void _pair_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
     cdef double loss = tally.loss, predictions = tally.predictions, alpha = tally.alpha
     for pos in range(n):
         _window_span(rng, m, pos, n, &lo, &hi)
-        center_row = m.center + <int64_t>kept[pos] * m.dim
+        center_row = m.center + <int64_t>kept[pos] * dim
         if m.lock_factors != NULL:
             lock = m.lock_factors[kept[pos]]
         j = lo if lo != pos else lo + 1
         if j < hi:
-            _draw_targets(rng, m, kept[j], targets)
+            _draw_targets(rng, m, kept[j], targets, dim)
         while j < hi:
             # Draw (and prefetch) the next pair's targets before this pair's
             # arithmetic; the order of draws is unchanged.
             next_j = j + 1 if j + 1 != pos else j + 2
             if next_j < hi:
-                _draw_targets(rng, m, kept[next_j], next_targets)
-            loss += _pair_step(m, s, center_row, targets, alpha, lock)
+                _draw_targets(rng, m, kept[next_j], next_targets, dim)
+            loss += _pair_step(m, s, center_row, targets, alpha, lock, dim)
             predictions += 1.0
             swap = targets
             targets = next_targets
@@ -982,7 +983,7 @@ cdef inline void _pair_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
 
 
 cdef inline void _window_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
-                              Tally *tally) noexcept nogil:
+                              Tally *tally, int dim) noexcept nogil:
     """CBOW's window kernel over n >= 1 kept words.
 
     It draws nothing while computing, so drawing the next window ahead (and
@@ -995,7 +996,7 @@ cdef inline void _window_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
     cdef int32_t *swap
     cdef int pos, n_context, n_next, reach = 0
     cdef double loss = tally.loss, predictions = tally.predictions, alpha = tally.alpha
-    n_next = _prepare_window(rng, m, s.kept, n, 0, next_context, next_targets, &reach)
+    n_next = _prepare_window(rng, m, s.kept, n, 0, next_context, next_targets, &reach, dim)
     for pos in range(n):
         swap = targets
         targets = next_targets
@@ -1006,10 +1007,10 @@ cdef inline void _window_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
         n_context = n_next
         if pos + 1 < n:
             n_next = _prepare_window(rng, m, s.kept, n, pos + 1, next_context, next_targets,
-                                     &reach)
+                                     &reach, dim)
         if n_context == 0:
             continue
-        loss += _cbow_step(m, s, context, n_context, targets, alpha)
+        loss += _cbow_step(m, s, context, n_context, targets, alpha, dim)
         predictions += 1.0
     tally.loss = loss
     tally.predictions = predictions
@@ -1019,7 +1020,7 @@ include "_cbow_batch.pxi"
 
 
 cdef inline void _block_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
-                             Tally *tally) noexcept nogil:
+                             Tally *tally, int dim) noexcept nogil:
     """The skip-gram batch kernel over n >= 1 kept words, m.batch_windows
     centers per step (one with hierarchical softmax, whose step also does the
     negative sampling when both are on). Drawing the next block ahead (and
@@ -1034,7 +1035,7 @@ cdef inline void _block_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
     cdef Block *swap
     cdef int first, pairs, next_pairs, composed = 0, retired = 0
     cdef double loss = tally.loss, predictions = tally.predictions, alpha = tally.alpha
-    next_pairs = _prepare_block(rng, m, s.kept, n, 0, next_block)
+    next_pairs = _prepare_block(rng, m, s.kept, n, 0, next_block, dim)
     first = 0
     while first < n:
         swap = block
@@ -1043,20 +1044,20 @@ cdef inline void _block_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
         pairs = next_pairs
         first += m.batch_windows
         if first < n:
-            next_pairs = _prepare_block(rng, m, s.kept, n, first, next_block)
+            next_pairs = _prepare_block(rng, m, s.kept, n, first, next_block, dim)
         if pairs > 0:
             if m.part_offsets != NULL:
-                loss += _subword_block_step(m, s, block, s.kept, alpha, &composed)
+                loss += _subword_block_step(m, s, block, s.kept, alpha, &composed, dim)
             elif m.hs:
-                loss += _hs_batch_step(m, s, block, s.kept, alpha)
+                loss += _hs_batch_step(m, s, block, s.kept, alpha, dim)
             else:
-                loss += _batch_step(m, s, block, s.kept, alpha)
+                loss += _batch_step(m, s, block, s.kept, alpha, dim)
             predictions += pairs
         while retired < composed and retired < first - m.window:
-            _subword_retire(m, s, s.kept, retired)
+            _subword_retire(m, s, s.kept, retired, dim)
             retired += 1
     while retired < composed:
-        _subword_retire(m, s, s.kept, retired)
+        _subword_retire(m, s, s.kept, retired, dim)
         retired += 1
     tally.loss = loss
     tally.predictions = predictions
@@ -1064,7 +1065,7 @@ cdef inline void _block_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
 
 cdef void _sentence_loop(const Model *m, Schedule *run, const Chunk *chunk, Scratch *s,
                          ThreadSlot *slot, uint64_t *rng, Tally *tally,
-                         int thread) noexcept nogil:
+                         int thread, int dim) noexcept nogil:
     """The thread's sentences one after another, each subsampled, then through
     the kernel's loop over its kept words; with hot nodes, a sync of the thread's
     copy every HOT_SYNC_WORDS words (_hot_nodes.pxi)."""
@@ -1083,15 +1084,15 @@ cdef void _sentence_loop(const Model *m, Schedule *run, const Chunk *chunk, Scra
         n = _subsample(m, rng, chunk.tokens + start, length, s.kept)
         _count_sentence(run, slot, tally, length)
         if m.kernel == KERNEL_PAIR and m.part_offsets != NULL:
-            _subword_pair_loop(m, s, rng, n, tally)
+            _subword_pair_loop(m, s, rng, n, tally, dim)
         elif m.kernel == KERNEL_PAIR:
-            _pair_loop(m, s, rng, n, tally)
+            _pair_loop(m, s, rng, n, tally, dim)
         elif n == 0:
             continue
         elif m.kernel == KERNEL_BATCH:
-            _block_loop(m, s, rng, n, tally)
+            _block_loop(m, s, rng, n, tally, dim)
         else:
-            _window_loop(m, s, rng, n, tally)
+            _window_loop(m, s, rng, n, tally, dim)
 
 
 cdef void _train_range(const Model *m, Schedule *run, const Chunk *chunk, Scratch *s,
@@ -1108,10 +1109,18 @@ cdef void _train_range(const Model *m, Schedule *run, const Chunk *chunk, Scratc
     tally.alpha = slot.alpha
     if m.n_hot > 0:
         _hot_load(m, s, run)
+    # Two calls, one with a constant dim: GCC then compiles the loops and steps
+    # once more for COMMON_DIM (interprocedural constant propagation), with
+    # every row loop unrolled and its tail known.
     if m.kernel == KERNEL_CBOW_BATCH:     # several sentences at once, in lanes (_cbow_batch.pxi)
-        _lane_loop(m, run, chunk, s, slot, &rng, &tally, thread)
+        if m.dim == COMMON_DIM:
+            _lane_loop(m, run, chunk, s, slot, &rng, &tally, thread, COMMON_DIM)
+        else:
+            _lane_loop(m, run, chunk, s, slot, &rng, &tally, thread, m.dim)
+    elif m.dim == COMMON_DIM:
+        _sentence_loop(m, run, chunk, s, slot, &rng, &tally, thread, COMMON_DIM)
     else:
-        _sentence_loop(m, run, chunk, s, slot, &rng, &tally, thread)
+        _sentence_loop(m, run, chunk, s, slot, &rng, &tally, thread, m.dim)
     if m.n_hot > 0:
         _hot_sync(m, s, run)
     _publish(slot, &tally)
@@ -1795,7 +1804,7 @@ def skipgram_pair_update(float[:, ::1] center_vectors, float[:, ::1] outside_vec
                        exact, node_vectors, huffman, softmax, lock_factors)
     _new_scratch(&s, &m, 1)
     loss = _pair_step(&m, &s, &center_vectors[center, 0], &targets[0], alpha,
-                      1.0 if lock_factors is None else lock_factors[center])
+                      1.0 if lock_factors is None else lock_factors[center], m.dim)
     _scratch_free(&s)
     return loss
 
@@ -1836,9 +1845,10 @@ def skipgram_window_update(float[:, ::1] center_vectors, float[:, ::1] outside_v
     _new_scratch(&s, &m, n_pairs)
     if parts is None:
         for i in range(n_pairs):
-            loss += _pair_step(&m, &s, &center_vectors[center, 0], &target_ids[i, 0], alpha, 1.0)
+            loss += _pair_step(&m, &s, &center_vectors[center, 0], &target_ids[i, 0], alpha,
+                               1.0, m.dim)
     else:
-        loss = _subword_center_step(&m, &s, center, &target_ids[0, 0], n_pairs, alpha)
+        loss = _subword_center_step(&m, &s, center, &target_ids[0, 0], n_pairs, alpha, m.dim)
     _scratch_free(&s)
     return loss
 
@@ -1862,7 +1872,7 @@ def cbow_update(float[:, ::1] center_vectors, float[:, ::1] outside_vectors,
     _single_step_model(&m, center_vectors, outside_vectors, KERNEL_WINDOW, targets.shape[0] - 1,
                        exact, node_vectors, huffman, softmax, lock_factors, cbow_mean)
     _new_scratch(&s, &m, context.shape[0])
-    loss = _cbow_step(&m, &s, &context[0], context.shape[0], &targets[0], alpha)
+    loss = _cbow_step(&m, &s, &context[0], context.shape[0], &targets[0], alpha, m.dim)
     _scratch_free(&s)
     return loss
 
@@ -1917,7 +1927,7 @@ def cbow_batch_update(float[:, ::1] center_vectors, float[:, ::1] outside_vector
             b.context[c * stride + j] = ids[j]
     for c in range(negatives.shape[0]):
         b.negatives[c] = negatives[c]
-    loss = _cbow_batch_step(&m, &s, b)
+    loss = _cbow_batch_step(&m, &s, b, m.dim)
     _scratch_free(&s)
     return loss
 
@@ -1981,14 +1991,14 @@ def skipgram_block_update(float[:, ::1] center_vectors, float[:, ::1] outside_ve
     for c in range(draws.shape[0]):
         b.negatives[c] = draws[c]
     cdef uint32_t[::1] words = np.asarray(kept).astype(np.uint32)
-    if _fill_block(&m, b, &words[0]) == 0:
+    if _fill_block(&m, b, &words[0], m.dim) == 0:
         _scratch_free(&s)
         raise ValueError("the block has no (center, context) pair: give windows that hold "
                          "a position besides their center")
     if m.hs:
-        loss = _hs_batch_step(&m, &s, b, &words[0], alpha)
+        loss = _hs_batch_step(&m, &s, b, &words[0], alpha, m.dim)
     else:
-        loss = _batch_step(&m, &s, b, &words[0], alpha)
+        loss = _batch_step(&m, &s, b, &words[0], alpha, m.dim)
     _scratch_free(&s)
     return loss
 

@@ -104,16 +104,16 @@ cdef int _subword_scratch_init(Scratch *s, const Model *m, int max_rows) noexcep
     return 0
 
 
-cdef inline void _prefetch_parts(const Model *m, int32_t word) noexcept nogil:
+cdef inline void _prefetch_parts(const Model *m, int32_t word, int dim) noexcept nogil:
     """Prefetch the rows of word's parts (the pair kernel composes it next)."""
     cdef int64_t k
     for k in range(m.part_offsets[word], m.part_offsets[word + 1]):
-        pyw2v_prefetch_row(m.center + <int64_t>m.part_rows[k] * m.dim, m.dim)
+        pyw2v_prefetch_row(m.center + <int64_t>m.part_rows[k] * dim, dim)
 
 
 cdef inline double _subword_block_step(const Model *m, Scratch *s, const Block *b,
                                        const uint32_t *kept, double alpha,
-                                       int *composed) noexcept nogil:
+                                       int *composed, int dim) noexcept nogil:
     """The skip-gram batch step with subwords on cached inputs (docs/math.md §16).
     Positions up to the block's last window end are composed first, from their
     parts as they stand; the block's rows read their positions' cached inputs;
@@ -121,7 +121,7 @@ cdef inline double _subword_block_step(const Model *m, Scratch *s, const Block *
     pending move, which reaches the parts when the position leaves the windows
     (_subword_retire, from _block_loop). Returns the loss."""
     cdef int c, i, n, slot, hi = 0, ring = s.ring_slots
-    cdef int dim = m.dim, dimp = pyw2v_padded(m.dim)
+    cdef int dimp = pyw2v_padded(dim)
     cdef int32_t w
     cdef double loss
     cdef float *e
@@ -137,7 +137,7 @@ cdef inline double _subword_block_step(const Model *m, Scratch *s, const Block *
         memcpy(s.batch_inputs + <int64_t>i * dimp,
                s.ring_inputs + <int64_t>(b.positions[i] % ring) * dimp,
                <size_t>dimp * sizeof(float))
-    loss = _batch_outputs_step(m, s, b, kept, alpha, &n)
+    loss = _batch_outputs_step(m, s, b, kept, alpha, &n, dim)
     memset(s.part_errors, 0, <size_t>b.n_rows * dim * sizeof(float))
     pyw2v_update_rows(s.part_errors, s.row_ids, b.n_rows, s.batch_scores, n, 1,
                       s.batch_outputs, n, dim, dimp)
@@ -150,7 +150,7 @@ cdef inline double _subword_block_step(const Model *m, Scratch *s, const Block *
 
 
 cdef inline void _subword_retire(const Model *m, Scratch *s, const uint32_t *kept,
-                                 int position) noexcept nogil:
+                                 int position, int dim) noexcept nogil:
     """Move the parts of the word at `position` by the steps its cached input took."""
     cdef int32_t w = <int32_t>kept[position]
-    _move_inputs(m, &w, 1, s.ring_moves + <int64_t>(position % s.ring_slots) * m.dim, m.dim)
+    _move_inputs(m, &w, 1, s.ring_moves + <int64_t>(position % s.ring_slots) * dim, dim)

@@ -432,6 +432,36 @@ def test_one_thread_trainer_equals_train_reference(model, kernel, loss, negative
     assert np.abs(moved).max() > 0.01   # training did move the vectors
 
 
+@pytest.mark.parametrize("model, kernel, loss, negative, batch_windows", [
+    *[(*case, 0) for case in EPOCH_CASES], ("cbow", "batch", "negative", 4, 0),
+    ("cbow", "batch", "negative", 4, 1), ("skipgram", "batch", "negative", 4, 1)])
+def test_the_dim_compiled_as_a_constant_replays_too(model, kernel, loss, negative,
+                                                    batch_windows):
+    """Training at _core.SPECIALIZED_DIM runs the loops GCC compiled for that dim as a
+    constant (_train_range); they replay the reference as the general ones do."""
+    sentences = _planted_sentences()
+    dim = _core.SPECIALIZED_DIM
+    params = pyw2v.TrainingParams(
+        model=model, dim=dim, window=3, negative=negative, sample=1e-2, min_count=2,
+        epochs=1, alpha=0.05, min_alpha=0.001, seed=11, kernel=kernel, loss=loss,
+        exact_sigmoid=True, batch_windows=batch_windows)
+    vocab = pyw2v.build_vocabulary(sentences, min_count=params.min_count)
+    trained = pyw2v.Word2Vec(vocab, params)
+    twin = [None if m is None else m.astype(np.float64)
+            for m in (trained.center_vectors, trained.outside_vectors, trained.node_vectors)]
+    trained.train(sentences, threads=1)
+    ref_losses = reference.train_reference(
+        _id_sentences(sentences, vocab), twin[0], twin[1], vocab.counts, model=model, window=3,
+        negative=negative, sample=1e-2, alpha=0.05, min_alpha=0.001, epochs=1, seed=11,
+        publish_every=_core.PUBLISH_INTERVAL, kernel=kernel, loss=loss, node_vectors=twin[2],
+        batch_windows=params.windows_per_step)
+    for ours, theirs in zip((trained.center_vectors, trained.outside_vectors,
+                             trained.node_vectors), twin):
+        if theirs is not None:
+            assert np.abs(ours - theirs).max() < 1e-4
+    np.testing.assert_allclose(trained.loss_history, ref_losses, rtol=1e-5)
+
+
 @pytest.mark.parametrize("batch_windows", [2, 3, 8])
 @pytest.mark.parametrize("shrink_windows", [True, False])
 def test_one_thread_block_kernel_equals_train_reference(batch_windows, shrink_windows):
