@@ -108,6 +108,7 @@ cdef enum:
     HOT_NODES = 63          # nodes each thread moves in its own copy (_hot_nodes.pxi) ...
     HOT_SYNC_WORDS = 4096   # ... and syncs with the shared rows every this many words
     COMMON_DIM = 100        # the default dim, compiled as a constant too (_train_range)
+    CLAIM_SENTENCES = 64    # sentences a thread claims at a time (_claim_sentences)
 
 cdef double MAX_EXP = 6.0
 
@@ -1063,36 +1064,69 @@ cdef inline void _block_loop(const Model *m, Scratch *s, uint64_t *rng, int n,
     tally.predictions = predictions
 
 
+cdef inline bint _claim_sentences(Schedule *run, const Chunk *chunk, int thread,
+                                  int64_t *first, int64_t *last) noexcept nogil:
+    """The thread's next run of up to CLAIM_SENTENCES sentences [first, last): from
+    the front of its own share while it lasts, then the last CLAIM_SENTENCES of the
+    share with the most left, if more than that are left: a thread that is done
+    helps the slowest (shares of equal tokens take up to ~10% apart on corpus-dev:
+    their words differ), and one that is idle leaves a short share alone, so it is
+    trained by its own thread's stream. False when there is nothing to claim. One
+    thread claims its share in order, so it trains as one range would."""
+    cdef int t, victim = -1
+    cdef int64_t left, most
+    pyw2v_spin_lock(&run.claim_lock)
+    if chunk.claim_next[thread] < chunk.claim_end[thread]:
+        victim = thread
+        first[0] = chunk.claim_next[thread]
+        last[0] = min(first[0] + CLAIM_SENTENCES, chunk.claim_end[thread])
+        chunk.claim_next[thread] = last[0]
+    else:
+        most = CLAIM_SENTENCES
+        for t in range(run.n_threads):
+            left = chunk.claim_end[t] - chunk.claim_next[t]
+            if left > most:
+                most = left
+                victim = t
+        if victim >= 0:
+            last[0] = chunk.claim_end[victim]
+            first[0] = last[0] - CLAIM_SENTENCES
+            chunk.claim_end[victim] = first[0]
+    pyw2v_spin_unlock(&run.claim_lock)
+    return victim >= 0
+
+
 cdef void _sentence_loop(const Model *m, Schedule *run, const Chunk *chunk, Scratch *s,
                          ThreadSlot *slot, uint64_t *rng, Tally *tally,
                          int thread, int dim) noexcept nogil:
-    """The thread's sentences one after another, each subsampled, then through
-    the kernel's loop over its kept words; with hot nodes, a sync of the thread's
-    copy every HOT_SYNC_WORDS words (_hot_nodes.pxi)."""
-    cdef int64_t sentence, start, length, unsynced = 0
+    """The sentences the thread claims, one after another, each subsampled, then
+    through the kernel's loop over its kept words; with hot nodes, a sync of the
+    thread's copy every HOT_SYNC_WORDS words (_hot_nodes.pxi)."""
+    cdef int64_t sentence, first, last, start, length, unsynced = 0
     cdef int n
-    for sentence in range(chunk.thread_sentences[thread], chunk.thread_sentences[thread + 1]):
-        if pyw2v_load_flag(&run.stop):
-            break
-        start = chunk.sentence_starts[sentence]
-        length = chunk.sentence_starts[sentence + 1] - start
-        if m.n_hot > 0:
-            unsynced += length
-            if unsynced >= HOT_SYNC_WORDS:
-                _hot_sync(m, s, run)
-                unsynced = 0
-        n = _subsample(m, rng, chunk.tokens + start, length, s.kept)
-        _count_sentence(run, slot, tally, length)
-        if m.kernel == KERNEL_PAIR and m.part_offsets != NULL:
-            _subword_pair_loop(m, s, rng, n, tally, dim)
-        elif m.kernel == KERNEL_PAIR:
-            _pair_loop(m, s, rng, n, tally, dim)
-        elif n == 0:
-            continue
-        elif m.kernel == KERNEL_BATCH:
-            _block_loop(m, s, rng, n, tally, dim)
-        else:
-            _window_loop(m, s, rng, n, tally, dim)
+    while _claim_sentences(run, chunk, thread, &first, &last):
+        for sentence in range(first, last):
+            if pyw2v_load_flag(&run.stop):
+                return
+            start = chunk.sentence_starts[sentence]
+            length = chunk.sentence_starts[sentence + 1] - start
+            if m.n_hot > 0:
+                unsynced += length
+                if unsynced >= HOT_SYNC_WORDS:
+                    _hot_sync(m, s, run)
+                    unsynced = 0
+            n = _subsample(m, rng, chunk.tokens + start, length, s.kept)
+            _count_sentence(run, slot, tally, length)
+            if m.kernel == KERNEL_PAIR and m.part_offsets != NULL:
+                _subword_pair_loop(m, s, rng, n, tally, dim)
+            elif m.kernel == KERNEL_PAIR:
+                _pair_loop(m, s, rng, n, tally, dim)
+            elif n == 0:
+                continue
+            elif m.kernel == KERNEL_BATCH:
+                _block_loop(m, s, rng, n, tally, dim)
+            else:
+                _window_loop(m, s, rng, n, tally, dim)
 
 
 cdef void _train_range(const Model *m, Schedule *run, const Chunk *chunk, Scratch *s,
@@ -1125,6 +1159,32 @@ cdef void _train_range(const Model *m, Schedule *run, const Chunk *chunk, Scratc
         _hot_sync(m, s, run)
     _publish(slot, &tally)
     slot.rng = rng
+
+
+def claim_runs(bounds, claimants) -> list:
+    """The runs of sentences _claim_sentences hands out when the threads named by
+    `claimants` (thread indices, in order) claim in turn from shares
+    bounds[t]..bounds[t + 1]: a (thread, first, last) triple per successful
+    claim. For tests: how threads share a chunk's sentences."""
+    cdef Schedule run
+    cdef Chunk chunk
+    cdef int64_t first, last
+    shares = np.ascontiguousarray(bounds, dtype=np.int64)
+    if shares.ndim != 1 or len(shares) < 2 or (np.diff(shares) < 0).any():
+        raise ValueError("bounds must be at least 2 non-decreasing sentence indices")
+    cdef int64_t[::1] claim_next = shares[:len(shares) - 1].copy()
+    cdef int64_t[::1] claim_end = shares[1:].copy()
+    run.n_threads = len(shares) - 1
+    run.claim_lock = 0
+    chunk.claim_next = &claim_next[0]
+    chunk.claim_end = &claim_end[0]
+    out = []
+    for thread in claimants:
+        if not 0 <= thread < run.n_threads:
+            raise ValueError(f"claimant {thread} is not a thread of {run.n_threads}")
+        if _claim_sentences(&run, &chunk, thread, &first, &last):
+            out.append((thread, first, last))
+    return out
 
 
 def thread_seeds(uint64_t seed, uint64_t call, int threads) -> list:
@@ -1298,9 +1358,14 @@ cdef class Trainer:
             return
         bounds = _split_sentences(starts, n_threads)
         cdef const int64_t[::1] thread_sentences = bounds
+        cdef int64_t[::1] claim_next = bounds[:n_threads].copy()
+        cdef int64_t[::1] claim_end = bounds[1:].copy()
         chunk.tokens = &token_ids[0]
         chunk.sentence_starts = &sentence_starts[0]
         chunk.thread_sentences = &thread_sentences[0]
+        chunk.claim_next = &claim_next[0]
+        chunk.claim_end = &claim_end[0]
+        run.claim_lock = 0
         for t in prange(n_threads, nogil=True, schedule="static", chunksize=1,
                         num_threads=n_threads):
             _train_range(m, run, &chunk, &scratch[t], t)

@@ -1,11 +1,13 @@
 # The compiled core's C-level types: what a training run holds. Included by
 # _core_impl.pxi (a .pxd would bind them to one module name, and the core is
 # compiled once per instruction-set path). Every step function shares one convention,
-#     step(const Model *m, Scratch *s, <input>, const int32_t *targets, double alpha) -> loss
+#     step(const Model *m, Scratch *s, <input>, const int32_t *targets, double alpha,
+#          int dim) -> loss
 # (the pair step also takes its center row's lock factor)
 # where <input> is a vector x (output layers), or the input words (kernel steps: the
 # center's row of V for a pair, the context ids for a window), targets[0]
-# is the predicted word and targets[1..negative] its negatives (-1: skipped); the
+# is the predicted word and targets[1..negative] its negatives (-1: skipped), and dim
+# is m.dim (an argument, so that _train_range can pass it as a constant); the
 # step moves the rows in place and returns its loss J.
 
 
@@ -83,12 +85,17 @@ cdef struct Schedule:
     ThreadSlot *slots                    # n_threads of them, 64-byte aligned
     int stop                             # set by Trainer.request_stop()
     int hot_lock                         # held while a thread syncs its hot node rows
+    int claim_lock                       # held while a thread claims sentences
 
 
 cdef struct Chunk:
     const uint32_t *tokens
     const int64_t *sentence_starts
     const int64_t *thread_sentences      # n_threads + 1 boundaries into the sentences
+    # What is left of each thread's share, [claim_next[t], claim_end[t]); threads
+    # claim runs of it under Schedule.claim_lock (_claim_sentences).
+    int64_t *claim_next
+    int64_t *claim_end
 
 
 cdef struct Block:
