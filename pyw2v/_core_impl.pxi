@@ -105,7 +105,7 @@ cdef enum:
     MAX_WINDOW = 1 << 28    # keeps 4 * window inside an int
     MAX_BATCH_WINDOWS = 64  # params.MAX_BATCH_WINDOWS
     HOT_LEVELS = 4          # a Huffman tree's top 15 nodes, on every path: never prefetched
-    HOT_NODES = 63          # nodes each thread moves in its own copy (_hot_nodes.pxi) ...
+    HOT_NODES = 255         # nodes each thread moves in its own copy (_hot_nodes.pxi) ...
     HOT_SYNC_WORDS = 4096   # ... and syncs with the shared rows every this many words
     COMMON_DIM = 100        # the default dim, compiled as a constant too (_train_range)
     CLAIM_SENTENCES = 64    # sentences a thread claims at a time (_claim_sentences)
