@@ -163,16 +163,15 @@ cdef double _cbow_batch_step(const Model *m, Scratch *s, const CbowBlock *b,
 
 cdef inline bint _lane_refill(const Model *m, Schedule *run, const Chunk *chunk, Scratch *s,
                               ThreadSlot *slot, uint64_t *rng, Tally *tally, int lane,
-                              int64_t *next_sentence, int64_t *end, int thread) noexcept nogil:
+                              int64_t *next_sentence, int64_t end) noexcept nogil:
     """Subsample the thread's next sentences into `lane` until one keeps a word
-    (counting words as _sentence_loop does), claiming a new run of sentences
-    (_claim_sentences) when [next_sentence, end) is used up; False when none is
+    (counting words as _sentence_loop does); False when none is
     left or a stop was requested."""
     cdef int64_t start, length
     cdef int n
-    while not pyw2v_load_flag(&run.stop):
-        if next_sentence[0] >= end[0] and not _claim_sentences(run, chunk, thread,
-                                                               next_sentence, end):
+    while next_sentence[0] < end:
+        if pyw2v_load_flag(&run.stop):
+            next_sentence[0] = end
             break
         start = chunk.sentence_starts[next_sentence[0]]
         length = chunk.sentence_starts[next_sentence[0] + 1] - start
@@ -191,7 +190,7 @@ cdef inline bint _lane_refill(const Model *m, Schedule *run, const Chunk *chunk,
 
 cdef inline int _prepare_cbow_block(const Model *m, Schedule *run, const Chunk *chunk,
                                     Scratch *s, ThreadSlot *slot, uint64_t *rng, Tally *tally,
-                                    int64_t *next_sentence, int64_t *end, int thread,
+                                    int64_t *next_sentence, int64_t end,
                                     CbowBlock *b, int dim) noexcept nogil:
     """Draw the next block: each lane's next center (refilling finished lanes)
     and its window shrink, then, if a window has a context, the K negatives;
@@ -203,8 +202,8 @@ cdef inline int _prepare_cbow_block(const Model *m, Schedule *run, const Chunk *
     cdef int32_t w
     b.count = 0
     for c in range(m.batch_windows):
-        if s.lane_pos[c] >= s.lane_n[c] and not _lane_refill(
-                m, run, chunk, s, slot, rng, tally, c, next_sentence, end, thread):
+        if s.lane_pos[c] >= s.lane_n[c] and not _lane_refill(m, run, chunk, s, slot, rng, tally,
+                                                              c, next_sentence, end):
             continue
         active += 1
         kept = s.lane_kept + <size_t>c * MAX_SENTENCE
@@ -242,7 +241,8 @@ cdef void _lane_loop(const Model *m, Schedule *run, const Chunk *chunk, Scratch 
     drawn with. The lanes start empty in each chunk and drain at its end, so,
     unlike the other kernels, the result depends on where chunks are cut (the
     learning-rate refreshes do not)."""
-    cdef int64_t next_sentence = 0, end = 0     # the sentences claimed and not yet used
+    cdef int64_t next_sentence = chunk.thread_sentences[thread]
+    cdef int64_t end = chunk.thread_sentences[thread + 1]
     cdef CbowBlock *block = &s.cbow_blocks[0]
     cdef CbowBlock *next_block = &s.cbow_blocks[1]
     cdef CbowBlock *swap
@@ -250,14 +250,14 @@ cdef void _lane_loop(const Model *m, Schedule *run, const Chunk *chunk, Scratch 
     for c in range(m.batch_windows):
         s.lane_n[c] = 0
         s.lane_pos[c] = 0
-    active = _prepare_cbow_block(m, run, chunk, s, slot, rng, tally, &next_sentence, &end,
-                                 thread, next_block, dim)
+    active = _prepare_cbow_block(m, run, chunk, s, slot, rng, tally, &next_sentence, end,
+                                 next_block, dim)
     while active > 0:
         swap = block
         block = next_block
         next_block = swap
-        active = _prepare_cbow_block(m, run, chunk, s, slot, rng, tally, &next_sentence, &end,
-                                     thread, next_block, dim)
+        active = _prepare_cbow_block(m, run, chunk, s, slot, rng, tally, &next_sentence, end,
+                                     next_block, dim)
         if block.count > 0:
             tally.loss += _cbow_batch_step(m, s, block, dim)
             tally.predictions += block.count
