@@ -90,8 +90,8 @@ def test_claim_runs_refuses_bad_input():
                                          ("cbow", "negative"), ("cbow", "hs")])
 def test_threads_sharing_a_chunk_train_every_sentence_once(model, loss):
     """Without subsampling and window shrinking every kept word's window is fixed, so the
-    words and predictions counted over 3 threads (whose shares take different times and
-    get shared) are exactly one thread's."""
+    words and predictions counted over 3 threads (claiming runs of each other's shares,
+    except in CBOW's lanes) are exactly one thread's."""
     rng = np.random.default_rng(1)
     words = [f"w{i}" for i in range(50)]
     sentences = [list(rng.choice(words, int(rng.integers(2, 40)))) for _ in range(3000)]
