@@ -1073,7 +1073,7 @@ cdef inline bint _claim_sentences(Schedule *run, const Chunk *chunk, int thread,
     their words differ), and one that is idle leaves a short share alone, so it is
     trained by its own thread's stream. False when there is nothing to claim. One
     thread claims its share in order, so it trains as one range would. (CBOW's lanes
-    keep their thread's share: claiming did not make them scale better.)"""
+    keep their thread's share: claiming gained them no scaling, docs/math.md §12.)"""
     cdef int t, victim = -1
     cdef int64_t left, most
     pyw2v_spin_lock(&run.claim_lock)
