@@ -47,8 +47,8 @@ cdef int _cbow_scratch_init(Scratch *s, const Model *m, int max_context) noexcep
     for c in range(2):
         b = &s.cbow_blocks[c]
         b.stride = max_context
-        b.centers = <int32_t *> pyw2v_alloc_lines((<size_t>lanes * (max_context + 1) + m.negative + 1)
-                                       * sizeof(int32_t))
+        b.centers = <int32_t *> pyw2v_alloc_lines(
+            (<size_t>lanes * (max_context + 1) + m.negative + 1) * sizeof(int32_t))
         b.n_context = <int *> pyw2v_alloc_lines(<size_t>lanes * sizeof(int))
         if b.centers == NULL or b.n_context == NULL:
             return -1
@@ -241,8 +241,8 @@ cdef void _lane_loop(const Model *m, Schedule *run, const Chunk *chunk, Scratch 
     drawn with. The lanes start empty in each chunk and drain at its end, so,
     unlike the other kernels, the result depends on where chunks are cut (the
     learning-rate refreshes do not)."""
-    cdef int64_t next_sentence = chunk.thread_sentences[thread]
-    cdef int64_t end = chunk.thread_sentences[thread + 1]
+    cdef int64_t next_sentence = chunk.claim_next[thread]
+    cdef int64_t end = chunk.claim_end[thread]
     cdef CbowBlock *block = &s.cbow_blocks[0]
     cdef CbowBlock *next_block = &s.cbow_blocks[1]
     cdef CbowBlock *swap

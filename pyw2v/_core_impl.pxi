@@ -1074,11 +1074,11 @@ cdef inline bint _claim_sentences(Schedule *run, const Chunk *chunk, int thread,
     trained by its own thread's stream. False when there is nothing to claim. One
     thread claims its share in order, so it trains as one range would. (CBOW's lanes
     keep their thread's share: claiming gained them no scaling, docs/math.md §12.)"""
-    cdef int t, victim = -1
+    cdef int t, share = -1             # whose share the run comes from
     cdef int64_t left, most
     pyw2v_spin_lock(&run.claim_lock)
     if chunk.claim_next[thread] < chunk.claim_end[thread]:
-        victim = thread
+        share = thread
         first[0] = chunk.claim_next[thread]
         last[0] = min(first[0] + CLAIM_SENTENCES, chunk.claim_end[thread])
         chunk.claim_next[thread] = last[0]
@@ -1088,13 +1088,13 @@ cdef inline bint _claim_sentences(Schedule *run, const Chunk *chunk, int thread,
             left = chunk.claim_end[t] - chunk.claim_next[t]
             if left > most:
                 most = left
-                victim = t
-        if victim >= 0:
-            last[0] = chunk.claim_end[victim]
+                share = t
+        if share >= 0:
+            last[0] = chunk.claim_end[share]
             first[0] = last[0] - CLAIM_SENTENCES
-            chunk.claim_end[victim] = first[0]
+            chunk.claim_end[share] = first[0]
     pyw2v_spin_unlock(&run.claim_lock)
-    return victim >= 0
+    return share >= 0
 
 
 cdef void _sentence_loop(const Model *m, Schedule *run, const Chunk *chunk, Scratch *s,
@@ -1320,6 +1320,7 @@ cdef class Trainer:
         self.schedule.n_threads = threads
         self.schedule.stop = 0
         self.schedule.hot_lock = 0
+        self.schedule.claim_lock = 0
         self.slot_block = calloc(threads + 1, SLOT_BYTES)
         self.scratch = <Scratch *> calloc(threads, sizeof(Scratch))
         if self.slot_block == NULL or self.scratch == NULL:
@@ -1358,15 +1359,12 @@ cdef class Trainer:
         if token_ids.shape[0] == 0:
             return
         bounds = _split_sentences(starts, n_threads)
-        cdef const int64_t[::1] thread_sentences = bounds
         cdef int64_t[::1] claim_next = bounds[:n_threads].copy()
         cdef int64_t[::1] claim_end = bounds[1:].copy()
         chunk.tokens = &token_ids[0]
         chunk.sentence_starts = &sentence_starts[0]
-        chunk.thread_sentences = &thread_sentences[0]
         chunk.claim_next = &claim_next[0]
         chunk.claim_end = &claim_end[0]
-        run.claim_lock = 0
         for t in prange(n_threads, nogil=True, schedule="static", chunksize=1,
                         num_threads=n_threads):
             _train_range(m, run, &chunk, &scratch[t], t)

@@ -91,9 +91,9 @@ cdef struct Schedule:
 cdef struct Chunk:
     const uint32_t *tokens
     const int64_t *sentence_starts
-    const int64_t *thread_sentences      # n_threads + 1 boundaries into the sentences
-    # What is left of each thread's share, [claim_next[t], claim_end[t]); threads
-    # claim runs of it under Schedule.claim_lock (_claim_sentences).
+    # Thread t's share of the sentences, [claim_next[t], claim_end[t]): what is left
+    # of it as threads claim runs under Schedule.claim_lock (_claim_sentences); CBOW's
+    # lanes train their thread's whole share and claim nothing.
     int64_t *claim_next
     int64_t *claim_end
 

@@ -685,7 +685,8 @@ static inline void pyw2v_hot_sync(float *restrict shared, float *restrict copy,
 }
 
 /* A spin lock for the rare moments threads meet on shared state (hot-row syncs,
- * microseconds every few thousand words): 0 free, 1 held. */
+ * microseconds every few thousand words; sentence claims, one per 64 sentences):
+ * 0 free, 1 held. */
 static inline void pyw2v_spin_lock(int *lock)
 {
     while (__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE))

@@ -60,11 +60,11 @@ def train(corpus: Corpus, *, cluster: str | Backend = "ray", workers: int = 2,
     alternating runs of 20 sentences, as two threads would train a chunk's halves at
     once (worker.interleave_halves; it gained 0.4 analogy points in the README's
     measurements); False trains each shard in corpus order, so that one worker is
-    pyw2v.train(threads=1) bit for bit. checkpoint_dir: a checkpoint every checkpoint_every rounds (and at
-    the end); resume=True continues from its last one (a fresh start if it has
-    none); without resume it must hold no earlier job's checkpoints (FileExistsError:
-    a new job would prune them as its own). progress: as pyw2v.train's (one bar for the whole job, updated per
-    round). work_dir: where workers keep their encoded shards (default: under
+    pyw2v.train(threads=1) bit for bit. checkpoint_dir: a checkpoint every
+    checkpoint_every rounds (and at the end); resume=True continues from its last
+    one (a fresh start if it has none); without resume it must hold no earlier job's
+    checkpoints (FileExistsError: a new job would prune them as its own). progress:
+    as pyw2v.train's (one bar for the whole job, updated per round). work_dir: where workers keep their encoded shards (default: under
     checkpoint_dir, else a temporary directory removed at the end).
     piece_bytes: the size of the pieces files are cut into. rounds: a list that
     receives a RoundLog per round. Every other keyword is pyw2v.train's model
