@@ -64,8 +64,9 @@ def train(corpus: Corpus, *, cluster: str | Backend = "ray", workers: int = 2,
     checkpoint_every rounds (and at the end); resume=True continues from its last
     one (a fresh start if it has none); without resume it must hold no earlier job's
     checkpoints (FileExistsError: a new job would prune them as its own). progress:
-    as pyw2v.train's (one bar for the whole job, updated per round). work_dir: where workers keep their encoded shards (default: under
-    checkpoint_dir, else a temporary directory removed at the end).
+    as pyw2v.train's (one bar for the whole job, updated per round). work_dir: where
+    workers keep their encoded shards (default: under checkpoint_dir, else a
+    temporary directory removed at the end).
     piece_bytes: the size of the pieces files are cut into. rounds: a list that
     receives a RoundLog per round. Every other keyword is pyw2v.train's model
     keyword (model, dim, window, negative, sample, min_count, epochs, alpha, ...,
