@@ -3,6 +3,7 @@
     python benchmarks/distributed.py                        # corpus-dev, 3 seeds, 5 epochs
     python benchmarks/distributed.py --sync-every 1 0.1 0.02 --merge sum mean --markdown
     python benchmarks/distributed.py --interleave on off --seeds 1 2 3 4 5 6
+    python benchmarks/distributed.py --seeds 1 2 3 --single-repeats 3
 
 For each seed: pyw2v.train(threads=W x T) and pyw2v.distributed.train(workers=W,
 threads_per_worker=T) at every sync_every, merge and interleave, on one Ray cluster of
@@ -12,7 +13,12 @@ count and encode in parallel, the single process does both once), questions-word
 accuracy (30k most frequent words) and WordSim-353 Spearman, the rounds, the
 median rows merged and bytes moved per round (to and from the driver) and the share of time spent
 synchronising; then each configuration's differences to single-process
-training and its words/s ratio to it (medians of per-seed ratios).
+training (the difference of the medians, and the median of per-seed differences) and
+its words/s ratio to it (median of per-seed ratios).
+
+With one thread per worker a distributed run is deterministic, while Hogwild's threads
+are not (a seed's accuracy moves by about a point between runs): --single-repeats N
+trains the single process N times per seed and takes the median of each measure.
 """
 from __future__ import annotations
 
@@ -49,11 +55,15 @@ def main() -> None:
                         help="rows from this id up sync every --rare-sync-every rounds")
     parser.add_argument("--rare-sync-every", type=int, default=1)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--single-repeats", type=int, default=1,
+                        help="single-process runs per seed (the median of each measure)")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--min-count", type=int, default=5)
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
+    if args.single_repeats < 1:
+        parser.error("--single-repeats must be at least 1")
 
     import ray
     cpus = args.workers * args.threads_per_worker
@@ -66,38 +76,60 @@ def main() -> None:
     try:
         for seed in args.seeds:
             for config in configs:
-                kind, sync_every, merge, interleave = config
-                rounds: list[RoundLog] = []
-                started = time.perf_counter()
-                if kind == "single":
-                    model = pyw2v.train(args.corpus, threads=cpus, seed=seed, **settings)
+                if config[0] == "single":
+                    runs = [run_single(args, cpus, seed, settings)
+                            for _ in range(args.single_repeats)]
+                    results[config].append({key: statistics.median(r[key] for r in runs)
+                                            for key in runs[0]})
                 else:
-                    with tempfile.TemporaryDirectory() as work:
-                        model = distributed_train(
-                            args.corpus, cluster="ray", workers=args.workers,
-                            threads_per_worker=args.threads_per_worker, sync_every=sync_every,
-                            merge=merge, interleave=interleave == "on",
-                            frequent_rows=args.frequent_rows,
-                            rare_sync_every=args.rare_sync_every, seed=seed, rounds=rounds,
-                            work_dir=work, **settings)
-                wall = time.perf_counter() - started
-                analogy, spearman = quality(model, Path(args.eval))
-                words = args.epochs * model.vocab.total_words
-                row = dict(rate=words / wall, analogy=analogy, spearman=spearman,
-                           rounds=len(rounds),
-                           bytes=statistics.median([r.bytes_up + r.bytes_down for r in rounds])
-                           if rounds else 0.0,
-                           rows=statistics.median([r.rows_synced for r in rounds])
-                           if rounds else 0.0,
-                           sync=sum(r.sync_seconds for r in rounds) / wall)
-                results[config].append(row)
-                print(f"seed {seed} {kind} sync_every={sync_every} merge={merge} "
-                      f"interleave={interleave}: "
-                      f"{row['rate']:,.0f} words/s, analogy {analogy:.4f}, "
-                      f"WS-353 {spearman:.4f}", flush=True)
+                    results[config].append(run_distributed(args, config, seed, settings))
     finally:
         ray.shutdown()
     report(results, configs, args)
+
+
+def run_single(args: argparse.Namespace, threads: int, seed: int, settings: dict) -> dict:
+    """One pyw2v.train call: its words/s and quality."""
+    started = time.perf_counter()
+    model = pyw2v.train(args.corpus, threads=threads, seed=seed, **settings)
+    row = measured(args, model, time.perf_counter() - started, [])
+    print(f"seed {seed} single threads={threads}: {summary(row)}", flush=True)
+    return row
+
+
+def run_distributed(args: argparse.Namespace, config: tuple, seed: int, settings: dict) -> dict:
+    """One pyw2v.distributed.train call on the Ray cluster: words/s, quality, rounds."""
+    _, sync_every, merge, interleave = config
+    rounds: list[RoundLog] = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as work:
+        model = distributed_train(
+            args.corpus, cluster="ray", workers=args.workers,
+            threads_per_worker=args.threads_per_worker, sync_every=sync_every,
+            merge=merge, interleave=interleave == "on", frequent_rows=args.frequent_rows,
+            rare_sync_every=args.rare_sync_every, seed=seed, rounds=rounds,
+            work_dir=work, **settings)
+    row = measured(args, model, time.perf_counter() - started, rounds)
+    print(f"seed {seed} ray sync_every={sync_every} merge={merge} interleave={interleave}: "
+          f"{summary(row)}", flush=True)
+    return row
+
+
+def measured(args: argparse.Namespace, model: pyw2v.Word2Vec, wall: float,
+             rounds: list[RoundLog]) -> dict:
+    """A call's words/s, quality and (distributed) round figures, as report() reads them."""
+    analogy, spearman = quality(model, Path(args.eval))
+    words = args.epochs * model.vocab.total_words
+    return dict(rate=words / wall, analogy=analogy, spearman=spearman, rounds=len(rounds),
+                bytes=statistics.median([r.bytes_up + r.bytes_down for r in rounds])
+                if rounds else 0.0,
+                rows=statistics.median([r.rows_synced for r in rounds]) if rounds else 0.0,
+                sync=sum(r.sync_seconds for r in rounds) / wall)
+
+
+def summary(row: dict) -> str:
+    return (f"{row['rate']:,.0f} words/s, analogy {row['analogy']:.4f}, "
+            f"WS-353 {row['spearman']:.4f}")
 
 
 def report(results: dict[tuple, list[dict]], configs: list[tuple], args: argparse.Namespace
@@ -106,10 +138,14 @@ def report(results: dict[tuple, list[dict]], configs: list[tuple], args: argpars
     sep = "|" if args.markdown else " "
     rare = "" if args.frequent_rows is None else (
         f"; rows from {args.frequent_rows} up synced every {args.rare_sync_every} rounds")
+    repeats = "" if args.single_repeats == 1 else (
+        f"; threads: the median of {args.single_repeats} runs per seed")
     print(f"\n{args.workers} workers x {args.threads_per_worker} thread(s) vs threads="
-          f"{args.workers * args.threads_per_worker}; medians over seeds {args.seeds}{rare}")
-    header = ["configuration", "words/s", "vs single", "analogy", "diff", "WS-353", "diff",
-              "rounds", "rows/round", "MB/round", "sync share"]
+          f"{args.workers * args.threads_per_worker}; medians over seeds {args.seeds}"
+          f"{repeats}{rare}")
+    header = ["configuration", "words/s", "vs single", "analogy", "diff", "diff per seed",
+              "WS-353", "diff", "diff per seed", "rounds", "rows/round", "MB/round",
+              "sync share"]
     print(sep.join(["", *header, ""]) if args.markdown else "  ".join(header))
     if args.markdown:
         print("|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|")
@@ -125,7 +161,9 @@ def report(results: dict[tuple, list[dict]], configs: list[tuple], args: argpars
                                       for r, s in zip(rows, single))
         d_spearman = statistics.median(r["spearman"] - s["spearman"] for r, s in zip(rows, single))
         cells = [name, f"{med('rate'):,.0f}", f"x{ratio:.2f}", f"{100 * med('analogy'):.2f}",
-                 f"{d_analogy:+.2f}", f"{med('spearman'):.3f}", f"{d_spearman:+.3f}",
+                 f"{100 * (med('analogy') - med('analogy', single)):+.2f}", f"{d_analogy:+.2f}",
+                 f"{med('spearman'):.3f}", f"{med('spearman') - med('spearman', single):+.3f}",
+                 f"{d_spearman:+.3f}",
                  f"{med('rounds'):.0f}", f"{med('rows'):,.0f}", f"{med('bytes') / 1e6:.1f}",
                  f"{100 * med('sync'):.1f}%"]
         print(sep.join(["", *cells, ""]) if args.markdown else "  ".join(cells))

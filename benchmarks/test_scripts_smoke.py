@@ -216,14 +216,18 @@ def test_distributed_prints_single_and_ray_rows(tmp_path):
     make_corpus(n_sentences=2000, seed=0).write_text(corpus)
     out = subprocess.run([sys.executable, str(Path(__file__).with_name("distributed.py")),
                           "--corpus", str(corpus), "--epochs", "1", "--dim", "8", "--seeds", "1",
-                          "--sync-every", "0.5", "--interleave", "on", "off", "--markdown"],
+                          "--sync-every", "0.5", "--interleave", "on", "off", "--markdown",
+                          "--single-repeats", "2"],
                          capture_output=True, text=True, timeout=300, check=True).stdout
-    rows = [line for line in out.splitlines() if line.startswith("|") and "---" not in line]
-    assert rows[0].startswith("|configuration|words/s|vs single|")
-    assert rows[1].startswith("|threads|")
-    assert rows[2].startswith("|sync_every=0.5 sum interleave on|")
-    assert rows[3].startswith("|sync_every=0.5 sum interleave off|")
-    assert rows[2].split("|")[8] == rows[3].split("|")[8] == "2"   # rounds
+    assert sum(line.startswith("seed 1 single ") for line in out.splitlines()) == 2
+    rows = [line.split("|") for line in out.splitlines()
+            if line.startswith("|") and "---" not in line]
+    assert "|".join(rows[0]).startswith("|configuration|words/s|vs single|")
+    assert [row[1] for row in rows[1:]] == [
+        "threads", "sync_every=0.5 sum interleave on", "sync_every=0.5 sum interleave off"]
+    rounds = rows[0].index("rounds")
+    assert rows[2][rounds] == rows[3][rounds] == "2"
+    assert rows[1][rows[0].index("diff")] == "+0.00"   # the single process against itself
 
 
 @pytest.mark.skipif(not EVAL.is_dir(), reason="needs ../shared/data/eval")
