@@ -3,10 +3,10 @@
     python benchmarks/distributed.py                        # corpus-dev, 3 seeds, 5 epochs
     python benchmarks/distributed.py --sync-every 1 0.1 0.02 --merge sum mean --markdown
     python benchmarks/distributed.py --interleave on off --seeds 1 2 3 4 5 6
-    python benchmarks/distributed.py --seeds 1 2 3 --single-repeats 3
+    python benchmarks/distributed.py --seeds 1 2 3 --single-repeats 3 --rotate on off
 
 For each seed: pyw2v.train(threads=W x T) and pyw2v.distributed.train(workers=W,
-threads_per_worker=T) at every sync_every, merge and interleave, on one Ray cluster of
+threads_per_worker=T) at every sync_every, merge, interleave and rotate, on one Ray cluster of
 W x T CPUs started once. Prints per configuration the medians over the seeds of
 words/s (the whole call: sharding, counting, encoding, rounds; the workers
 count and encode in parallel, the single process does both once), questions-words
@@ -51,6 +51,8 @@ def main() -> None:
     parser.add_argument("--merge", nargs="+", choices=["sum", "mean"], default=["sum"])
     parser.add_argument("--interleave", nargs="+", choices=["on", "off"], default=["on"],
                         help="workers train their shards' halves in turn (on) or in order")
+    parser.add_argument("--rotate", nargs="+", choices=["on", "off"], default=["on"],
+                        help="each epoch starts further into the shards (on) or at the start")
     parser.add_argument("--frequent-rows", type=int, default=None,
                         help="rows from this id up sync every --rare-sync-every rounds")
     parser.add_argument("--rare-sync-every", type=int, default=1)
@@ -70,8 +72,9 @@ def main() -> None:
     ray.init(num_cpus=cpus, object_store_memory=512 << 20, include_dashboard=False,
              log_to_driver=False)
     settings = dict(epochs=args.epochs, dim=args.dim, min_count=args.min_count)
-    configs = [("single", None, None, None)] + [
-        ("ray", s, m, i) for s in args.sync_every for m in args.merge for i in args.interleave]
+    configs = [("single", None, None, None, None)] + [
+        ("ray", s, m, i, r) for s in args.sync_every for m in args.merge
+        for i in args.interleave for r in args.rotate]
     results: dict[tuple, list[dict]] = {c: [] for c in configs}
     try:
         for seed in args.seeds:
@@ -99,19 +102,20 @@ def run_single(args: argparse.Namespace, threads: int, seed: int, settings: dict
 
 def run_distributed(args: argparse.Namespace, config: tuple, seed: int, settings: dict) -> dict:
     """One pyw2v.distributed.train call on the Ray cluster: words/s, quality, rounds."""
-    _, sync_every, merge, interleave = config
+    _, sync_every, merge, interleave, rotate = config
     rounds: list[RoundLog] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as work:
         model = distributed_train(
             args.corpus, cluster="ray", workers=args.workers,
             threads_per_worker=args.threads_per_worker, sync_every=sync_every,
-            merge=merge, interleave=interleave == "on", frequent_rows=args.frequent_rows,
+            merge=merge, interleave=interleave == "on", rotate_epochs=rotate == "on",
+            frequent_rows=args.frequent_rows,
             rare_sync_every=args.rare_sync_every, seed=seed, rounds=rounds,
             work_dir=work, **settings)
     row = measured(args, model, time.perf_counter() - started, rounds)
-    print(f"seed {seed} ray sync_every={sync_every} merge={merge} interleave={interleave}: "
-          f"{summary(row)}", flush=True)
+    print(f"seed {seed} ray sync_every={sync_every} merge={merge} interleave={interleave} "
+          f"rotate={rotate}: {summary(row)}", flush=True)
     return row
 
 
@@ -152,7 +156,8 @@ def report(results: dict[tuple, list[dict]], configs: list[tuple], args: argpars
     for config in configs:
         rows = results[config]
         name = ("threads" if config[0] == "single"
-                else f"sync_every={config[1]} {config[2]} interleave {config[3]}")
+                else f"sync_every={config[1]} {config[2]} interleave {config[3]} "
+                     f"rotate {config[4]}")
 
         def med(key: str, rows: list[dict] = rows) -> float:
             return statistics.median(r[key] for r in rows)

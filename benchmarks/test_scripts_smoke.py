@@ -224,7 +224,8 @@ def test_distributed_prints_single_and_ray_rows(tmp_path):
             if line.startswith("|") and "---" not in line]
     assert "|".join(rows[0]).startswith("|configuration|words/s|vs single|")
     assert [row[1] for row in rows[1:]] == [
-        "threads", "sync_every=0.5 sum interleave on", "sync_every=0.5 sum interleave off"]
+        "threads", "sync_every=0.5 sum interleave on rotate on",
+        "sync_every=0.5 sum interleave off rotate on"]
     rounds = rows[0].index("rounds")
     assert rows[2][rounds] == rows[3][rounds] == "2"
     assert rows[1][rows[0].index("diff")] == "+0.00"   # the single process against itself

@@ -78,8 +78,8 @@ _TEXT_EXTENSIONS = (".txt", ".vec", ".text")
 _CLUSTER_FLAGS = {"address": "--address", "workers": "--workers", "sync_every": "--sync-every",
                   "merge": "--merge", "frequent_rows": "--frequent-rows",
                   "rare_sync_every": "--rare-sync-every", "interleave": "--[no-]interleave",
-                  "checkpoint_dir": "--checkpoint-dir", "checkpoint_every": "--checkpoint-every",
-                  "resume": "--resume"}
+                  "rotate_epochs": "--[no-]rotate-epochs", "checkpoint_dir": "--checkpoint-dir",
+                  "checkpoint_every": "--checkpoint-every", "resume": "--resume"}
 _CLUSTER_DEFAULTS = {name: param.default for name, param
                      in inspect.signature(distributed.train).parameters.items()}
 
@@ -547,6 +547,11 @@ def _add_cluster_options(c: argparse._ArgumentGroup) -> None:
                    help="each worker trains its shard's halves in alternating runs of 20 "
                         "sentences, as two threads train a chunk's halves (default); "
                         "--no-interleave: in corpus order")
+    c.add_argument("--rotate-epochs", dest="rotate_epochs",
+                   action=argparse.BooleanOptionalAction, default=None,
+                   help="each epoch starts 1/epochs further into the shards, so epochs do "
+                        "not repeat one order (default); --no-rotate-epochs: every epoch "
+                        "from the start")
     c.add_argument("--checkpoint-dir", dest="checkpoint_dir", metavar="DIR",
                    help="write a checkpoint there every --checkpoint-every rounds and at the "
                         "end (the workers keep their encoded shards under it too)")

@@ -333,7 +333,8 @@ def test_cluster_serial_writes_the_outputs_of_single_process_training(tmp_path, 
 def test_one_serial_worker_with_one_thread_trains_the_single_process_vectors(tmp_path, data,
                                                                              cli):
     result = cli("train", data / "corpus.txt", "-o", "v.bin", "--cluster", "serial",
-                 "--workers", "1", "-threads", "1", "--no-interleave", *TRAIN, "-q",
+                 "--workers", "1", "-threads", "1", "--no-interleave", "--no-rotate-epochs",
+                 *TRAIN, "-q",
                  cwd=tmp_path)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
     assert (tmp_path / "v.bin").read_bytes() == (data / "vectors.bin").read_bytes()
@@ -359,6 +360,7 @@ def test_a_resumed_job_ends_with_its_checkpoint_s_model(tmp_path, data, cli):
     (["--workers", "2"], "--workers is an option of distributed training; it needs --cluster"),
     (["--resume"], "--resume is an option of distributed training; it needs --cluster"),
     (["--no-interleave"], "--[no-]interleave is an option of distributed training"),
+    (["--rotate-epochs"], "--[no-]rotate-epochs is an option of distributed training"),
     (["--merge", "mean"], "--merge is an option of distributed training"),
     (["--checkpoint-dir", "ck"], "--checkpoint-dir is an option of distributed training"),
     (["--address", "127.0.0.1:9"], "--address is an option of distributed training"),
@@ -406,7 +408,8 @@ def test_train_help_has_a_distributed_training_group(cli):
     group = out.split("distributed training:", 1)[1].split("\noutput:", 1)[0]
     for flag in ("--cluster {ray,serial}", "--address ADDR", "--workers N", "--sync-every F",
                  "--merge {sum,mean}", "--frequent-rows N", "--rare-sync-every K",
-                 "--interleave, --no-interleave", "--checkpoint-dir DIR",
+                 "--interleave, --no-interleave", "--rotate-epochs, --no-rotate-epochs",
+                 "--checkpoint-dir DIR",
                  "--checkpoint-every K", "--resume"):
         assert flag in group
     assert "with --cluster, threads per" in out

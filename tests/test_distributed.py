@@ -1,7 +1,8 @@
 """Distributed training on the serial backend (the oracle): the algorithm without Ray.
 
 One worker must be single-process training at threads=1, bit for bit (in corpus
-order, or on its sentences in the interleaved order); more
+order, or on its sentences in the interleaved order, or with each epoch's slices
+rotated); more
 workers must learn; a lost worker and a stopped job must not change the result;
 the merge and the fingerprints are checked by hand.
 """
@@ -11,10 +12,13 @@ import pytest
 import pyw2v
 from pyw2v.distributed import SerialBackend, WorkerLost, train as dtrain
 from pyw2v.distributed.checkpoint import latest_checkpoint
+from pyw2v.distributed.driver import round_part
 from pyw2v.distributed.rows import RowUpdate, fingerprints, merge_range, range_bounds
 from pyw2v.corpus import EncodedChunk
 from pyw2v.distributed.worker import Worker, interleave_halves
 from pyw2v.encoding import concatenate
+from pyw2v.model import Word2Vec
+from pyw2v.params import TrainingParams
 from pyw2v.synthetic import make_corpus
 
 SMALL = dict(dim=16, epochs=2, min_count=2, window=3, negative=3, seed=7)
@@ -51,7 +55,7 @@ def test_one_worker_is_single_process_training_bit_for_bit(corpus_file, keywords
     settings = {**SMALL, **keywords}
     single = pyw2v.train(corpus_file, threads=1, **settings)
     spread = dtrain(corpus_file, cluster="serial", workers=1, sync_every=sync_every,
-                    piece_bytes=PIECE, interleave=False, **settings)
+                    piece_bytes=PIECE, interleave=False, rotate_epochs=False, **settings)
     assert spread.vocab == single.vocab
     _same(spread, single)
     np.testing.assert_allclose(spread.loss_history, single.loss_history, rtol=1e-9)
@@ -60,7 +64,7 @@ def test_one_worker_is_single_process_training_bit_for_bit(corpus_file, keywords
 def test_an_interleaving_worker_trains_its_shard_in_interleave_halves_order(corpus_file,
                                                                             tmp_path):
     """One worker (interleave=True, the default) is single-process training on a file of
-    the corpus's encoded sentences in interleave_halves' order."""
+    the corpus's encoded sentences in interleave_halves' order (epochs not rotated)."""
     vocab = pyw2v.build_vocabulary(corpus_file, min_count=SMALL["min_count"])
     chunk = concatenate(list(pyw2v.encode(corpus_file, vocab).chunks()))
     order = interleave_halves(chunk)
@@ -72,12 +76,48 @@ def test_an_interleaving_worker_trains_its_shard_in_interleave_halves_order(corp
         for a, b in zip(starts[:-1], starts[1:])))
     single = pyw2v.train(str(reordered), threads=1, **SMALL)
     spread = dtrain(corpus_file, cluster="serial", workers=1, sync_every=0.2,
-                    piece_bytes=PIECE, **SMALL)
+                    piece_bytes=PIECE, rotate_epochs=False, **SMALL)
     assert spread.vocab == single.vocab
     _same(spread, single)
     in_order = dtrain(corpus_file, cluster="serial", workers=1, sync_every=0.2,
-                      piece_bytes=PIECE, interleave=False, **SMALL)
+                      piece_bytes=PIECE, interleave=False, rotate_epochs=False, **SMALL)
     assert not np.array_equal(in_order.center_vectors, spread.center_vectors)
+
+
+def test_a_worker_with_rotated_epochs_trains_each_epoch_from_its_rotated_start(corpus_file):
+    """With rotate_epochs (the default) and 2 slices per epoch, one worker trains epoch 1
+    as slice 1 then slice 0: one compiled trainer fed the sentences in that order (one
+    thread is bit for bit the same however its corpus is cut into chunks)."""
+    params = TrainingParams(**SMALL)
+    assert params.epochs == 2
+    spread = dtrain(corpus_file, cluster="serial", workers=1, sync_every=0.5,
+                    piece_bytes=PIECE, interleave=False, **SMALL)
+    vocab = pyw2v.build_vocabulary(corpus_file, min_count=SMALL["min_count"])
+    chunk = concatenate(list(pyw2v.encode(corpus_file, vocab).chunks()))
+    ids, starts = chunk.token_ids, np.asarray(chunk.sentence_starts)
+    cut = int(np.searchsorted(starts, chunk.n_tokens // 2))   # the worker's slice bounds
+    n = len(starts) - 1
+    model = Word2Vec(vocab, params)
+    trainer = model.compiled_trainer(params, 1, params.epochs * chunk.n_tokens)
+    for a, b in [(0, cut), (cut, n), (cut, n), (0, cut)]:
+        trainer.train_chunk(ids[starts[a]:starts[b]],
+                            np.ascontiguousarray(starts[a:b + 1] - starts[a]))
+    assert spread.vocab == vocab
+    np.testing.assert_array_equal(spread.center_vectors, model.center_vectors)
+    np.testing.assert_array_equal(spread.outside_vectors, model.outside_vectors)
+    unrotated = dtrain(corpus_file, cluster="serial", workers=1, sync_every=0.5,
+                       piece_bytes=PIECE, interleave=False, rotate_epochs=False, **SMALL)
+    assert not np.array_equal(unrotated.center_vectors, spread.center_vectors)
+
+
+@pytest.mark.parametrize("parts, epochs", [(1, 1), (5, 1), (50, 5), (4, 3), (3, 7)])
+def test_each_epoch_trains_every_slice_once_from_its_rotated_start(parts, epochs):
+    for epoch in range(epochs):
+        order = [round_part(epoch * parts + k, parts, epochs, True) for k in range(parts)]
+        assert sorted(order) == list(range(parts))
+        assert order[0] == epoch * parts // epochs
+        assert [round_part(epoch * parts + k, parts, epochs, False)
+                for k in range(parts)] == list(range(parts))
 
 
 def _chunk(lengths):
@@ -259,6 +299,7 @@ def test_a_checkpoint_dir_that_is_a_file_is_refused(corpus_file, tmp_path):
     (dict(merge="median"), ValueError, "merge"),
     (dict(frequent_rows=0), ValueError, "frequent_rows"),
     (dict(interleave="yes"), TypeError, "interleave must be True or False"),
+    (dict(rotate_epochs=1), TypeError, "rotate_epochs must be True or False"),
     (dict(resume=True), ValueError, "checkpoint_dir"),
     (dict(dim=0), ValueError, "dim"),
 ])

@@ -35,6 +35,7 @@ _MODEL_KEYWORDS = tuple(field.name for field in fields(TrainingParams))
 def train(corpus: Corpus, *, cluster: str | Backend = "ray", workers: int = 2,
           threads_per_worker: int = 1, sync_every: float = 0.02, merge: str = "sum",
           frequent_rows: int | None = None, rare_sync_every: int = 1, interleave: bool = True,
+          rotate_epochs: bool = True,
           checkpoint_dir: str | PathLike[str] | None = None, checkpoint_every: int = 10,
           resume: bool = False, progress: ProgressArg = None,
           work_dir: str | PathLike[str] | None = None, piece_bytes: int | None = None,
@@ -59,8 +60,12 @@ def train(corpus: Corpus, *, cluster: str | Backend = "ray", workers: int = 2,
     rounds. interleave: each worker trains its shard's first and second halves in
     alternating runs of 20 sentences, as two threads would train a chunk's halves at
     once (worker.interleave_halves; it gained 0.4 analogy points in the README's
-    measurements); False trains each shard in corpus order, so that one worker is
-    pyw2v.train(threads=1) bit for bit. checkpoint_dir: a checkpoint every
+    measurements); False trains each shard in corpus order. rotate_epochs: epoch e
+    starts its rounds at slice e * parts // epochs of the shards and wraps around, so
+    the epochs do not repeat one order (2 workers on corpus-dev: +0.4 analogy points
+    and +0.007 WS-353, medians of 6 seeds; docs/distributed.md §2); with
+    interleave=False and rotate_epochs=False one
+    worker is pyw2v.train(threads=1) bit for bit. checkpoint_dir: a checkpoint every
     checkpoint_every rounds (and at the end); resume=True continues from its last
     one (a fresh start if it has none); without resume it must hold no earlier job's
     checkpoints (FileExistsError: a new job would prune them as its own). progress:
@@ -86,10 +91,12 @@ def train(corpus: Corpus, *, cluster: str | Backend = "ray", workers: int = 2,
     params = TrainingParams(**keywords)
     check_settings(workers, threads_per_worker, merge, frequent_rows, rare_sync_every,
                    checkpoint_every)
-    if not isinstance(interleave, (bool, np.bool_)):
-        raise TypeError(f"interleave must be True or False, got {interleave!r}")
+    for name, value in (("interleave", interleave), ("rotate_epochs", rotate_epochs)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {value!r}")
     settings = Settings(workers, threads_per_worker, sync_parts(sync_every), merge,
-                        frequent_rows, rare_sync_every, checkpoint_every, bool(interleave))
+                        frequent_rows, rare_sync_every, checkpoint_every, bool(interleave),
+                        bool(rotate_epochs))
     folder = None if checkpoint_dir is None else os.fspath(checkpoint_dir)
     check_checkpoint_dir(folder, resume)
     shards = plan_shards(corpus, workers, piece_bytes)
