@@ -268,6 +268,9 @@ def test_resume_refuses_a_checkpoint_of_another_job(corpus_file, tmp_path):
     with pytest.raises(ValueError, match="other settings"):
         dtrain(corpus_file, cluster="serial", workers=2, checkpoint_dir=folder, resume=True,
                piece_bytes=PIECE, interleave=False, **SMALL)
+    with pytest.raises(ValueError, match="other settings"):
+        dtrain(corpus_file, cluster="serial", workers=2, checkpoint_dir=folder, resume=True,
+               piece_bytes=PIECE, rotate_epochs=False, **SMALL)
 
 
 def test_a_new_job_leaves_an_earlier_jobs_checkpoints_alone(corpus_file, tmp_path):
