@@ -4,8 +4,8 @@ Trains each with the same settings on the same file, then prints words/second
 (in-vocabulary tokens x epochs / training seconds, vocabulary building excluded
 and timed separately, except for fastText, whose Python API builds its
 vocabulary inside training), the analogy accuracy on questions-words (30,000
-most frequent words, 3CosAdd, gensim's counting rules) and WordSim-353
-Spearman, and pyw2v's ratios to each. gensim trains from `corpus_file`, its
+most frequent words, the same for every trainer; 3CosAdd, gensim's counting
+rules; see scoring.py) and WordSim-353 Spearman, and pyw2v's ratios to each. gensim trains from `corpus_file`, its
 fastest path; fastText trains without subwords (minn=maxn=0), i.e. word2vec.
 
 It also prints the arithmetic bound measured in the same run (see bound.py):
@@ -27,7 +27,6 @@ import importlib.metadata
 import os
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -36,10 +35,8 @@ from bound import expected_work, flop_per_token, sgemm_rate
 from pyw2v.encoding import concatenate
 from pyw2v.model import TrainingParams, Word2Vec
 from pyw2v.vectors import WordVectors
+from scoring import DATA, score
 from settings import add_training_flags
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
 
 def run_pyw2v(args) -> dict:
     params = TrainingParams(model=args.model, dim=args.dim, window=args.window,
@@ -139,15 +136,6 @@ def run_fasttext(args) -> dict:
                 words=sum(int(counts[i]) for i in keep) * args.epochs)
 
 
-def evaluate(result: dict) -> None:
-    vectors = result["vectors"]
-    analogies = vectors.evaluate_analogies(DATA / "eval" / "questions-words.txt",
-                                           restrict_vocab=30000)
-    pairs = vectors.evaluate_word_pairs(DATA / "eval" / "wordsim353.tsv")
-    result["analogy"] = analogies.accuracy
-    result["spearman"] = pairs.spearman
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", default=str(DATA / "corpus-dev.txt"))
@@ -193,7 +181,7 @@ def main() -> None:
     for _ in range(args.repeats):
         for runner in runners:
             result = runner(args)
-            evaluate(result)
+            result.update(score(result["vectors"]))
             del result["vectors"]
             runs.setdefault(result["name"], []).append(result)
             print(f"  {result['name']}: {result['words'] / result['train_seconds']:,.0f} words/s, "

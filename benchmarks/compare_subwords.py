@@ -6,11 +6,12 @@ trainer: training words/s (pyw2v and gensim: in-vocabulary tokens x epochs over
 the training seconds, vocabulary building excluded; the fastText CLI: the
 words/sec/thread of its own last progress line times the threads, which times
 training alone and counts its end-of-line tokens too, so it flatters fastText
-slightly), questions-words accuracy (30,000 most frequent words, 3CosAdd) overall
-and on its syntactic sections, WordSim-353 Spearman, and pyw2v's ratios. With
---repeats N every trainer trains N times, round-robin, so a busy spell of a shared
-machine falls on all of them: words/s is the median of the N runs and each speed-up
-the median of the N same-round ratios (quality is scored on the first run).
+slightly), questions-words accuracy (30,000 most frequent words, the same for every
+trainer, 3CosAdd; see scoring.py) overall and on its syntactic sections,
+WordSim-353 Spearman, and pyw2v's ratios. With --repeats N every trainer trains N
+times, round-robin, so a busy spell of a shared machine falls on all of them: words/s
+is the median of the N runs and each speed-up the median of the N same-round ratios
+(quality is scored on the first run).
 
 Unseen words (--held-out N, 0 to skip): N inflected forms (ending in -s, -ed, -ing,
 -ly, -er; seen 10 to 300 times, their stem in the vocabulary, in neither
@@ -37,16 +38,14 @@ import statistics
 import subprocess
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
 import pyw2v
 from pyw2v.model import TrainingParams, Word2Vec
 from pyw2v.vectors import WordVectors
+from scoring import DATA, score
 from settings import add_training_flags
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SUFFIXES = ("ing", "ed", "ly", "er", "s")
 NEIGHBOURS = 10
 
@@ -127,24 +126,6 @@ class _GensimVectors(WordVectors):
 
     def oov_vector(self, word: str) -> np.ndarray:
         return self._gensim.get_vector(word)
-
-
-def evaluate(result: dict) -> None:
-    """Analogy and WordSim scores; NaN where the corpus covers none of a file's words."""
-    vectors = result["vectors"]
-    result["analogy"] = result["syntactic"] = result["spearman"] = float("nan")
-    try:
-        analogies = vectors.evaluate_analogies(DATA / "eval" / "questions-words.txt",
-                                               restrict_vocab=30000)
-        result["analogy"] = analogies.accuracy
-        result["syntactic"] = analogies.syntactic.accuracy
-    except (ValueError, OSError) as error:
-        print(f"  analogies not scored: {error}")
-    try:
-        pairs = vectors.evaluate_word_pairs(DATA / "eval" / "wordsim353.tsv")
-        result["spearman"] = pairs.spearman
-    except (ValueError, OSError) as error:
-        print(f"  word pairs not scored: {error}")
 
 
 def held_out_words(corpus: str, min_count: int, n: int, seed: int) -> list[str]:
@@ -256,7 +237,7 @@ def main() -> None:
         results = []
         for runner in runners:
             result = runner(args, args.corpus)
-            evaluate(result)
+            result.update(score(result["vectors"]))
             if words:
                 result["agreement"] = agreement(result["vectors"],
                                                 runner(args, reduced)["vectors"], words)
