@@ -148,7 +148,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=1,
-                        help="train each this many times, alternating; report medians")
+                        help="train each this many times, alternating, run i with seed "
+                             "--seed + i (pyw2v and gensim alike); report medians")
     parser.add_argument("--no-gensim", action="store_true")
     parser.add_argument("--no-fasttext", action="store_true")
     parser.add_argument("--markdown", action="store_true",
@@ -178,20 +179,23 @@ def main() -> None:
             print("fasttext is not installed: pip install fasttext-wheel (comparison skipped)")
     bound = None if args.no_bound else measure_bound(args)
     runs: dict[str, list[dict]] = {}
-    for _ in range(args.repeats):
+    for repeat in range(args.repeats):
+        seeded = argparse.Namespace(**{**vars(args), "seed": args.seed + repeat})
         for runner in runners:
-            result = runner(args)
+            result = runner(seeded)
             result.update(score(result["vectors"]))
             del result["vectors"]
             runs.setdefault(result["name"], []).append(result)
-            print(f"  {result['name']}: {result['words'] / result['train_seconds']:,.0f} words/s, "
+            print(f"  {result['name']}, seed {seeded.seed}: "
+                  f"{result['words'] / result['train_seconds']:,.0f} words/s, "
                   f"analogy {100 * result['analogy']:.2f}%, spearman {result['spearman']:.3f}",
                   flush=True)
 
     print(f"\n{args.model} (pyw2v kernel {args.kernel}, batch windows {args.batch_windows}), dim {args.dim}, window {args.window}, "
           f"negative {args.negative}, hs {int(args.hs)}, "
           f"sample {args.sample}, min_count {args.min_count}, {args.epochs} epochs, "
-          f"{args.threads} threads, {args.repeats} run(s) each, medians; corpus {args.corpus}")
+          f"{args.threads} threads, {args.repeats} run(s) each (seeds {args.seed} to "
+          f"{args.seed + args.repeats - 1}), medians; corpus {args.corpus}")
     header = f"{'trainer':<16}{'words/s':>12}{'train s':>10}{'vocab s':>10}{'analogy %':>11}" \
              f"{'ws353':>8}"
     print(header)

@@ -89,6 +89,18 @@ def test_compare_no_bound_skips_the_sgemm_measurement(tmp_path):
     assert "| pyw2v" in out and "arithmetic bound" not in out.lower()
 
 
+@pytest.mark.skipif(not EVAL.is_dir(), reason="needs ../shared/data/eval")
+def test_compare_repeats_train_with_successive_seeds(tmp_path):
+    corpus = tmp_path / "tiny.txt"
+    make_corpus(n_sentences=300, seed=0).write_text(corpus)
+    out = subprocess.run([sys.executable, str(SCRIPT), "--corpus", str(corpus), "--epochs", "1",
+                          "--dim", "8", "--seed", "5", "--repeats", "2", "--no-bound",
+                          "--no-gensim", "--no-fasttext"], capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    runs = [line.split(":")[0].split()[-1] for line in out.splitlines() if ", seed " in line]
+    assert runs == ["5", "6"] and "2 run(s) each (seeds 5 to 6), medians" in out
+
+
 def test_kernel_profile_trains_one_epoch_of_every_kernel(tmp_path):
     corpus = tmp_path / "tiny.txt"
     make_corpus(n_sentences=300, seed=0).write_text(corpus)
