@@ -2,12 +2,13 @@
 rule for every trainer, so a difference in scores is a difference in vectors.
 
 questions-words is asked of the 30,000 most frequent words only. Trainers rank words
-of equal count differently (pyw2v by the word, gensim by first occurrence, fastText
-as its sort leaves them). On corpus-dev the 30,000th word's count, 13, is shared by
-1,290 words, so each trainer's own order asks another set of questions (9,953 under
-pyw2v's order, 9,866 under gensim's); moving gensim's rows to pyw2v's order lowered
-its analogy score by 0.08 to 0.19 points (median 0.17) on nine CBOW models. So every
-trainer's rows are put in one order first: by descending count, ties by the word.
+of equal count differently (pyw2v by the word; gensim 4.4 puts the word first seen
+last first; fastText as its sort leaves them). On corpus-dev the 30,000th word's
+count, 13, is shared by 1,290 words, so each trainer's own order asks another set of
+questions (9,953 under pyw2v's order, 9,866 under gensim's); moving gensim's rows to
+pyw2v's order lowered its analogy score by 0.08 to 0.19 points (median 0.17) on nine
+CBOW models. So every trainer's rows are put in one order first: by descending count,
+ties by the word.
 """
 from __future__ import annotations
 
