@@ -1,6 +1,6 @@
 """Build the compiled core: Cython + OpenMP, -O3, one core per instruction-set path.
 
-The core (pyw2v/_core_impl.pxi) is compiled once per path into its own module,
+The core (pyw2v/_core.pyx) is compiled once per path into its own module,
 pyw2v._core_<path>; pyw2v._core picks the best one the CPU runs, at import. On
 x86-64 the paths are baseline (any x86-64), avx2 (x86-64-v3) and avx512
 (x86-64-v4); elsewhere only the baseline (on aarch64 it includes NEON). So one
@@ -103,7 +103,7 @@ def extensions():
     strict = ["-fstrict-overflow"]
     core_args = strict if _compiler_accepts(strict, _EMPTY_PROBE) else []
     modules = [(f"pyw2v._core_{path}", core_args + flags,
-                ["pyw2v/_core_impl.pxi", "pyw2v/_core_types.pxi", "pyw2v/_cbow_batch.pxi",
+                ["pyw2v/_core.pyx", "pyw2v/_core_types.pxi", "pyw2v/_cbow_batch.pxi",
                  "pyw2v/_batch_hs.pxi", "pyw2v/_hot_nodes.pxi", "pyw2v/_subword.pxi",
                  "pyw2v/_kernels.h",
                  "pyw2v/_hs_kernels.h", "pyw2v/_cpu.h"])

@@ -1,5 +1,5 @@
 # Skip-gram's hierarchical softmax as a batch step (docs/math.md §6). Included by
-# _core_impl.pxi after the batch kernel's negative-sampling pieces.
+# _core.pyx after the batch kernel's negative-sampling pieces.
 #
 # In word2vec.c's orientation each context row of a window predicts the window's
 # center, so every row walks the same Huffman path: the window's HS step is the

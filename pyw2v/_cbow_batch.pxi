@@ -1,4 +1,4 @@
-# CBOW's batch kernel (KERNEL_CBOW_BATCH, "cbow-batch"), included by _core_impl.pxi.
+# CBOW's batch kernel (KERNEL_CBOW_BATCH, "cbow-batch"), included by _core.pyx.
 #
 # One step takes a block of B = batch_windows CBOW windows and shares one set of
 # K negatives among them, so the K gathered rows of U serve B windows. Windows

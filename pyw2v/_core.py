@@ -1,6 +1,6 @@
 """The compiled core, in the fastest build this CPU runs (chosen once, at import).
 
-setup.py compiles the core (_core_impl.pxi) once per instruction-set path:
+setup.py compiles the core (_core.pyx) once per instruction-set path:
 pyw2v._core_baseline (any CPU of the architecture), _core_avx2 (x86-64-v3) and
 _core_avx512 (x86-64-v4). Choosing per module, not per call, keeps the hot loops
 free of indirect calls. The baseline module asks the CPU (and the OS, for the

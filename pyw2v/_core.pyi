@@ -1,5 +1,5 @@
 """Typed view of the compiled core: pyw2v/_core.py re-exports the names of the build it
-picks (pyw2v/_core_<path>.pyx, which include _core_impl.pxi; C types in _core_types.pxi)."""
+picks (pyw2v/_core_<path>.pyx, which include _core.pyx; C types in _core_types.pxi)."""
 from collections.abc import Sequence
 from typing import Literal
 
@@ -30,7 +30,7 @@ def claim_runs(bounds: ArrayLike, claimants: Sequence[int]) -> list[tuple[int, i
 def thread_seeds(seed: int, call: int, threads: int) -> list[int]: ...
 
 class Trainer:
-    """One training call's compiled state; see the class docstring in _core_impl.pxi."""
+    """One training call's compiled state; see the class docstring in _core.pyx."""
 
     # Cython's __cinit__ is the type's __new__: the arguments go there.
     def __new__(

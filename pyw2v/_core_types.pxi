@@ -1,5 +1,5 @@
 # The compiled core's C-level types: what a training run holds. Included by
-# _core_impl.pxi (a .pxd would bind them to one module name, and the core is
+# _core.pyx (a .pxd would bind them to one module name, and the core is
 # compiled once per instruction-set path). Every step function shares one convention,
 #     step(const Model *m, Scratch *s, <input>, const int32_t *targets, double alpha,
 #          int dim) -> loss

@@ -1,5 +1,5 @@
 # Hierarchical softmax's hot nodes when several threads train (docs/math.md §17).
-# Included by _core_impl.pxi before the steps that walk a path.
+# Included by _core.pyx before the steps that walk a path.
 #
 # Every path starts at the root, so Hogwild threads write the top of the tree at
 # every window, and its rows' cache lines travel between the cores at each step:

@@ -1,4 +1,4 @@
-/* Small inline helpers for _core_impl.pxi: vector primitives the compiler vectorises,
+/* Small inline helpers for _core.pyx: vector primitives the compiler vectorises,
  * the per-thread random number generator, and the OpenMP probe.
  *
  * dot and axpy use GCC/Clang vector extensions rather than relying on the

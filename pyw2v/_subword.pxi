@@ -1,4 +1,4 @@
-# Subwords in the compiled core (docs/math.md §16). Included by _core_impl.pxi
+# Subwords in the compiled core (docs/math.md §16). Included by _core.pyx
 # before the batch kernel, whose input rows these two functions read and write.
 #
 # With subwords, V is the input matrix V+ (the vocabulary's rows, then the stored

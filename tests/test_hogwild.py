@@ -38,7 +38,7 @@ def test_many_threads_on_a_tiny_vocabulary_stay_finite_and_learn(model):
 
 # ---------------------------------------------------------------- sharing a chunk's sentences
 
-CLAIM = 64   # _core_impl.pxi's CLAIM_SENTENCES
+CLAIM = 64   # _core.pyx's CLAIM_SENTENCES
 
 
 def test_a_thread_claims_its_own_share_front_first():

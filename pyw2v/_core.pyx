@@ -1,4 +1,5 @@
-# The compiled core (every SIMD path's module includes this file; see pyw2v/_core.py).
+# The compiled core's source. It is built once per SIMD path: each _core_<path>.pyx
+# includes this file, and pyw2v/_core.py (the name users import) loads the best build.
 # Compiled word2vec kernels: skip-gram and CBOW with negative sampling,
 # hierarchical softmax or the full softmax.
 #
