@@ -193,8 +193,11 @@ static inline void pyw2v_move_row(float g, const float *restrict x, float *restr
 /* Ask for a row's cache lines ahead of use (rows are n floats): one prefetch
  * per 16 floats, at row, row + 16, ... Unrolled through a jump table, since a
  * loop spends three instructions on each prefetch and the drivers prefetch
- * every row a step touches. */
-static inline void pyw2v_prefetch_row(const float *row, int n)
+ * every row a step touches. Always inlined: GCC counts a prefetch as no side
+ * effect, so a call to this function that is not inlined early is judged
+ * pure and deleted as dead code (GCC 12 dropped every prefetch of the core
+ * that way; tests/test_simd.py checks the built core still has them). */
+static inline __attribute__((always_inline)) void pyw2v_prefetch_row(const float *row, int n)
 {
     int lines = (n + 15) >> 4;
     for (; lines > 8; lines -= 8, row += 128)
