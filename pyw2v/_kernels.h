@@ -190,28 +190,42 @@ static inline void pyw2v_move_row(float g, const float *restrict x, float *restr
     }
 }
 
+/* Ask for the cache line at p. GCC counts __builtin_prefetch as free of side
+ * effects, so a helper or loop that does nothing but prefetch is judged pure
+ * and deleted (GCC 12 dropped every prefetch of the core that way, silently);
+ * an asm statement is never deleted. tests/test_simd.py checks the built core
+ * has its prefetches. */
+static inline void pyw2v_prefetch_line(const void *p)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)p));
+#elif defined(__GNUC__) && defined(__aarch64__)
+    __asm__ volatile("prfm pldl1keep, [%0]" : : "r"(p));
+#else
+    __builtin_prefetch(p);
+#endif
+}
+
 /* Ask for a row's cache lines ahead of use (rows are n floats): one prefetch
  * per 16 floats, at row, row + 16, ... Unrolled through a jump table, since a
  * loop spends three instructions on each prefetch and the drivers prefetch
- * every row a step touches. Always inlined: GCC counts a prefetch as no side
- * effect, so a call to this function that is not inlined early is judged
- * pure and deleted as dead code (GCC 12 dropped every prefetch of the core
- * that way; tests/test_simd.py checks the built core still has them). */
+ * every row a step touches; always inlined, so the jump table folds away at
+ * a constant n. */
 static inline __attribute__((always_inline)) void pyw2v_prefetch_row(const float *row, int n)
 {
     int lines = (n + 15) >> 4;
     for (; lines > 8; lines -= 8, row += 128)
         for (int i = 0; i < 128; i += 16)
-            __builtin_prefetch(row + i);
+            pyw2v_prefetch_line(row + i);
     switch (lines) {
-    case 8: __builtin_prefetch(row + 112); /* fall through */
-    case 7: __builtin_prefetch(row + 96);  /* fall through */
-    case 6: __builtin_prefetch(row + 80);  /* fall through */
-    case 5: __builtin_prefetch(row + 64);  /* fall through */
-    case 4: __builtin_prefetch(row + 48);  /* fall through */
-    case 3: __builtin_prefetch(row + 32);  /* fall through */
-    case 2: __builtin_prefetch(row + 16);  /* fall through */
-    case 1: __builtin_prefetch(row);
+    case 8: pyw2v_prefetch_line(row + 112); /* fall through */
+    case 7: pyw2v_prefetch_line(row + 96);  /* fall through */
+    case 6: pyw2v_prefetch_line(row + 80);  /* fall through */
+    case 5: pyw2v_prefetch_line(row + 64);  /* fall through */
+    case 4: pyw2v_prefetch_line(row + 48);  /* fall through */
+    case 3: pyw2v_prefetch_line(row + 32);  /* fall through */
+    case 2: pyw2v_prefetch_line(row + 16);  /* fall through */
+    case 1: pyw2v_prefetch_line(row);
     }
 }
 
