@@ -197,7 +197,7 @@ static inline void pyw2v_move_row(float g, const float *restrict x, float *restr
  * has its prefetches. */
 static inline void pyw2v_prefetch_line(const void *p)
 {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#if defined(__GNUC__) && defined(__x86_64__)
     __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)p));
 #elif defined(__GNUC__) && defined(__aarch64__)
     __asm__ volatile("prfm pldl1keep, [%0]" : : "r"(p));
