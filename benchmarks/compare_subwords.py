@@ -75,7 +75,8 @@ def run_fasttext_cli(args, corpus: str) -> dict:
                    "-t", str(args.sample), "-minCount", str(args.min_count),
                    "-epoch", str(args.epochs), "-thread", str(args.threads),
                    "-lr", str(args.alpha), "-minn", str(args.minn), "-maxn", str(args.maxn),
-                   "-bucket", str(args.buckets), "-loss", "ns", "-verbose", "2"]
+                   "-bucket", str(args.buckets), "-loss", "ns", "-seed", str(args.seed),
+                   "-verbose", "2"]
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, check=True)
         wall = time.perf_counter() - started
