@@ -137,7 +137,8 @@ def test_an_unbuilt_source_tree_says_how_to_build_it(tmp_path):
 
 
 #: The prefetch instruction pyw2v_prefetch_line emits, by machine.
-PREFETCH_MNEMONIC = {"x86_64": "prefetcht0", "AMD64": "prefetcht0", "aarch64": "prfm", "arm64": "prfm"}
+PREFETCH_MNEMONIC = {"x86_64": "prefetcht0", "AMD64": "prefetcht0",
+                     "aarch64": "prfm", "arm64": "prfm"}
 
 
 @pytest.mark.parametrize("path", _core.PATHS)
